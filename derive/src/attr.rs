@@ -1,0 +1,285 @@
+//! Parsing of `#[extract(..)]` and of the serde attributes that decide names on the wire.
+
+use crate::ctxt::Ctxt;
+use quote::ToTokens;
+use syn::{meta::ParseNestedMeta, Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, UnOp};
+
+const FIELD_RULES: &str = "`range`, `length`, `dedup`, `dedup_by`, `one_of`";
+
+/// A number written in an attribute.
+pub struct Number {
+    pub value: f64,
+}
+
+/// One field rule, with the keyword token that errors point at.
+pub enum Rule {
+    Range { kw: Ident, min: Option<Number>, max: Option<Number> },
+    Length { kw: Ident, min: Option<u64>, max: Option<u64> },
+    Dedup { kw: Ident },
+    DedupBy { kw: Ident, key: Ident, ignore_case: bool },
+    OneOf { kw: Ident, values: Vec<LitStr> },
+}
+
+impl Rule {
+    pub fn keyword(&self) -> &Ident {
+        match self {
+            Rule::Range { kw, .. }
+            | Rule::Length { kw, .. }
+            | Rule::Dedup { kw }
+            | Rule::DedupBy { kw, .. }
+            | Rule::OneOf { kw, .. } => kw,
+        }
+    }
+}
+
+/// What the container attributes say.
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub validators: Vec<syn::Path>,
+    /// `#[extract(garde)]`: join garde's report.
+    pub garde: bool,
+    /// `#[extract(validator)]`: join validator's report.
+    pub validator: bool,
+    pub rename_all: Option<LitStr>,
+    pub tag: Option<String>,
+    pub content: Option<String>,
+    pub untagged: bool,
+}
+
+/// What the field (or variant) attributes say.
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub rules: Vec<Rule>,
+    pub rename: Option<String>,
+    pub flatten: bool,
+}
+
+pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    for attr in attrs {
+        if attr.path().is_ident("extract") {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("validate") {
+                    let path: syn::Path = meta.value()?.parse()?;
+                    out.validators.push(path);
+                    Ok(())
+                } else if meta.path.is_ident("garde") {
+                    out.garde = true;
+                    Ok(())
+                } else if meta.path.is_ident("validator") {
+                    out.validator = true;
+                    Ok(())
+                } else {
+                    Err(meta.error(format!(
+                        "unknown extract attribute `{}` on a type; expected `validate = path::to::fn`, `garde` or `validator`",
+                        path_name(&meta.path)
+                    )))
+                }
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        } else if attr.path().is_ident("serde") {
+            // serde reports its own mistakes: read what we need and skip the rest.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename_all") {
+                    if let Ok(value) = meta.value() {
+                        out.rename_all = value.parse::<LitStr>().ok();
+                    } else {
+                        skip_nested(&meta);
+                    }
+                } else if meta.path.is_ident("tag") {
+                    out.tag = string_value(&meta);
+                } else if meta.path.is_ident("content") {
+                    out.content = string_value(&meta);
+                } else if meta.path.is_ident("untagged") {
+                    out.untagged = true;
+                } else {
+                    skip_value(&meta);
+                }
+                Ok(())
+            });
+        }
+    }
+    out
+}
+
+pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in attrs {
+        if attr.path().is_ident("extract") {
+            let parsed = attr.parse_nested_meta(|meta| {
+                let rule = parse_rule(&meta)?;
+                out.rules.push(rule);
+                Ok(())
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        } else if attr.path().is_ident("serde") {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    if meta.input.peek(syn::Token![=]) {
+                        out.rename = string_value(&meta);
+                    } else {
+                        // rename(deserialize = "..") names the field on input.
+                        let _ = meta.parse_nested_meta(|inner| {
+                            if inner.path.is_ident("deserialize") {
+                                out.rename = string_value(&inner);
+                            } else {
+                                skip_value(&inner);
+                            }
+                            Ok(())
+                        });
+                    }
+                } else if meta.path.is_ident("flatten") {
+                    out.flatten = true;
+                } else {
+                    skip_value(&meta);
+                }
+                Ok(())
+            });
+        }
+    }
+    out
+}
+
+fn parse_rule(meta: &ParseNestedMeta) -> syn::Result<Rule> {
+    let Some(kw) = meta.path.get_ident().cloned() else {
+        return Err(meta.error(format!("expected one of {FIELD_RULES}")));
+    };
+    match kw.to_string().as_str() {
+        "range" => {
+            let (mut min, mut max) = (None, None);
+            meta.parse_nested_meta(|m| {
+                if m.path.is_ident("min") {
+                    min = Some(number(m.value()?.parse()?)?);
+                } else if m.path.is_ident("max") {
+                    max = Some(number(m.value()?.parse()?)?);
+                } else {
+                    return Err(m.error("`range` takes `min = ..` and `max = ..`"));
+                }
+                Ok(())
+            })?;
+            if min.is_none() && max.is_none() {
+                return Err(syn::Error::new(kw.span(), "`range` needs `min = ..`, `max = ..` or both"));
+            }
+            if let (Some(lo), Some(hi)) = (&min, &max) {
+                if lo.value > hi.value {
+                    return Err(syn::Error::new(kw.span(), "`range` has `min` above `max`"));
+                }
+            }
+            Ok(Rule::Range { kw, min, max })
+        }
+        "length" => {
+            let (mut min, mut max) = (None, None);
+            meta.parse_nested_meta(|m| {
+                if m.path.is_ident("min") {
+                    min = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse()?);
+                } else if m.path.is_ident("max") {
+                    max = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse()?);
+                } else {
+                    return Err(m.error("`length` takes `min = ..` and `max = ..`"));
+                }
+                Ok(())
+            })?;
+            if min.is_none() && max.is_none() {
+                return Err(syn::Error::new(kw.span(), "`length` needs `min = ..`, `max = ..` or both"));
+            }
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if lo > hi {
+                    return Err(syn::Error::new(kw.span(), "`length` has `min` above `max`"));
+                }
+            }
+            Ok(Rule::Length { kw, min, max })
+        }
+        "dedup" => {
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                return Err(meta.error("`dedup` takes no arguments; to compare one field of each item write `dedup_by(field)`"));
+            }
+            Ok(Rule::Dedup { kw })
+        }
+        "dedup_by" => {
+            let mut key = None;
+            let mut ignore_case = false;
+            meta.parse_nested_meta(|m| {
+                if m.path.is_ident("ignore_case") {
+                    ignore_case = true;
+                } else if let Some(ident) = m.path.get_ident() {
+                    if key.is_some() {
+                        return Err(m.error("`dedup_by` names one field"));
+                    }
+                    key = Some(ident.clone());
+                } else {
+                    return Err(m.error("expected a field name"));
+                }
+                Ok(())
+            })?;
+            let Some(key) = key else {
+                return Err(syn::Error::new(kw.span(), "`dedup_by` needs the field to compare, as in `dedup_by(name, ignore_case)`"));
+            };
+            Ok(Rule::DedupBy { kw, key, ignore_case })
+        }
+        "one_of" => {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let values = content.parse_terminated(|input| input.parse::<LitStr>(), syn::Token![,])?;
+            if values.is_empty() {
+                return Err(syn::Error::new(kw.span(), "`one_of` needs at least one string literal"));
+            }
+            Ok(Rule::OneOf { kw, values: values.into_iter().collect() })
+        }
+        other => Err(syn::Error::new(
+            kw.span(),
+            format!("unknown extract attribute `{other}`; expected one of {FIELD_RULES}"),
+        )),
+    }
+}
+
+fn number(expr: Expr) -> syn::Result<Number> {
+    let (negative, lit) = match &expr {
+        Expr::Lit(ExprLit { lit, .. }) => (false, lit),
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr: inner, .. }) => match &**inner {
+            Expr::Lit(ExprLit { lit, .. }) => (true, lit),
+            _ => return Err(syn::Error::new_spanned(&expr, "expected a number literal")),
+        },
+        _ => return Err(syn::Error::new_spanned(&expr, "expected a number literal")),
+    };
+    let value: f64 = match lit {
+        Lit::Int(int) => int.base10_digits().parse().map_err(|_| syn::Error::new_spanned(int, "number out of range"))?,
+        Lit::Float(float) => float.base10_parse()?,
+        _ => return Err(syn::Error::new_spanned(lit, "expected a number literal")),
+    };
+    Ok(Number { value: if negative { -value } else { value } })
+}
+
+fn path_name(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+fn string_value(meta: &ParseNestedMeta) -> Option<String> {
+    meta.value().ok()?.parse::<LitStr>().ok().map(|s| s.value())
+}
+
+/// Consumes whatever follows a serde key we do not read, so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta) {
+    if meta.input.peek(syn::Token![=]) {
+        if let Ok(value) = meta.value() {
+            let _ = value.parse::<Expr>();
+        }
+    } else {
+        skip_nested(meta);
+    }
+}
+
+fn skip_nested(meta: &ParseNestedMeta) {
+    if meta.input.peek(syn::token::Paren) {
+        let _ = meta.input.step(|cursor| {
+            let mut rest = *cursor;
+            if let Some((_, _, next)) = rest.group(proc_macro2::Delimiter::Parenthesis) {
+                rest = next;
+            }
+            Ok(((), rest))
+        });
+    }
+}

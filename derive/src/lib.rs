@@ -1,0 +1,24 @@
+//! The derive macro of [pluck](https://docs.rs/pluck): `#[derive(Extract)]`.
+//!
+//! It works like a small compiler: [`attr`] parses every `#[extract(..)]` (and the
+//! serde attributes that change field names) into a typed model in [`ast`], [`check`]
+//! validates the model with spans on the offending tokens, and [`expand`] emits the
+//! `Extract` impl. Every mistake is collected in a [`ctxt::Ctxt`], so one compile shows
+//! all of them.
+
+mod ast;
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod expand;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Derives `pluck::Extract`. See the `pluck` crate for the attributes it reads.
+#[proc_macro_derive(Extract, attributes(extract))]
+pub fn derive_extract(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
+}

@@ -1,0 +1,220 @@
+//! The errors an extraction can end with.
+
+use crate::schema::SchemaError;
+use crate::validate::Report;
+use crate::Usage;
+use std::fmt;
+use std::time::Duration;
+
+/// Why an extraction failed. Match on the variant to decide what to do: wait and try
+/// later ([`RateLimited`](Error::RateLimited)), fix the request
+/// ([`InvalidRequest`](Error::InvalidRequest)), raise the token limit
+/// ([`Truncated`](Error::Truncated)), and so on.
+///
+/// No variant ever holds an API key: provider messages are scrubbed of it.
+///
+/// ```
+/// # async fn run(client: pluck::Client) {
+/// match client.extract::<String>("...").await {
+///     Ok(summary) => println!("{summary}"),
+///     Err(pluck::Error::RateLimited { retry_after, .. }) => println!("busy, retry in {retry_after:?}"),
+///     Err(pluck::Error::ValidationExhausted(exhausted)) => {
+///         for attempt in exhausted.attempts() {
+///             println!("{}\n{}", attempt.raw, attempt.report);
+///         }
+///     }
+///     Err(other) => println!("{other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The key was refused (401) or lacks permission (403). Not retried.
+    #[error("authentication failed (HTTP {status}): {message}")]
+    Authentication {
+        /// 401 or 403.
+        status: u16,
+        /// The provider's message.
+        message: String,
+    },
+    /// Still rate limited (429) after every transport retry.
+    #[error("rate limited after {attempts} attempts: {message}")]
+    RateLimited {
+        /// The provider's message.
+        message: String,
+        /// How long the provider asked to wait, if it said.
+        retry_after: Option<Duration>,
+        /// Requests sent.
+        attempts: u32,
+    },
+    /// The account's quota or credit is used up (429 `insufficient_quota`). Never retried.
+    #[error("quota exhausted: {message}")]
+    QuotaExhausted {
+        /// The provider's message.
+        message: String,
+    },
+    /// The provider rejected the request (400, 404, 409, 413, 422, ...). Not retried.
+    #[error("invalid request (HTTP {status}): {message}")]
+    InvalidRequest {
+        /// The HTTP status.
+        status: u16,
+        /// The provider's message.
+        message: String,
+    },
+    /// The messages and schema do not fit the model's context window.
+    #[error("context length exceeded: {message}")]
+    ContextLengthExceeded {
+        /// The provider's message.
+        message: String,
+    },
+    /// The provider kept failing (5xx) through every transport retry.
+    #[error("server error (HTTP {status}) after {attempts} attempts: {message}")]
+    Server {
+        /// The last HTTP status.
+        status: u16,
+        /// The provider's message.
+        message: String,
+        /// Requests sent.
+        attempts: u32,
+    },
+    /// Every attempt timed out (the client's timeout, or the provider's 408).
+    #[error("timed out after {attempts} attempts")]
+    Timeout {
+        /// Requests sent.
+        attempts: u32,
+    },
+    /// The provider could not be reached through every transport retry.
+    #[error("connection failed after {attempts} attempts: {message}")]
+    Connection {
+        /// What went wrong.
+        message: String,
+        /// Requests sent.
+        attempts: u32,
+    },
+    /// The model hit its token limit before finishing (`finish_reason: "length"`). Not
+    /// re-asked: the same limit would cut it again. Raise `max_tokens` or shorten the
+    /// input.
+    #[error("the reply was cut off at the token limit after {} completion tokens", usage.completion_tokens)]
+    Truncated {
+        /// What the model wrote before it was cut.
+        raw: String,
+        /// Usage over every attempt.
+        usage: Usage,
+    },
+    /// The model refused, or the provider's content filter stopped it.
+    #[error("the model refused: {message}")]
+    Refusal {
+        /// The refusal text, or `content_filter`.
+        message: String,
+        /// Usage over every attempt.
+        usage: Usage,
+    },
+    /// No reply validated within the re-ask budget.
+    #[error(transparent)]
+    ValidationExhausted(Box<Exhausted>),
+    /// The type's schema cannot be sent in the chosen mode.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The client is not configured well enough to send anything.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The provider answered 2xx with a body pluck could not read.
+    #[error("the provider's reply could not be read: {message}")]
+    Decode {
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The token usage spent before the error, where the error carries it.
+    pub fn usage(&self) -> Option<Usage> {
+        match self {
+            Error::Truncated { usage, .. } | Error::Refusal { usage, .. } => Some(*usage),
+            Error::ValidationExhausted(exhausted) => Some(exhausted.usage),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status behind the error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Authentication { status, .. } | Error::InvalidRequest { status, .. } | Error::Server { status, .. } => {
+                Some(*status)
+            }
+            Error::RateLimited { .. } | Error::QuotaExhausted { .. } => Some(429),
+            _ => None,
+        }
+    }
+}
+
+/// A client that cannot be built or used as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No API key for a provider that needs one.
+    #[error("no API key: set OPENAI_API_KEY (or pass `.api_key(..)`), or point OPENAI_BASE_URL at a local server such as llama.cpp (PLUCK_PROVIDER=llamacpp) that needs none")]
+    MissingApiKey,
+    /// The base URL does not parse.
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// An environment variable holds a value pluck does not know.
+    #[error("{name}={value} is not recognised; expected one of: {expected}")]
+    InvalidVariable {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it may be.
+        expected: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    Http(String),
+}
+
+/// Every attempt of an extraction that never validated.
+#[derive(Debug, Clone)]
+pub struct Exhausted {
+    pub(crate) attempts: Vec<Attempt>,
+    pub(crate) usage: Usage,
+}
+
+impl Exhausted {
+    /// Each attempt's raw reply and what was wrong with it, in order.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// Usage summed over every attempt.
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+}
+
+impl fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no valid reply after {} attempts", self.attempts.len())?;
+        if let Some(last) = self.attempts.last() {
+            write!(f, "; the last one broke:\n{}", last.report)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Exhausted {}
+
+/// One reply that did not validate.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// What the model wrote (the content, or the tool call's arguments).
+    pub raw: String,
+    /// Why it was refused: parse errors (rule `parse`) or broken rules.
+    pub report: Report,
+}

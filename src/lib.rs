@@ -1,0 +1,95 @@
+//! # pluck
+//!
+//! Typed, validated Rust values out of what a large language model writes.
+//!
+//! Derive [`Extract`] beside [`serde::Deserialize`] and [`schemars::JsonSchema`] on
+//! plain structs and enums. pluck sends the model a JSON schema made from the type (doc
+//! comments become descriptions, field rules become `minimum`, `maxItems`, ...), reads
+//! the reply, runs the field and model rules, and when something fails it tells the
+//! model exactly what (paths, rules, values) and asks again, up to a limit. You get a
+//! `T`, not a string.
+//!
+//! ```no_run
+//! use pluck::Extract;
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//!
+//! /// How senior the role is.
+//! #[derive(Extract, Deserialize, JsonSchema, Debug, PartialEq)]
+//! #[serde(rename_all = "lowercase")]
+//! enum ExperienceLevel { Entry, Mid, Senior }
+//!
+//! #[derive(Extract, Deserialize, JsonSchema, Debug)]
+//! struct Job {
+//!     job_title: Option<String>,
+//!     experience_level: Option<ExperienceLevel>,
+//!     /// How sure the extraction is, from 0 to 1.
+//!     #[extract(range(min = 0, max = 1))]
+//!     confidence: f64,
+//! }
+//!
+//! # async fn run() -> Result<(), pluck::Error> {
+//! // OPENAI_API_KEY (or OPENAI_BASE_URL and PLUCK_PROVIDER for a local server) from the
+//! // environment or a .env file:
+//! let job: Job = pluck::extract("Senior Rust engineer at Ferrous, remote").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The flow, one module each: [`schema`] (generation, strict transform, cache) →
+//! `provider` (wire format) → `transport` (HTTP, retries, error classification) →
+//! [`parse`] (JSON out of the reply) → [`validate`] (rules, paths) → [`reask`] (the
+//! feedback), looped by [`ExtractRequest`].
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod extract;
+mod message;
+mod mode;
+pub mod parse;
+mod prompt;
+mod provider;
+pub mod reask;
+mod request;
+pub mod schema;
+mod transport;
+mod usage;
+pub mod validate;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use client::{Client, ClientBuilder};
+pub use error::{Attempt, ConfigError, Error, Exhausted};
+pub use extract::Extract;
+pub use message::{FunctionCall, Message, Role, ToolCall};
+pub use mode::Mode;
+pub use pluck_derive::Extract;
+pub use prompt::DEFAULT_SYSTEM_PROMPT;
+pub use request::{ExtractRequest, Extracted};
+pub use transport::RetryPolicy;
+pub use usage::Usage;
+pub use validate::validate;
+
+use std::sync::OnceLock;
+
+/// Extracts a `T` from `text` with a client configured by [`Client::from_env`]
+/// (built on first use and shared afterwards).
+///
+/// # Errors
+/// [`ConfigError`] when the environment configures no usable provider; otherwise as
+/// [`Client::extract`].
+pub async fn extract<T: Extract>(text: impl Into<String>) -> Result<T, Error> {
+    static DEFAULT: OnceLock<Client> = OnceLock::new();
+    let client = match DEFAULT.get() {
+        Some(client) => client,
+        None => {
+            let client = Client::from_env()?;
+            DEFAULT.get_or_init(|| client)
+        }
+    };
+    client.extract(text).await
+}

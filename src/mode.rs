@@ -1,0 +1,49 @@
+//! How the schema reaches the model and how its answer comes back.
+
+use crate::schema::Target;
+
+/// How pluck asks for structured output.
+///
+/// | mode | on the wire | suits |
+/// | --- | --- | --- |
+/// | [`JsonSchema`](Mode::JsonSchema) | `response_format: {"type": "json_schema", "json_schema": {.., "strict": true}}` | OpenAI (gpt-4o and later), Azure OpenAI, Ollama, vLLM, OpenRouter |
+/// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` | OpenAI-compatible servers with tool calling; models tuned for tools |
+/// | [`Json`](Mode::Json) | `response_format: {"type": "json_object"}`, schema in the system prompt | servers with JSON mode but no schema support |
+/// | [`MdJson`](Mode::MdJson) | schema in the prompt, JSON read out of a fenced block or prose | any chat model, even with no JSON support |
+/// | [`JsonObjectSchema`](Mode::JsonObjectSchema) | `response_format: {"type": "json_object", "schema": {..}}` | llama.cpp's servers (grammar-constrained decoding) |
+///
+/// Every mode validates the reply and re-asks on failure; the constrained modes only
+/// make failures rarer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// OpenAI structured outputs with `strict: true`.
+    #[default]
+    JsonSchema,
+    /// One forced function call whose arguments are the value (`strict: true`).
+    Tools,
+    /// JSON mode, with the schema in the system prompt.
+    Json,
+    /// No constraint: the schema in the prompt and the JSON read out of a Markdown
+    /// code block or the surrounding prose.
+    MdJson,
+    /// llama.cpp's dialect: `{"type": "json_object", "schema": ..}`, which constrains
+    /// decoding with a grammar made from the schema. Keywords such as `maximum` are not
+    /// enforced by the grammar, so validation still matters.
+    JsonObjectSchema,
+}
+
+impl Mode {
+    /// The schema target this mode sends.
+    pub fn target(self) -> Target {
+        match self {
+            Mode::JsonSchema | Mode::Tools => Target::Strict,
+            Mode::Json | Mode::MdJson | Mode::JsonObjectSchema => Target::Plain,
+        }
+    }
+
+    /// Whether the schema goes into the system prompt.
+    pub fn schema_in_prompt(self) -> bool {
+        matches!(self, Mode::Json | Mode::MdJson | Mode::JsonObjectSchema)
+    }
+}

@@ -1,0 +1,95 @@
+//! Reading the value out of what the model wrote: find the JSON (bare, fenced, or inside
+//! prose), deserialize it with the path of any error, unwrap non-object types.
+
+use crate::validate::{Path, Report};
+use crate::Extract;
+use serde_json::Value;
+
+/// The JSON inside a reply: a fenced block's contents if there is one, then the span
+/// from the first `{` or `[` to the last `}` or `]`.
+///
+/// ```
+/// # use pluck::parse::json_text;
+/// assert_eq!(json_text("Sure!\n```json\n{\"a\": 1}\n```\nAnything else?"), Some("{\"a\": 1}"));
+/// assert_eq!(json_text("The answer is {\"a\": 1}."), Some("{\"a\": 1}"));
+/// assert_eq!(json_text("no JSON here"), None);
+/// ```
+pub fn json_text(raw: &str) -> Option<&str> {
+    let text = fenced(raw).unwrap_or(raw);
+    let start = text.find(['{', '['])?;
+    let close = if text[start..].starts_with('{') { '}' } else { ']' };
+    let end = text.rfind(close)?;
+    (end > start).then(|| text[start..=end].trim())
+}
+
+/// The contents of the first Markdown code fence, if any.
+fn fenced(raw: &str) -> Option<&str> {
+    let open = raw.find("```")?;
+    let after = &raw[open + 3..];
+    // Skip the info string (`json`, `JSON`, ...).
+    let body_start = after.find('\n').map_or(0, |i| i + 1);
+    let body = &after[body_start..];
+    let close = body.find("```").unwrap_or(body.len());
+    Some(&body[..close])
+}
+
+/// Parses `raw` into a `T`, or a report of why not (rule `parse`, with the path serde
+/// stopped at). With a `wrapper`, the value is read from that property; a bare value
+/// is accepted too.
+pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
+    let mut report = Report::new();
+    let Some(text) = json_text(raw) else {
+        let what = if raw.trim().is_empty() { "the reply is empty" } else { "the reply holds no JSON object" };
+        report.add("parse", format!("{what}; answer with the JSON only"));
+        return Err(report);
+    };
+    let result = match wrapper {
+        None => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize::<_, T>(&mut de)
+        }
+        Some(key) => {
+            let value: Value = match serde_json::from_str(text) {
+                Ok(value) => value,
+                Err(err) => {
+                    report.add("parse", syntax_message(&err));
+                    return Err(report);
+                }
+            };
+            let inner = match value {
+                Value::Object(mut map) if map.contains_key(key) => map.remove(key).unwrap_or_default(),
+                other => other,
+            };
+            return serde_path_to_error::deserialize::<_, T>(inner).map_err(|err| {
+                report.with_field(key, |r| add_data_error(r, err.path().to_string(), &err.into_inner()));
+                report
+            });
+        }
+    };
+    result.map_err(|err| {
+        add_data_error(&mut report, err.path().to_string(), &err.into_inner());
+        report
+    })
+}
+
+fn add_data_error(report: &mut Report, path: String, err: &serde_json::Error) {
+    if err.is_syntax() || err.is_eof() {
+        report.add("parse", syntax_message(err));
+    } else {
+        let path: Path = path.parse().unwrap_or_default();
+        report.add_at(&path, "parse", strip_position(&err.to_string()));
+    }
+}
+
+fn syntax_message(err: &serde_json::Error) -> String {
+    format!("the reply is not valid JSON: {err}")
+}
+
+/// serde_json ends data errors with " at line N column M", which means nothing to the
+/// model once the path is given.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}

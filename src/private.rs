@@ -1,0 +1,64 @@
+//! Support for the derive's generated code. Not part of the stable API.
+//!
+//! The derive checks every field through [`Probe`]: a field whose type implements
+//! [`Extract`] is checked as a nested value; any other type (a `chrono` date, a type
+//! from another crate) is skipped. Method resolution picks between the two traits
+//! (autoref specialisation), so users never mark nested fields by hand.
+
+use crate::schema::RuleSet;
+use crate::validate::Report;
+use crate::Extract;
+use std::marker::PhantomData;
+
+/// A field seen by the generated `check`.
+pub struct Probe<'a, T: ?Sized>(pub &'a mut T);
+
+/// Chosen when the field's type implements [`Extract`].
+pub trait CheckNested {
+    fn __pluck_check(self, report: &mut Report);
+}
+
+impl<T: Extract> CheckNested for Probe<'_, T> {
+    fn __pluck_check(self, report: &mut Report) {
+        self.0.check(report);
+    }
+}
+
+/// Chosen otherwise: nothing to check.
+pub trait CheckOther {
+    fn __pluck_check(self, report: &mut Report);
+}
+
+impl<T: ?Sized> CheckOther for &Probe<'_, T> {
+    fn __pluck_check(self, _report: &mut Report) {}
+}
+
+/// A field type seen by the generated `__rules`.
+pub struct TypeProbe<T: ?Sized>(PhantomData<fn() -> Box<T>>);
+
+impl<T: ?Sized> TypeProbe<T> {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        TypeProbe(PhantomData)
+    }
+}
+
+/// Chosen when the field's type implements [`Extract`].
+pub trait RegisterNested {
+    fn __pluck_register(self, rules: &mut RuleSet);
+}
+
+impl<T: Extract> RegisterNested for TypeProbe<T> {
+    fn __pluck_register(self, rules: &mut RuleSet) {
+        T::__rules(rules);
+    }
+}
+
+/// Chosen otherwise: no rules to register.
+pub trait RegisterOther {
+    fn __pluck_register(self, rules: &mut RuleSet);
+}
+
+impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
+    fn __pluck_register(self, _rules: &mut RuleSet) {}
+}

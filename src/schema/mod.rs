@@ -1,0 +1,210 @@
+//! JSON schemas for the model: generated from [`schemars`], with the field rules written
+//! in, wrapped when the type is not an object, and transformed for the target.
+//!
+//! Each type's schema is built once per [`Target`] and kept for the life of the process
+//! (in a map keyed by `TypeId`), serialized once too, so a request copies bytes instead
+//! of walking the schema.
+//!
+//! ```
+//! use pluck::schema::{self, Target};
+//!
+//! let prepared = schema::prepare::<Vec<String>>(Target::Strict).unwrap();
+//! // A list travels wrapped in an object, as strict mode wants an object at the root.
+//! assert_eq!(prepared.wrapper(), Some("items"));
+//! assert_eq!(prepared.schema()["required"][0], "items");
+//! ```
+
+mod enums;
+mod rules;
+mod strict;
+
+pub use rules::{FieldRule, RuleSet};
+
+use crate::Extract;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// What a schema is prepared for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Target {
+    /// OpenAI strict mode (`json_schema` response format, strict tools): every property
+    /// required, `additionalProperties: false`, only supported keywords.
+    Strict,
+    /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
+    /// the schema as generated, with the field rules and `additionalProperties: false`.
+    Plain,
+}
+
+/// A schema that strict mode cannot express, or that could not be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// A keyword strict mode rejects, at a named field.
+    #[error("field `{location}` cannot be sent in strict mode: {reason} (keyword `{keyword}`)")]
+    Unsupported {
+        /// The type and field, as `SalaryRange.currency`.
+        location: String,
+        /// The offending JSON-schema keyword.
+        keyword: &'static str,
+        /// Why, and what to write instead.
+        reason: String,
+    },
+    /// A value of any type (`serde_json::Value`), which strict mode cannot constrain.
+    #[error("field `{location}` accepts any JSON value, which strict mode cannot express; give it a concrete type or use a mode without strictness")]
+    Untyped {
+        /// The type and field.
+        location: String,
+    },
+}
+
+impl SchemaError {
+    fn unsupported(location: &[String], keyword: &'static str, reason: String) -> Self {
+        SchemaError::Unsupported { location: location.join("."), keyword, reason }
+    }
+
+    fn untyped(location: &[String]) -> Self {
+        SchemaError::Untyped { location: location.join(".") }
+    }
+}
+
+/// A type's schema, ready to send.
+#[derive(Debug)]
+pub struct Prepared {
+    name: String,
+    description: Option<String>,
+    wrapper: Option<&'static str>,
+    schema: Value,
+    json: Box<RawValue>,
+}
+
+impl Prepared {
+    /// The schema's name, fit for OpenAI's `json_schema.name` and tool names
+    /// (`[a-zA-Z0-9_-]`, at most 64 characters).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The type's doc comment, if it has one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The property the value travels in when the type is not an object (`items` for
+    /// lists, `value` otherwise); `None` for objects.
+    pub fn wrapper(&self) -> Option<&'static str> {
+        self.wrapper
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    /// The schema, serialized once.
+    pub fn json(&self) -> &RawValue {
+        &self.json
+    }
+}
+
+type Cache = RwLock<HashMap<(TypeId, Target), Result<Arc<Prepared>, SchemaError>>>;
+
+/// `T`'s schema for `target`, built on first use and reused afterwards.
+///
+/// # Errors
+/// [`SchemaError`] when `target` is [`Target::Strict`] and the schema holds something
+/// strict mode cannot express, naming the field.
+pub fn prepare<T: Extract>(target: Target) -> Result<Arc<Prepared>, SchemaError> {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (TypeId::of::<T>(), target);
+    if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let built = build::<T>(target).map(Arc::new);
+    cache.write().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(built).clone()
+}
+
+/// `T`'s schema with its field rules, before any target transform.
+pub fn generate<T: Extract>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.meta_schema = None)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    let mut rules = RuleSet::default();
+    T::__rules(&mut rules);
+    rules.apply(&T::schema_name(), &mut schema);
+    schema
+}
+
+fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
+    let mut schema = generate::<T>();
+    let root_name = T::schema_name();
+    let description = schema.get("description").and_then(Value::as_str).map(str::to_owned);
+    let wrapper = wrap(&mut schema);
+    enums::flatten(&mut schema);
+    match target {
+        Target::Strict => strict::apply(&mut schema, &root_name)?,
+        Target::Plain => close_objects(&mut schema),
+    }
+    let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
+    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
+}
+
+/// Wraps a root that is not an object with properties into `{"<key>": root}`.
+fn wrap(schema: &mut Value) -> Option<&'static str> {
+    let is_object = schema.get("properties").is_some()
+        && schema.get("type").is_some_and(|t| t == "object")
+        && schema.get("additionalProperties").is_none_or(|a| a == &Value::Bool(false));
+    if is_object {
+        return None;
+    }
+    let key = if schema.get("type").is_some_and(|t| t == "array") { "items" } else { "value" };
+    let mut inner = std::mem::take(schema);
+    let defs = inner.as_object_mut().and_then(|o| o.remove("$defs"));
+    if let Some(obj) = inner.as_object_mut() {
+        obj.remove("title");
+    }
+    let mut wrapped = json!({
+        "type": "object",
+        "properties": { key: inner },
+        "required": [key],
+        "additionalProperties": false,
+    });
+    if let Some(defs) = defs {
+        wrapped["$defs"] = defs;
+    }
+    *schema = wrapped;
+    Some(key)
+}
+
+/// For plain targets: objects with fixed properties admit no others.
+fn close_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(obj) => {
+            if obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
+                obj.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            for value in obj.values_mut() {
+                close_objects(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+fn sanitize_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .take(64)
+        .collect();
+    if out.is_empty() {
+        out.push_str("output");
+    }
+    out
+}

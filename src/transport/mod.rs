@@ -1,0 +1,85 @@
+//! Sending a request: HTTP, transport retries, and the classification of failures into
+//! [`Error`](crate::Error)s. Knows nothing of schemas or validation.
+
+mod classify;
+mod retry;
+
+pub use retry::RetryPolicy;
+
+pub(crate) use classify::redact;
+
+use crate::Error;
+use bytes::Bytes;
+use classify::{classify, Failure};
+use reqwest::header::HeaderMap;
+use std::time::Duration;
+
+/// An HTTP client with a timeout and a retry policy.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) timeout: Duration,
+}
+
+impl Transport {
+    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx body.
+    ///
+    /// `secret` (the API key, if any) is scrubbed from every error message.
+    pub(crate) async fn post(&self, url: &str, headers: &HeaderMap, body: Bytes, secret: Option<&str>) -> Result<Bytes, Error> {
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let sent = self
+                .http
+                .post(url)
+                .headers(headers.clone())
+                .body(body.clone())
+                .timeout(self.timeout)
+                .send()
+                .await;
+            let (failure, hinted_wait, hinted_retry) = match sent {
+                Ok(response) if response.status().is_success() => match response.bytes().await {
+                    Ok(bytes) => return Ok(bytes),
+                    Err(err) => (from_reqwest(&err, secret), None, None),
+                },
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let wait = retry::retry_after(response.headers());
+                    let should = retry::should_retry_header(response.headers());
+                    let body = response.bytes().await.unwrap_or_default();
+                    (classify(status, &body, secret), wait, should)
+                }
+                Err(err) => (from_reqwest(&err, secret), None, None),
+            };
+            let retryable = hinted_retry.unwrap_or_else(|| failure.retryable())
+                && !matches!(failure, Failure::QuotaExhausted { .. } | Failure::Authentication { .. });
+            if !retryable || attempts > self.policy.get_max_retries() {
+                return Err(failure.into_error(attempts, hinted_wait));
+            }
+            let wait = match hinted_wait {
+                Some(wait) if !self.policy.honours(wait) => return Err(failure.into_error(attempts, Some(wait))),
+                Some(wait) => wait,
+                None => self.policy.backoff(attempts - 1),
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn from_reqwest(err: &reqwest::Error, secret: Option<&str>) -> Failure {
+    if err.is_timeout() {
+        Failure::Timeout
+    } else {
+        // The source chain says what happened (refused, reset, DNS); the URL never
+        // carries the key, but scrub anyway.
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        Failure::Connection { message: redact(&message, secret) }
+    }
+}

@@ -1,0 +1,171 @@
+//! When to try a request again, and how long to wait first.
+//!
+//! Transport retries are separate from re-asks: they resend the same request after a
+//! failure that a later try can get past (429 other than `insufficient_quota`, 408,
+//! 409, 5xx, timeouts, refused or dropped connections). Everything else fails at once.
+//!
+//! The wait is exponential backoff with full jitter (a random wait between zero and
+//! `initial_delay * 2^n`, capped at `max_delay`), unless the provider says how long to
+//! wait: `retry-after-ms`, then `retry-after` (seconds or an HTTP date). A provider
+//! asking for more than `max_retry_after` is not retried at all: the error carries the
+//! wait instead, so the caller can schedule it. `x-should-retry: true|false` overrides
+//! the status.
+
+use reqwest::header::HeaderMap;
+use std::time::{Duration, SystemTime};
+
+/// How transport failures are retried.
+///
+/// The defaults: 3 retries, 0.5 s initial delay, 8 s cap, provider waits of up to
+/// 120 s honoured.
+///
+/// ```
+/// use pluck::RetryPolicy;
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_delay(Duration::from_millis(200))
+///     .max_delay(Duration::from_secs(4));
+/// assert_eq!(policy.get_max_retries(), 5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..Self::default() }
+    }
+
+    /// Retries after the first request (so at most `n + 1` requests).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// The backoff's first ceiling; it doubles on each retry.
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// The most the backoff waits.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest provider-requested wait that is honoured; a longer one ends the
+    /// retries.
+    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The backoff before retry number `retry` (0 for the first): full jitter.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.initial_delay.saturating_mul(1u32 << retry.min(20)).min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+
+    /// Whether a provider-requested wait is short enough to honour.
+    pub(crate) fn honours(&self, wait: Duration) -> bool {
+        wait <= self.max_retry_after
+    }
+}
+
+/// The wait a provider asked for, from `retry-after-ms` or `retry-after`.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = header("retry-after")?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// `x-should-retry`, when the provider sets it.
+pub(crate) fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
+    match headers.get("x-should-retry")?.to_str().ok()? {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn reads_retry_after_in_each_form() {
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "250")])), Some(Duration::from_millis(250)));
+        assert_eq!(retry_after(&headers(&[("retry-after", "2")])), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(&headers(&[("retry-after", "1.5")])), Some(Duration::from_millis(1500)));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let wait = retry_after(&headers(&[("retry-after", &soon)])).unwrap();
+        assert!(wait > Duration::from_secs(27) && wait <= Duration::from_secs(30), "{wait:?}");
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "-3")])), None);
+        // The millisecond header wins.
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "10"), ("retry-after", "9")])),
+            Some(Duration::from_millis(10))
+        );
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let policy = RetryPolicy::default();
+        for retry in 0..10 {
+            let ceiling = (Duration::from_millis(500) * 2u32.pow(retry)).min(Duration::from_secs(8));
+            for _ in 0..100 {
+                assert!(policy.backoff(retry) <= ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn long_waits_are_not_honoured() {
+        let policy = RetryPolicy::default();
+        assert!(policy.honours(Duration::from_secs(120)));
+        assert!(!policy.honours(Duration::from_secs(121)));
+    }
+}
