@@ -1,0 +1,145 @@
+//! Generated schemas: snapshots of the blog's types as each mode sends them, and the
+//! strict-mode refusals.
+
+mod support;
+
+use pluck::schema::{prepare, SchemaError, Target};
+use pluck::{Extract, Mode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use support::job::JobPostingAnalysis;
+use support::triage::SupportTriage;
+use support::*;
+use wiremock::MockServer;
+
+/// The request body a mode sends for `T`, with the volatile parts kept.
+async fn request_body<T: Extract>(mode: Mode) -> Value {
+    let server = MockServer::start().await;
+    reply_always(&server, ok(completion("{}", 1, 1))).await;
+    let _ = client(&server, mode).request::<T>().user("TEXT").max_retries(0).send().await;
+    bodies(&server).await.remove(0)
+}
+
+#[tokio::test]
+async fn job_posting_analysis_in_each_mode() {
+    for (mode, name) in [
+        (Mode::JsonSchema, "json_schema"),
+        (Mode::Tools, "tools"),
+        (Mode::Json, "json"),
+        (Mode::MdJson, "md_json"),
+        (Mode::JsonObjectSchema, "json_object_schema"),
+    ] {
+        let body = request_body::<JobPostingAnalysis>(mode).await;
+        insta::assert_json_snapshot!(format!("job_posting_analysis_{name}"), body);
+    }
+}
+
+#[tokio::test]
+async fn support_triage_keeps_reasoning_first() {
+    let body = request_body::<SupportTriage>(Mode::JsonSchema).await;
+    let schema = &body["response_format"]["json_schema"]["schema"];
+    let keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["reasoning", "priority", "category"], "chain of thought: reasoning is written first");
+    assert_eq!(schema["required"], json!(["reasoning", "priority", "category"]));
+    insta::assert_json_snapshot!("support_triage_strict", schema);
+}
+
+#[test]
+fn plain_target_keeps_rules_the_strict_target_describes() {
+    let plain = prepare::<JobPostingAnalysis>(Target::Plain).unwrap();
+    let salary = &plain.schema()["$defs"]["SalaryRange"];
+    assert_eq!(salary["properties"]["currency"]["minLength"], 3);
+    assert_eq!(salary["properties"]["min_amount"]["minimum"], 0);
+    assert_eq!(salary["additionalProperties"], false);
+    let strict = prepare::<JobPostingAnalysis>(Target::Strict).unwrap();
+    let currency = &strict.schema()["$defs"]["SalaryRange"]["properties"]["currency"];
+    assert!(currency.get("minLength").is_none());
+    assert!(currency["description"].as_str().unwrap().contains("at least 3 characters"));
+    insta::assert_json_snapshot!("job_posting_analysis_plain", plain.schema());
+}
+
+#[test]
+fn schemas_are_built_once() {
+    let first = prepare::<JobPostingAnalysis>(Target::Strict).unwrap();
+    let second = prepare::<JobPostingAnalysis>(Target::Strict).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &second));
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct WithDefault {
+    #[serde(default = "usd")]
+    currency: String,
+}
+
+fn usd() -> String {
+    "USD".into()
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct WithMap {
+    name: String,
+    scores: HashMap<String, f64>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct WithAny {
+    payload: Value,
+}
+
+#[test]
+fn strict_mode_refuses_what_it_cannot_express_naming_the_field() {
+    let err = prepare::<WithDefault>(Target::Strict).unwrap_err();
+    assert!(matches!(&err, SchemaError::Unsupported { location, keyword: "default", .. } if location == "WithDefault.currency"), "{err:?}");
+    assert!(err.to_string().contains("`WithDefault.currency`"), "{err}");
+
+    let err = prepare::<WithMap>(Target::Strict).unwrap_err();
+    assert!(matches!(&err, SchemaError::Unsupported { location, keyword: "additionalProperties", .. } if location == "WithMap.scores"), "{err:?}");
+
+    let err = prepare::<WithAny>(Target::Strict).unwrap_err();
+    assert!(matches!(&err, SchemaError::Untyped { location } if location == "WithAny.payload"), "{err:?}");
+
+    // The plain target takes them all.
+    assert!(prepare::<WithMap>(Target::Plain).is_ok());
+    assert!(prepare::<WithDefault>(Target::Plain).is_ok());
+}
+
+#[tokio::test]
+async fn a_schema_strict_mode_rejects_fails_before_any_request() {
+    let server = MockServer::start().await;
+    let err = client(&server, Mode::Tools).extract::<WithMap>("x").await.unwrap_err();
+    assert!(matches!(err, pluck::Error::Schema(_)), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// Sentiment, as a top-level enum.
+#[derive(Extract, Deserialize, JsonSchema, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Sentiment {
+    Positive,
+    Negative,
+    Mixed,
+}
+
+/// An enum with data, as tagged alternatives.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Contact {
+    /// An email address.
+    Email { address: String },
+    /// A phone number.
+    Phone { number: String, extension: Option<String> },
+}
+
+#[test]
+fn non_object_roots_are_wrapped() {
+    let sentiment = prepare::<Sentiment>(Target::Strict).unwrap();
+    assert_eq!(sentiment.wrapper(), Some("value"));
+    assert_eq!(sentiment.schema()["properties"]["value"]["enum"], json!(["positive", "negative", "mixed"]));
+    let contact = prepare::<Contact>(Target::Strict).unwrap();
+    insta::assert_json_snapshot!("contact_tagged_enum_strict", contact.schema());
+    let alternatives = contact.schema()["properties"]["value"]["anyOf"].as_array().unwrap();
+    assert_eq!(alternatives.len(), 2);
+    assert_eq!(alternatives[1]["required"], json!(["type", "number", "extension"]));
+}

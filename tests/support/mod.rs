@@ -1,0 +1,107 @@
+//! Shared by the integration tests: the blog's types, canned provider replies, and a
+//! client pointed at a local mock server.
+#![allow(dead_code)]
+
+#[path = "../../examples/types/job.rs"]
+pub mod job;
+#[path = "../../examples/types/triage.rs"]
+pub mod triage;
+
+use pluck::{Client, Mode, RetryPolicy};
+use serde_json::{json, Value};
+use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The key the tests configure; it must never show in errors or `Debug` output.
+pub const SECRET: &str = "sk-test-SECRET-9f8e7d6c5b4a";
+
+/// A client for `server`, with fast retries so tests stay quick.
+pub fn client(server: &MockServer, mode: Mode) -> Client {
+    Client::builder()
+        .base_url(format!("{}/v1", server.uri()))
+        .api_key(SECRET)
+        .model("test-model")
+        .mode(mode)
+        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(5)))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+/// A chat completion whose message content is `content`.
+pub fn completion(content: &str, prompt_tokens: u64, completion_tokens: u64) -> Value {
+    completion_with(json!({"role": "assistant", "content": content}), "stop", prompt_tokens, completion_tokens)
+}
+
+/// A chat completion with a forced tool call whose arguments are `arguments`.
+pub fn tool_completion(name: &str, arguments: &str, prompt_tokens: u64, completion_tokens: u64) -> Value {
+    let message = json!({
+        "role": "assistant",
+        "content": null,
+        "tool_calls": [{"id": "call_abc", "type": "function", "function": {"name": name, "arguments": arguments}}]
+    });
+    completion_with(message, "tool_calls", prompt_tokens, completion_tokens)
+}
+
+pub fn completion_with(message: Value, finish_reason: &str, prompt_tokens: u64, completion_tokens: u64) -> Value {
+    json!({
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "test-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens
+        }
+    })
+}
+
+/// Answers the next request (only) with `response`. Mount in the order of the replies.
+pub async fn reply_once(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(response)
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+}
+
+/// Answers every request with `response`.
+pub async fn reply_always(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(response).mount(server).await;
+}
+
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// The JSON bodies of every request the server received, in order.
+pub async fn bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("JSON body"))
+        .collect()
+}
+
+/// A valid JobPostingAnalysis reply.
+pub fn valid_analysis() -> Value {
+    json!({
+        "job_title": "Senior Software Engineer",
+        "company_name": "TechCorp",
+        "experience_level": "senior",
+        "salary": {"min_amount": 150000, "max_amount": 200000, "currency": "USD"},
+        "skills": [
+            {"name": "Python", "is_required": true},
+            {"name": "Kubernetes", "is_required": true},
+            {"name": "python", "is_required": false}
+        ],
+        "categories": [{"label": "engineering", "confidence": 0.9, "evidence": "Software Engineer title"}],
+        "overall_confidence": 0.85,
+        "missing_fields": []
+    })
+}

@@ -1,0 +1,176 @@
+//! Field rules, nested values, model rules and paths, without any network.
+
+mod support;
+
+use pluck::validate::Report;
+use pluck::Extract;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use support::job::{JobPostingAnalysis, SalaryRange, Skill};
+
+// The blog's three unit tests, ported.
+
+#[test]
+fn salary_validation_triggers_retry() {
+    let mut salary = SalaryRange { min_amount: Some(200000.0), max_amount: Some(100000.0), currency: "USD".into() };
+    let report = pluck::validate(&mut salary).unwrap_err();
+    assert!(report.to_string().contains("cannot exceed"), "{report}");
+    assert_eq!(report.violations()[0].rule, "validate_range");
+}
+
+#[test]
+fn confidence_honesty_check() {
+    let report = pluck::validate(&mut JobPostingAnalysis::empty(0.95)).unwrap_err();
+    assert!(report.to_string().contains("too high"), "{report}");
+    assert_eq!(report.violations()[0].rule, "check_confidence_honesty");
+}
+
+#[test]
+fn skill_deduplication() {
+    let mut analysis = JobPostingAnalysis::empty(0.5);
+    analysis.skills = vec![
+        Skill { name: "Python".into(), is_required: true },
+        Skill { name: "python".into(), is_required: false },
+    ];
+    pluck::validate(&mut analysis).unwrap();
+    assert_eq!(analysis.skills.len(), 1);
+    assert!(analysis.skills[0].is_required, "the first of each is kept");
+}
+
+// Beyond the blog.
+
+#[test]
+fn nested_errors_carry_paths_and_all_are_collected() {
+    let mut analysis = JobPostingAnalysis::empty(1.5);
+    analysis.salary = Some(SalaryRange { min_amount: Some(-1.0), max_amount: Some(-5.0), currency: "US".into() });
+    analysis.categories = vec![support::job::JobCategory {
+        label: support::job::CategoryLabel::Data,
+        confidence: 2.0,
+        evidence: "x".into(),
+    }];
+    let report = pluck::validate(&mut analysis).unwrap_err();
+    let lines: Vec<String> = report.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "salary.min_amount: must be at least 0, got -1",
+            "salary.max_amount: must be at least 0, got -5",
+            "salary.currency: must have at least 3 characters, got 2",
+            "salary: min_amount (-1) cannot exceed max_amount (-5)",
+            "categories[0].confidence: must be at most 1, got 2",
+            "overall_confidence: must be at most 1, got 1.5",
+            "Confidence 1.5 too high when only 0/2 key fields extracted",
+        ]
+    );
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(rename_all = "camelCase")]
+struct Renamed {
+    #[extract(one_of("USD", "EUR"))]
+    currency_code: String,
+    #[serde(rename = "tags")]
+    #[extract(length(max = 2), dedup)]
+    labels: Vec<String>,
+    items: Vec<Item>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug, PartialEq)]
+struct Item {
+    #[extract(length(min = 1))]
+    name: String,
+}
+
+#[test]
+fn paths_use_wire_names_and_list_indices() {
+    let mut value: Renamed = serde_json::from_str(
+        r#"{"currencyCode": "GBP", "tags": ["a", "b", "a", "c"], "items": [{"name": "ok"}, {"name": ""}]}"#,
+    )
+    .unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(
+        report.to_string(),
+        "currencyCode: must be one of \"USD\", \"EUR\", got \"GBP\"\n\
+         tags: must have at most 2 items, got 3\n\
+         items[1].name: must have at least 1 character, got 0"
+    );
+    assert_eq!(value.labels, ["a", "b", "c"], "dedup runs before the length rule");
+}
+
+/// An enum with data: nested values inside variants are checked too.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Shape {
+    Single { item: Item },
+    Many { items: Vec<Item> },
+    Nothing,
+}
+
+#[test]
+fn enum_variants_are_walked() {
+    let mut shape: Shape = serde_json::from_str(r#"{"kind": "many", "items": [{"name": ""}]}"#).unwrap();
+    let report = pluck::validate(&mut shape).unwrap_err();
+    assert_eq!(report.to_string(), "items[0].name: must have at least 1 character, got 0");
+    let mut single: Shape = serde_json::from_str(r#"{"kind": "single", "item": {"name": ""}}"#).unwrap();
+    assert_eq!(pluck::validate(&mut single).unwrap_err().to_string(), "item.name: must have at least 1 character, got 0");
+    assert!(pluck::validate(&mut Shape::Nothing).is_ok());
+}
+
+#[test]
+fn lists_and_maps_of_extract_types_are_walked() {
+    let mut items = vec![Item { name: "a".into() }, Item { name: String::new() }];
+    assert_eq!(pluck::validate(&mut items).unwrap_err().to_string(), "[1].name: must have at least 1 character, got 0");
+    let mut map = std::collections::BTreeMap::from([("k".to_string(), Item { name: String::new() })]);
+    assert_eq!(pluck::validate(&mut map).unwrap_err().to_string(), "k.name: must have at least 1 character, got 0");
+}
+
+#[test]
+fn a_report_is_empty_until_a_rule_breaks() {
+    let mut report = Report::new();
+    assert!(report.is_empty());
+    report.with_index(3, |r| r.add("custom", "bad"));
+    assert_eq!(report.len(), 1);
+    assert_eq!(report.to_string(), "[3]: bad");
+}
+
+#[cfg(feature = "garde")]
+mod garde_interop {
+    use super::*;
+
+    #[derive(Extract, garde::Validate, Deserialize, JsonSchema)]
+    #[extract(garde)]
+    struct Contact {
+        #[garde(length(min = 2))]
+        #[extract(length(max = 5))]
+        name: String,
+    }
+
+    #[test]
+    fn garde_errors_join_the_report() {
+        let report = pluck::validate(&mut Contact { name: "abcdefg".into() }).unwrap_err();
+        assert_eq!(report.len(), 1);
+        let report = pluck::validate(&mut Contact { name: "a".into() }).unwrap_err();
+        assert_eq!(report.violations()[0].rule, "garde");
+        assert_eq!(report.violations()[0].path.to_string(), "name");
+    }
+}
+
+#[cfg(feature = "validator")]
+mod validator_interop {
+    use super::*;
+
+    #[derive(Extract, validator::Validate, Deserialize, JsonSchema)]
+    #[extract(validator)]
+    struct Contact {
+        #[validate(range(min = 1, max = 10))]
+        rank: u32,
+    }
+
+    #[test]
+    fn validator_errors_join_the_report() {
+        let report = pluck::validate(&mut Contact { rank: 11 }).unwrap_err();
+        assert_eq!(report.violations()[0].rule, "range");
+        assert_eq!(report.violations()[0].path.to_string(), "rank");
+        assert!(report.violations()[0].message.contains("got 11"), "{report}");
+    }
+}
