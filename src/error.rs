@@ -140,9 +140,9 @@ impl Error {
     /// The HTTP status behind the error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Authentication { status, .. } | Error::InvalidRequest { status, .. } | Error::Server { status, .. } => {
-                Some(*status)
-            }
+            Error::Authentication { status, .. }
+            | Error::InvalidRequest { status, .. }
+            | Error::Server { status, .. } => Some(*status),
             Error::RateLimited { .. } | Error::QuotaExhausted { .. } => Some(429),
             _ => None,
         }

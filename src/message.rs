@@ -67,7 +67,12 @@ impl Message {
 
     /// A tool's result, answering the call `call_id`.
     pub fn tool_result(call_id: impl Into<String>, content: impl Into<String>) -> Self {
-        Message { role: Role::Tool, content: Some(content.into()), tool_calls: None, tool_call_id: Some(call_id.into()) }
+        Message {
+            role: Role::Tool,
+            content: Some(content.into()),
+            tool_calls: None,
+            tool_call_id: Some(call_id.into()),
+        }
     }
 }
 

@@ -22,7 +22,8 @@ use crate::{Message, Mode};
 /// );
 /// ```
 pub fn feedback(report: &Report) -> String {
-    let mut text = String::from("Your answer did not validate. Fix these errors and answer again with the whole corrected JSON:");
+    let mut text =
+        String::from("Your answer did not validate. Fix these errors and answer again with the whole corrected JSON:");
     for violation in report {
         text.push_str("\n- ");
         if violation.path.is_empty() {

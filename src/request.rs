@@ -178,7 +178,10 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             match reply.finish {
                 Finish::Length => return Err(Error::Truncated { raw: reply.raw().to_owned(), usage }),
                 Finish::ContentFilter => {
-                    return Err(Error::Refusal { message: "stopped by the provider's content filter".to_owned(), usage })
+                    return Err(Error::Refusal {
+                        message: "stopped by the provider's content filter".to_owned(),
+                        usage,
+                    })
                 }
                 Finish::Done => {}
             }

@@ -48,7 +48,11 @@ async fn a_broken_rule_is_reasked_then_accepted() {
 #[tokio::test]
 async fn replies_that_never_validate_exhaust_the_budget_with_every_attempt() {
     let server = MockServer::start().await;
-    let replies = ["not json at all", r#"{"job_title": 7}"#, r#"{"overall_confidence": 3, "skills": [], "categories": [], "missing_fields": [], "job_title": "x", "company_name": null, "experience_level": "guru", "salary": null}"#];
+    let replies = [
+        "not json at all",
+        r#"{"job_title": 7}"#,
+        r#"{"overall_confidence": 3, "skills": [], "categories": [], "missing_fields": [], "job_title": "x", "company_name": null, "experience_level": "guru", "salary": null}"#,
+    ];
     for reply in replies {
         reply_once(&server, ok(completion(reply, 100, 10))).await;
     }
@@ -69,7 +73,11 @@ async fn replies_that_never_validate_exhaust_the_budget_with_every_attempt() {
     }
     assert_eq!(attempts[0].report.to_string(), "the reply holds no JSON object; answer with the JSON only");
     assert_eq!(attempts[1].report.violations()[0].path.to_string(), "job_title");
-    assert!(attempts[1].report.to_string().contains("invalid type: integer `7`, expected a string"), "{}", attempts[1].report);
+    assert!(
+        attempts[1].report.to_string().contains("invalid type: integer `7`, expected a string"),
+        "{}",
+        attempts[1].report
+    );
     assert_eq!(attempts[2].report.violations()[0].path.to_string(), "experience_level");
     assert!(attempts[2].report.to_string().contains("unknown variant `guru`"), "{}", attempts[2].report);
     assert_eq!(exhausted.usage().total_tokens, 330);
@@ -94,7 +102,8 @@ async fn refusals_and_content_filters_are_reported() {
     let server = MockServer::start().await;
     let refusal = json!({"role": "assistant", "content": null, "refusal": "I can't help with that."});
     reply_once(&server, ok(completion_with(refusal, "stop", 10, 5))).await;
-    reply_once(&server, ok(completion_with(json!({"role": "assistant", "content": ""}), "content_filter", 10, 0))).await;
+    reply_once(&server, ok(completion_with(json!({"role": "assistant", "content": ""}), "content_filter", 10, 0)))
+        .await;
     let client = client(&server, Mode::JsonSchema);
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
     assert!(matches!(&err, Error::Refusal { message, .. } if message == "I can't help with that."), "{err:?}");
@@ -123,12 +132,8 @@ async fn tools_mode_round_trip_with_a_reask() {
     invalid["categories"][0]["confidence"] = json!(7);
     reply_once(&server, ok(tool_completion("JobPostingAnalysis", &invalid.to_string(), 40, 20))).await;
     reply_once(&server, ok(tool_completion("JobPostingAnalysis", &valid_analysis().to_string(), 60, 20))).await;
-    let extracted = client(&server, Mode::Tools)
-        .request::<JobPostingAnalysis>()
-        .user("posting")
-        .send_with_usage()
-        .await
-        .unwrap();
+    let extracted =
+        client(&server, Mode::Tools).request::<JobPostingAnalysis>().user("posting").send_with_usage().await.unwrap();
     assert_eq!(extracted.attempts, 2);
     assert_eq!(extracted.usage.total_tokens, 140);
 
@@ -171,15 +176,21 @@ async fn top_level_values_travel_wrapped_and_come_back_unwrapped() {
     let schema = &bodies[0]["response_format"]["json_schema"]["schema"];
     assert_eq!(schema["required"], json!(["items"]));
     assert_eq!(schema["properties"]["items"]["items"]["$ref"], "#/$defs/Skill");
-    assert_eq!(bodies[1]["response_format"]["json_schema"]["schema"]["properties"]["value"]["enum"], json!(["entry", "mid", "senior"]));
+    assert_eq!(
+        bodies[1]["response_format"]["json_schema"]["schema"]["properties"]["value"]["enum"],
+        json!(["entry", "mid", "senior"])
+    );
 }
 
 #[tokio::test]
 async fn wrapped_values_are_validated_at_their_paths() {
     let server = MockServer::start().await;
-    reply_once(&server, ok(completion(r#"{"items": [{"label": "data", "confidence": 5, "evidence": "e"}]}"#, 1, 1))).await;
-    reply_once(&server, ok(completion(r#"{"items": [{"label": "data", "confidence": 0.5, "evidence": "e"}]}"#, 1, 1))).await;
-    let extracted = client(&server, Mode::JsonSchema).request::<Vec<job::JobCategory>>().user("x").send_with_usage().await.unwrap();
+    reply_once(&server, ok(completion(r#"{"items": [{"label": "data", "confidence": 5, "evidence": "e"}]}"#, 1, 1)))
+        .await;
+    reply_once(&server, ok(completion(r#"{"items": [{"label": "data", "confidence": 0.5, "evidence": "e"}]}"#, 1, 1)))
+        .await;
+    let extracted =
+        client(&server, Mode::JsonSchema).request::<Vec<job::JobCategory>>().user("x").send_with_usage().await.unwrap();
     assert_eq!(extracted.attempts, 2);
     let feedback = bodies(&server).await[1]["messages"][3]["content"].as_str().unwrap().to_owned();
     assert!(feedback.contains("- items[0].confidence: must be at most 1, got 5"), "{feedback}");

@@ -16,9 +16,9 @@ fn analysis_reply() -> ResponseTemplate {
 #[tokio::test]
 async fn rate_limit_with_retry_after_ms_then_success() {
     let server = MockServer::start().await;
-    let limited = ResponseTemplate::new(429)
-        .insert_header("retry-after-ms", "30")
-        .set_body_json(json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}));
+    let limited = ResponseTemplate::new(429).insert_header("retry-after-ms", "30").set_body_json(
+        json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+    );
     reply_once(&server, limited).await;
     reply_once(&server, analysis_reply()).await;
     // A slow backoff, so that a fast retry proves the header was used.
@@ -44,7 +44,10 @@ async fn insufficient_quota_fails_after_exactly_one_request() {
     }));
     reply_always(&server, quota).await;
     let err = client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("posting").await.unwrap_err();
-    assert!(matches!(&err, Error::QuotaExhausted { message } if message.contains("exceeded your current quota")), "{err:?}");
+    assert!(
+        matches!(&err, Error::QuotaExhausted { message } if message.contains("exceeded your current quota")),
+        "{err:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -78,7 +81,9 @@ async fn unauthorized_fails_at_once_and_never_shows_the_key() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
     let request = &server.received_requests().await.unwrap()[0];
     assert_eq!(request.headers.get("authorization").unwrap(), &format!("Bearer {SECRET}"), "the key is sent");
-    for shown in [err.to_string(), format!("{err:?}"), format!("{client:?}"), format!("{:?}", Client::builder().api_key(SECRET))] {
+    for shown in
+        [err.to_string(), format!("{err:?}"), format!("{client:?}"), format!("{:?}", Client::builder().api_key(SECRET))]
+    {
         assert!(!shown.contains(SECRET), "{shown}");
         assert!(!shown.contains("9f8e7d6c5b4a"), "{shown}");
     }
@@ -87,12 +92,25 @@ async fn unauthorized_fails_at_once_and_never_shows_the_key() {
 #[tokio::test]
 async fn invalid_requests_and_context_length_are_not_retried() {
     let server = MockServer::start().await;
-    reply_once(&server, ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "Invalid schema for response_format", "type": "invalid_request_error"}}))).await;
+    reply_once(
+        &server,
+        ResponseTemplate::new(400).set_body_json(
+            json!({"error": {"message": "Invalid schema for response_format", "type": "invalid_request_error"}}),
+        ),
+    )
+    .await;
     reply_once(&server, ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "This model's maximum context length is 128000 tokens.", "code": "context_length_exceeded"}}))).await;
-    reply_once(&server, ResponseTemplate::new(404).set_body_json(json!({"error": {"message": "The model `nope` does not exist"}}))).await;
+    reply_once(
+        &server,
+        ResponseTemplate::new(404).set_body_json(json!({"error": {"message": "The model `nope` does not exist"}})),
+    )
+    .await;
     let client = client(&server, Mode::JsonSchema);
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest { status: 400, message } if message == "Invalid schema for response_format"), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: 400, message } if message == "Invalid schema for response_format"),
+        "{err:?}"
+    );
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
     assert!(matches!(&err, Error::ContextLengthExceeded { .. }), "{err:?}");
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
@@ -133,7 +151,10 @@ async fn a_long_retry_after_is_returned_not_waited() {
     let server = MockServer::start().await;
     reply_always(&server, ResponseTemplate::new(429).insert_header("retry-after", "600")).await;
     let err = client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("x").await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == Duration::from_secs(600)), "{err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == Duration::from_secs(600)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

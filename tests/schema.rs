@@ -91,11 +91,17 @@ struct WithAny {
 #[test]
 fn strict_mode_refuses_what_it_cannot_express_naming_the_field() {
     let err = prepare::<WithDefault>(Target::Strict).unwrap_err();
-    assert!(matches!(&err, SchemaError::Unsupported { location, keyword: "default", .. } if location == "WithDefault.currency"), "{err:?}");
+    assert!(
+        matches!(&err, SchemaError::Unsupported { location, keyword: "default", .. } if location == "WithDefault.currency"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("`WithDefault.currency`"), "{err}");
 
     let err = prepare::<WithMap>(Target::Strict).unwrap_err();
-    assert!(matches!(&err, SchemaError::Unsupported { location, keyword: "additionalProperties", .. } if location == "WithMap.scores"), "{err:?}");
+    assert!(
+        matches!(&err, SchemaError::Unsupported { location, keyword: "additionalProperties", .. } if location == "WithMap.scores"),
+        "{err:?}"
+    );
 
     let err = prepare::<WithAny>(Target::Strict).unwrap_err();
     assert!(matches!(&err, SchemaError::Untyped { location } if location == "WithAny.payload"), "{err:?}");

@@ -28,10 +28,8 @@ fn confidence_honesty_check() {
 #[test]
 fn skill_deduplication() {
     let mut analysis = JobPostingAnalysis::empty(0.5);
-    analysis.skills = vec![
-        Skill { name: "Python".into(), is_required: true },
-        Skill { name: "python".into(), is_required: false },
-    ];
+    analysis.skills =
+        vec![Skill { name: "Python".into(), is_required: true }, Skill { name: "python".into(), is_required: false }];
     pluck::validate(&mut analysis).unwrap();
     assert_eq!(analysis.skills.len(), 1);
     assert!(analysis.skills[0].is_required, "the first of each is kept");
@@ -112,7 +110,10 @@ fn enum_variants_are_walked() {
     let report = pluck::validate(&mut shape).unwrap_err();
     assert_eq!(report.to_string(), "items[0].name: must have at least 1 character, got 0");
     let mut single: Shape = serde_json::from_str(r#"{"kind": "single", "item": {"name": ""}}"#).unwrap();
-    assert_eq!(pluck::validate(&mut single).unwrap_err().to_string(), "item.name: must have at least 1 character, got 0");
+    assert_eq!(
+        pluck::validate(&mut single).unwrap_err().to_string(),
+        "item.name: must have at least 1 character, got 0"
+    );
     assert!(pluck::validate(&mut Shape::Nothing).is_ok());
 }
 

@@ -51,10 +51,7 @@ impl<'a> Container<'a> {
                         }
                         let name = variant.ident.to_string();
                         let wire_name = variant_attrs.rename.unwrap_or_else(|| {
-                            rename_all
-                                .as_deref()
-                                .and_then(|rule| case::rename(rule, &name, true))
-                                .unwrap_or(name)
+                            rename_all.as_deref().and_then(|rule| case::rename(rule, &name, true)).unwrap_or(name)
                         });
                         Variant {
                             ident: &variant.ident,

@@ -195,7 +195,9 @@ fn parse_rule(meta: &ParseNestedMeta) -> syn::Result<Rule> {
         }
         "dedup" => {
             if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                return Err(meta.error("`dedup` takes no arguments; to compare one field of each item write `dedup_by(field)`"));
+                return Err(
+                    meta.error("`dedup` takes no arguments; to compare one field of each item write `dedup_by(field)`")
+                );
             }
             Ok(Rule::Dedup { kw })
         }
@@ -216,7 +218,10 @@ fn parse_rule(meta: &ParseNestedMeta) -> syn::Result<Rule> {
                 Ok(())
             })?;
             let Some(key) = key else {
-                return Err(syn::Error::new(kw.span(), "`dedup_by` needs the field to compare, as in `dedup_by(name, ignore_case)`"));
+                return Err(syn::Error::new(
+                    kw.span(),
+                    "`dedup_by` needs the field to compare, as in `dedup_by(name, ignore_case)`",
+                ));
             };
             Ok(Rule::DedupBy { kw, key, ignore_case })
         }
@@ -246,7 +251,9 @@ fn number(expr: Expr) -> syn::Result<Number> {
         _ => return Err(syn::Error::new_spanned(&expr, "expected a number literal")),
     };
     let value: f64 = match lit {
-        Lit::Int(int) => int.base10_digits().parse().map_err(|_| syn::Error::new_spanned(int, "number out of range"))?,
+        Lit::Int(int) => {
+            int.base10_digits().parse().map_err(|_| syn::Error::new_spanned(int, "number out of range"))?
+        }
         Lit::Float(float) => float.base10_parse()?,
         _ => return Err(syn::Error::new_spanned(lit, "expected a number literal")),
     };

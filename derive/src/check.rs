@@ -28,7 +28,10 @@ pub fn check(cx: &mut Ctxt, container: &Container) {
 fn check_field(cx: &mut Ctxt, field: &Field) {
     if field.flatten {
         if let Some(rule) = field.rules.first() {
-            cx.error_spanned_by(rule.keyword(), "field rules cannot go on a `#[serde(flatten)]` field; put them on the flattened type's fields");
+            cx.error_spanned_by(
+                rule.keyword(),
+                "field rules cannot go on a `#[serde(flatten)]` field; put them on the flattened type's fields",
+            );
         }
         return;
     }
@@ -36,8 +39,13 @@ fn check_field(cx: &mut Ctxt, field: &Field) {
     for rule in &field.rules {
         let (allowed, what) = match rule {
             Rule::Range { .. } => (matches!(kind, Kind::Number | Kind::Unknown), "`range` applies to numbers"),
-            Rule::Length { .. } => (matches!(kind, Kind::Text | Kind::List | Kind::Map | Kind::Unknown), "`length` applies to strings, lists and maps"),
-            Rule::Dedup { .. } | Rule::DedupBy { .. } => (matches!(kind, Kind::List | Kind::Unknown), "`dedup` and `dedup_by` apply to lists (`Vec<T>`)"),
+            Rule::Length { .. } => (
+                matches!(kind, Kind::Text | Kind::List | Kind::Map | Kind::Unknown),
+                "`length` applies to strings, lists and maps",
+            ),
+            Rule::Dedup { .. } | Rule::DedupBy { .. } => {
+                (matches!(kind, Kind::List | Kind::Unknown), "`dedup` and `dedup_by` apply to lists (`Vec<T>`)")
+            }
             Rule::OneOf { .. } => (matches!(kind, Kind::Text | Kind::Unknown), "`one_of` applies to strings"),
         };
         if !allowed {
@@ -72,8 +80,8 @@ impl Kind {
                 Some(inner) => Kind::of(inner),
                 None => Kind::Unknown,
             },
-            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
-            | "isize" | "f32" | "f64" => Kind::Number,
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"
+            | "f32" | "f64" => Kind::Number,
             "String" | "str" | "Cow" => Kind::Text,
             "bool" => Kind::Bool,
             "Vec" | "VecDeque" => Kind::List,

@@ -160,9 +160,7 @@ fn check_field(field: &Field, place: &TokenStream) -> TokenStream {
 
 fn check_variant(container: &Container, variant: &Variant) -> TokenStream {
     let ident = variant.ident;
-    let bindings: Vec<syn::Ident> = (0..variant.fields.len())
-        .map(|i| quote::format_ident!("__field{}", i))
-        .collect();
+    let bindings: Vec<syn::Ident> = (0..variant.fields.len()).map(|i| quote::format_ident!("__field{}", i)).collect();
     let attrs = &container.attrs;
     // Where the variant's fields sit, by serde's enum representation.
     let outer: Option<String> = if attrs.untagged || attrs.tag.is_some() && attrs.content.is_none() {

@@ -35,9 +35,7 @@ impl SalaryRange {
     /// The minimum may not exceed the maximum.
     pub fn validate_range(&self) -> Result<(), String> {
         match (self.min_amount, self.max_amount) {
-            (Some(min), Some(max)) if min > max => {
-                Err(format!("min_amount ({min}) cannot exceed max_amount ({max})"))
-            }
+            (Some(min), Some(max)) if min > max => Err(format!("min_amount ({min}) cannot exceed max_amount ({max})")),
             _ => Ok(()),
         }
     }

@@ -99,7 +99,8 @@ pub(crate) fn body(call: &Call) -> Vec<u8> {
             },
         }]
     });
-    let tool_choice = (call.mode == Mode::Tools).then(|| ToolChoice { kind: "function", function: ToolName { name: schema.name() } });
+    let tool_choice =
+        (call.mode == Mode::Tools).then(|| ToolChoice { kind: "function", function: ToolName { name: schema.name() } });
     let body = Body {
         model: call.model,
         messages: call.messages,

@@ -21,7 +21,9 @@ impl Failure {
     /// Whether the same request may succeed later.
     pub(crate) fn retryable(&self) -> bool {
         match self {
-            Failure::RateLimited { .. } | Failure::Server { .. } | Failure::Timeout | Failure::Connection { .. } => true,
+            Failure::RateLimited { .. } | Failure::Server { .. } | Failure::Timeout | Failure::Connection { .. } => {
+                true
+            }
             Failure::InvalidRequest { retryable, .. } => *retryable,
             Failure::Authentication { .. } | Failure::QuotaExhausted { .. } | Failure::ContextLength { .. } => false,
         }
@@ -66,9 +68,15 @@ pub(crate) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failur
 
 fn mentions_context_length(message: &str) -> bool {
     let lower = message.to_lowercase();
-    ["maximum context length", "context length exceeded", "context_length_exceeded", "exceeds the context window", "prompt is too long"]
-        .iter()
-        .any(|needle| lower.contains(needle))
+    [
+        "maximum context length",
+        "context length exceeded",
+        "context_length_exceeded",
+        "exceeds the context window",
+        "prompt is too long",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
 }
 
 fn message_of(parsed: Option<&Value>, body: &[u8]) -> String {
@@ -141,7 +149,8 @@ mod tests {
     #[test]
     fn keys_are_scrubbed() {
         let secret = "sk-test-0123456789abcdef";
-        let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {secret}. Also sk-proj-ab***cdef."}}}}"#);
+        let body =
+            format!(r#"{{"error":{{"message":"Incorrect API key provided: {secret}. Also sk-proj-ab***cdef."}}}}"#);
         let Failure::Authentication { message, .. } = classify(401, body.as_bytes(), Some(secret)) else { panic!() };
         assert!(!message.contains("0123456789"), "{message}");
         assert!(!message.contains("sk-proj-ab"), "{message}");

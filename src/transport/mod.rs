@@ -26,18 +26,18 @@ impl Transport {
     /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx body.
     ///
     /// `secret` (the API key, if any) is scrubbed from every error message.
-    pub(crate) async fn post(&self, url: &str, headers: &HeaderMap, body: Bytes, secret: Option<&str>) -> Result<Bytes, Error> {
+    pub(crate) async fn post(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+        secret: Option<&str>,
+    ) -> Result<Bytes, Error> {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let sent = self
-                .http
-                .post(url)
-                .headers(headers.clone())
-                .body(body.clone())
-                .timeout(self.timeout)
-                .send()
-                .await;
+            let sent =
+                self.http.post(url).headers(headers.clone()).body(body.clone()).timeout(self.timeout).send().await;
             let (failure, hinted_wait, hinted_retry) = match sent {
                 Ok(response) if response.status().is_success() => match response.bytes().await {
                     Ok(bytes) => return Ok(bytes),

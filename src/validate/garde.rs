@@ -8,12 +8,13 @@
 //! #[derive(Extract, garde::Validate, serde::Deserialize, schemars::JsonSchema)]
 //! #[extract(garde)]
 //! struct Contact {
-//!     #[garde(email)]
-//!     email: String,
+//!     #[garde(length(min = 2))]
+//!     name: String,
 //! }
 //!
-//! let report = pluck::validate(&mut Contact { email: "nope".into() }).unwrap_err();
-//! assert_eq!(report.violations()[0].path.to_string(), "email");
+//! let report = pluck::validate(&mut Contact { name: "a".into() }).unwrap_err();
+//! assert_eq!(report.violations()[0].path.to_string(), "name");
+//! assert_eq!(report.violations()[0].rule, "garde");
 //! ```
 
 use super::{Path, Report};

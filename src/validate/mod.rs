@@ -76,11 +76,7 @@ impl Report {
 
     /// Records a broken rule at the current path.
     pub fn add(&mut self, rule: impl Into<Cow<'static, str>>, message: impl Into<String>) {
-        self.violations.push(Violation {
-            path: self.current.clone(),
-            rule: rule.into(),
-            message: message.into(),
-        });
+        self.violations.push(Violation { path: self.current.clone(), rule: rule.into(), message: message.into() });
     }
 
     /// Records a broken rule at an explicit path, relative to the current one.

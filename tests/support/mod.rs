@@ -23,7 +23,9 @@ pub fn client(server: &MockServer, mode: Mode) -> Client {
         .api_key(SECRET)
         .model("test-model")
         .mode(mode)
-        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(5)))
+        .retry_policy(
+            RetryPolicy::default().initial_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(5)),
+        )
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client")
