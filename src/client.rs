@@ -262,12 +262,16 @@ impl ClientBuilder {
     }
 
     /// Preset for a llama.cpp server (`llama-server` or `llama-cpp-python`): its
-    /// `json_object` + `schema` dialect ([`Mode::JsonObjectSchema`]), no key, and
-    /// `http://127.0.0.1:8080/v1` unless a base URL is set.
+    /// `json_object` + `schema` dialect ([`Mode::JsonObjectSchema`]), no key,
+    /// `http://127.0.0.1:8080/v1` unless a base URL is set, a limit of 1024 tokens per
+    /// reply (such servers otherwise write until the context is full) and a 300 s
+    /// timeout (small machines are slow).
     pub fn llama_cpp(mut self) -> Self {
         self.default_base_url = Some(LLAMA_CPP_BASE_URL);
         self.mode.get_or_insert(Mode::JsonObjectSchema);
         self.model.get_or_insert_with(|| "local".to_owned());
+        self.max_tokens.get_or_insert(1024);
+        self.timeout.get_or_insert(Duration::from_secs(300));
         self
     }
 

@@ -42,7 +42,10 @@ impl Mode {
         }
     }
 
-    /// Whether the schema goes into the system prompt.
+    /// Whether the schema goes into the system prompt. In
+    /// [`JsonObjectSchema`](Mode::JsonObjectSchema) it does too: the grammar forces the
+    /// shape, but only the prompt shows the model descriptions and bounds such as
+    /// `maximum`, which grammars do not enforce.
     pub fn schema_in_prompt(self) -> bool {
         matches!(self, Mode::Json | Mode::MdJson | Mode::JsonObjectSchema)
     }

@@ -63,7 +63,8 @@ pub struct JobCategory {
     /// How sure, from 0 to 1.
     #[extract(range(min = 0, max = 1))]
     pub confidence: f64,
-    /// Why this category applies.
+    /// Why this category applies, in one sentence.
+    #[extract(length(max = 200))]
     pub evidence: String,
 }
 
@@ -89,14 +90,16 @@ pub struct JobPostingAnalysis {
     /// The pay range, if stated.
     pub salary: Option<SalaryRange>,
     /// Skills asked for, each once.
-    #[extract(dedup_by(name, ignore_case))]
+    #[extract(dedup_by(name, ignore_case), length(max = 20))]
     pub skills: Vec<Skill>,
-    /// Job families the posting belongs to.
+    /// Job families the posting belongs to, each at most once.
+    #[extract(length(max = 4))]
     pub categories: Vec<JobCategory>,
     /// How complete and certain the extraction is, from 0 to 1.
     #[extract(range(min = 0, max = 1))]
     pub overall_confidence: f64,
     /// Names of the fields the posting does not state.
+    #[extract(length(max = 8))]
     pub missing_fields: Vec<String>,
 }
 

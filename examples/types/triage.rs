@@ -38,7 +38,7 @@ pub enum Category {
 pub struct SupportTriage {
     /// Step by step: what the user experiences, the business impact, which team can
     /// resolve it, and how urgent it is.
-    #[extract(length(min = 20))]
+    #[extract(length(min = 20, max = 600))]
     pub reasoning: String,
     /// How urgent.
     pub priority: Priority,

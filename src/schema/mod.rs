@@ -35,7 +35,9 @@ pub enum Target {
     /// required, `additionalProperties: false`, only supported keywords.
     Strict,
     /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
-    /// the schema as generated, with the field rules and `additionalProperties: false`.
+    /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
+    /// with `additionalProperties: false` and every property required, optional ones
+    /// nullable.
     Plain,
 }
 
@@ -179,12 +181,25 @@ fn wrap(schema: &mut Value) -> Option<&'static str> {
     Some(key)
 }
 
-/// For plain targets: objects with fixed properties admit no others.
+/// For plain targets: objects with fixed properties admit no others, and list every
+/// property in `required` (an optional one becomes nullable). A grammar made from the
+/// schema then writes every field in order, and a model sees one shape to follow.
 fn close_objects(schema: &mut Value) {
     match schema {
         Value::Object(obj) => {
-            if obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
-                obj.insert("additionalProperties".into(), Value::Bool(false));
+            let required: Vec<Value> = match obj.get("required") {
+                Some(Value::Array(list)) => list.clone(),
+                _ => Vec::new(),
+            };
+            if let Some(Value::Object(props)) = obj.get_mut("properties") {
+                for (name, prop) in props.iter_mut() {
+                    if !required.iter().any(|r| r == name) {
+                        strict::make_nullable(prop);
+                    }
+                }
+                let all: Vec<Value> = props.keys().map(|k| Value::String(k.clone())).collect();
+                obj.insert("required".into(), Value::Array(all));
+                obj.entry("additionalProperties").or_insert(Value::Bool(false));
             }
             for value in obj.values_mut() {
                 close_objects(value);
