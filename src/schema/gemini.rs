@@ -1,8 +1,9 @@
 //! The Gemini transform: rewrites a schema into the OpenAPI 3.0 subset that Gemini's
 //! `responseSchema` accepts.
 //!
-//! - `$ref`s are inlined (there is no `$defs`); a type that refers to itself cannot be
-//!   inlined and fails here, naming it;
+//! - `$ref`s are inlined (there is no `$defs`), the field's description over the
+//!   type's (an enum keeps both, as its own says what the values mean); a type that
+//!   refers to itself cannot be inlined and fails here, naming it;
 //! - `type: ["string", "null"]`, and `anyOf`/`oneOf` or `enum` holding `null`, become
 //!   the type with `nullable: true`; `oneOf` becomes `anyOf`;
 //! - type names are upper case (`STRING`, `OBJECT`, ...), as the API reference writes
@@ -174,11 +175,15 @@ impl Context<'_> {
         obj: &Map<String, Value>,
         location: &mut Vec<String>,
     ) -> Result<Value, SchemaError> {
-        let name = reference.rsplit('/').next().unwrap_or(reference);
-        if self.expanding.iter().any(|n| n == name) {
-            return Err(SchemaError::Recursive { type_name: name.to_owned(), target: "Gemini" });
+        // `#` is the root, which is being expanded.
+        let name = match reference {
+            "#" => self.expanding[0].clone(),
+            _ => reference.rsplit('/').next().unwrap_or(reference).to_owned(),
+        };
+        if self.expanding.contains(&name) {
+            return Err(SchemaError::Recursive { type_name: name, target: "Gemini" });
         }
-        let Some(Value::Object(definition)) = self.defs.get(name) else {
+        let Some(Value::Object(definition)) = self.defs.get(&name) else {
             return Err(SchemaError::unsupported_by(
                 location,
                 "$ref",
@@ -188,8 +193,14 @@ impl Context<'_> {
         };
         let mut merged = definition.clone();
         overlay(&mut merged, obj, &["$ref"]);
-        self.expanding.push(name.to_owned());
-        let converted = self.convert(&Value::Object(merged), &mut vec![name.to_owned()]);
+        // An enum's description lists what its values mean: keep it after the field's.
+        if let (Some(Value::String(field)), Some(Value::String(own)), true) =
+            (obj.get("description"), definition.get("description"), definition.contains_key("enum"))
+        {
+            merged.insert("description".into(), Value::String(format!("{field} {own}")));
+        }
+        self.expanding.push(name.clone());
+        let converted = self.convert(&Value::Object(merged), &mut vec![name]);
         self.expanding.pop();
         converted
     }
@@ -318,7 +329,7 @@ mod tests {
                 "required": ["c"],
                 "properties": {
                     "a": {"type": "STRING", "nullable": true},
-                    "b": {"type": "STRING", "description": "The level.", "enum": ["low", "high"], "nullable": true},
+                    "b": {"type": "STRING", "description": "The level. How high.", "enum": ["low", "high"], "nullable": true},
                     "c": {"type": "STRING", "enum": ["fixed"]},
                     "d": {"type": "ARRAY", "description": "(items must be unique)", "items": {"type": "INTEGER", "minimum": 0}}
                 },
