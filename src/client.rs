@@ -438,3 +438,34 @@ impl ClientBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn picked(vars: &[(&str, &str)]) -> Result<ClientBuilder, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        builder_from(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_provider_follows_the_keys_set() {
+        let only_anthropic = picked(&[("ANTHROPIC_API_KEY", "a"), ("GEMINI_API_KEY", "g")]).unwrap();
+        assert_eq!(only_anthropic.provider, Provider::Anthropic);
+        let only_gemini = picked(&[("GEMINI_API_KEY", "g"), ("GEMINI_BASE_URL", "http://127.0.0.1:9")]).unwrap();
+        assert_eq!(only_gemini.provider, Provider::Gemini);
+        assert_eq!(only_gemini.base_url.as_deref(), Some("http://127.0.0.1:9"));
+        let openai_wins = picked(&[("OPENAI_API_KEY", "o"), ("ANTHROPIC_API_KEY", "a")]).unwrap();
+        assert_eq!(openai_wins.provider, Provider::OpenAi);
+        let chosen = picked(&[("OPENAI_API_KEY", "o"), ("PLUCK_PROVIDER", "Gemini"), ("GEMINI_API_KEY", "g")]).unwrap();
+        assert_eq!(chosen.provider, Provider::Gemini);
+        let built =
+            picked(&[("ANTHROPIC_API_KEY", "a"), ("PLUCK_MODEL", "claude-sonnet-4-5")]).unwrap().build().unwrap();
+        assert_eq!(
+            (built.provider(), built.model(), built.mode()),
+            (Provider::Anthropic, "claude-sonnet-4-5", Mode::Tools)
+        );
+        assert!(matches!(picked(&[("PLUCK_PROVIDER", "bard")]), Err(ConfigError::InvalidVariable { .. })));
+    }
+}
