@@ -173,7 +173,7 @@ impl Context<'_> {
         &mut self,
         reference: &str,
         obj: &Map<String, Value>,
-        location: &mut Vec<String>,
+        location: &[String],
     ) -> Result<Value, SchemaError> {
         // `#` is the root, which is being expanded.
         let name = match reference {
