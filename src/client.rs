@@ -1,32 +1,67 @@
 //! [`Client`]: where requests go and how they are sent.
 
 use crate::error::ConfigError;
+use crate::provider::Provider;
 use crate::request::ExtractRequest;
 use crate::transport::{RetryPolicy, Transport};
 use crate::{Error, Extract, Mode};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use secrecy::SecretString;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 const LLAMA_CPP_BASE_URL: &str = "http://127.0.0.1:8080/v1";
 const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434/v1";
-const DEFAULT_MODEL: &str = "gpt-4o-mini";
 
 /// A configured connection to a model. Cheap to clone; share one per provider.
+///
+/// One client speaks one [`Provider`]'s API, each with its own structured output:
+///
+/// | provider | builder | default model | default mode | key (`from_env`) | base URL (`from_env`) |
+/// | --- | --- | --- | --- | --- | --- |
+/// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | `gpt-4o-mini` | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
+/// | Anthropic | [`ClientBuilder::anthropic`] | `claude-3-5-haiku-latest` | [`Mode::Tools`] (a forced tool; [`Mode::JsonSchema`] sends the same) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
+/// | Gemini | [`ClientBuilder::gemini`] | `gemini-2.5-flash` | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+///
+/// Whatever the provider, failures end in the same [`Error`] variants (a refused key
+/// is [`Error::Authentication`], a spent balance [`Error::QuotaExhausted`], an
+/// overloaded server [`Error::Server`] after retries, ...), and a reply that does not
+/// validate is sent back with its errors the way that provider expects.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), pluck::Error> {
+/// use pluck::Client;
+///
+/// let claude = Client::builder()
+///     .anthropic()
+///     .api_key(std::env::var("ANTHROPIC_API_KEY").unwrap_or_default())
+///     .max_tokens(1024)
+///     .build()?;
+/// let gemini = Client::builder()
+///     .gemini()
+///     .api_key(std::env::var("GEMINI_API_KEY").unwrap_or_default())
+///     .model("gemini-2.5-flash")
+///     .build()?;
+/// for client in [claude, gemini] {
+///     let colours: Vec<String> = client.extract("The sky was blue and the grass green.").await?;
+///     println!("{}: {colours:?}", client.provider());
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// Settings in one place:
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), pluck::Error> {
 /// use pluck::{Client, Mode};
 ///
 /// let client = Client::builder()
-///     .api_key(std::env::var("OPENAI_API_KEY").unwrap_or_default())
-///     .model("gpt-4o-mini")
-///     .mode(Mode::JsonSchema)
-///     .max_retries(2)
-///     .build()?;
+///    .api_key(std::env::var("OPENAI_API_KEY").unwrap_or_default())
+///    .model("gpt-4o-mini")
+///    .mode(Mode::JsonSchema)
+///    .max_retries(2)
+///    .build()?;
 /// let answer: Vec<String> = client.extract("List the colours: red car, blue sky.").await?;
 /// # Ok(()) }
 /// ```
@@ -37,7 +72,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
-    pub(crate) endpoint: String,
+    pub(crate) provider: Provider,
+    pub(crate) base_url: String,
     pub(crate) headers: HeaderMap,
     pub(crate) api_key: Option<SecretString>,
     pub(crate) model: String,
@@ -51,7 +87,8 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         f.debug_struct("Client")
-            .field("endpoint", &inner.endpoint)
+            .field("provider", &inner.provider)
+            .field("base_url", &inner.base_url)
             .field("api_key", &inner.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("model", &inner.model)
             .field("mode", &inner.mode)
@@ -64,7 +101,8 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// A builder with the defaults: the OpenAI API, `gpt-4o-mini`, [`Mode::JsonSchema`],
-    /// 2 re-asks, a 120 s timeout per request and the default [`RetryPolicy`].
+    /// 2 re-asks, a 120 s timeout per request and the default [`RetryPolicy`]. Other
+    /// providers have their own default model and mode (see [`Client`]).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -73,45 +111,24 @@ impl Client {
     ///
     /// | variable | meaning | default |
     /// | --- | --- | --- |
-    /// | `OPENAI_API_KEY` | the key | none; required for the OpenAI API |
+    /// | `PLUCK_PROVIDER` | `openai`, `anthropic`, `gemini`, or `llamacpp`/`ollama` (OpenAI-compatible presets) | picked from the keys set: OpenAI, else Anthropic, else Gemini |
+    /// | `OPENAI_API_KEY` | the OpenAI key | none; required for the OpenAI API |
     /// | `OPENAI_BASE_URL` | an OpenAI-compatible endpoint | `https://api.openai.com/v1` |
-    /// | `PLUCK_MODEL` | the model | `gpt-4o-mini` |
-    /// | `PLUCK_PROVIDER` | `openai`, `llamacpp` or `ollama`: presets for base URL and mode | `openai` |
+    /// | `ANTHROPIC_API_KEY` | the Anthropic key; picks Anthropic when `OPENAI_API_KEY` is unset | none |
+    /// | `ANTHROPIC_BASE_URL` | Anthropic's host | `https://api.anthropic.com` |
+    /// | `GEMINI_API_KEY` | the Gemini key; picks Gemini when neither key above is set | none |
+    /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
+    /// | `PLUCK_MODEL` | the model | the provider's (`gpt-4o-mini`, `claude-3-5-haiku-latest`, `gemini-2.5-flash`) |
     /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
     ///
     /// # Errors
-    /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key;
+    /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key
+    /// ([`ConfigError::MissingProviderKey`] for the others);
     /// [`ConfigError::InvalidVariable`] for an unknown provider or mode.
     pub fn from_env() -> Result<Client, Error> {
         let _ = dotenvy::dotenv();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut builder = Client::builder();
-        match var("PLUCK_PROVIDER").as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("openai") => {}
-            Some("llamacpp" | "llama.cpp" | "llama_cpp" | "llama-cpp") => builder = builder.llama_cpp(),
-            Some("ollama") => builder = builder.ollama(),
-            Some(other) => {
-                return Err(ConfigError::InvalidVariable {
-                    name: "PLUCK_PROVIDER",
-                    value: other.to_owned(),
-                    expected: "openai, llamacpp, ollama",
-                }
-                .into())
-            }
-        }
-        if let Some(url) = var("OPENAI_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        if let Some(key) = var("OPENAI_API_KEY") {
-            builder = builder.api_key(key);
-        }
-        if let Some(model) = var("PLUCK_MODEL") {
-            builder = builder.model(model);
-        }
-        if let Some(mode) = var("PLUCK_MODE") {
-            builder = builder.mode(parse_mode(&mode)?);
-        }
-        builder.build()
+        builder_from(var)?.build()
     }
 
     /// Extracts a `T` from `text` with the client's settings.
@@ -151,6 +168,60 @@ impl Client {
     pub fn mode(&self) -> Mode {
         self.inner.mode
     }
+
+    /// The provider the client speaks to.
+    pub fn provider(&self) -> Provider {
+        self.inner.provider
+    }
+}
+
+/// The builder [`Client::from_env`] configures, reading variables through `var`.
+fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, ConfigError> {
+    let mut builder = Client::builder();
+    let chosen = var("PLUCK_PROVIDER").map(|p| p.to_ascii_lowercase());
+    let provider = match chosen.as_deref() {
+        Some("openai") => Provider::OpenAi,
+        Some("llamacpp" | "llama.cpp" | "llama_cpp" | "llama-cpp") => {
+            builder = builder.llama_cpp();
+            Provider::OpenAi
+        }
+        Some("ollama") => {
+            builder = builder.ollama();
+            Provider::OpenAi
+        }
+        Some("anthropic" | "claude") => Provider::Anthropic,
+        Some("gemini" | "google") => Provider::Gemini,
+        Some(other) => {
+            return Err(ConfigError::InvalidVariable {
+                name: "PLUCK_PROVIDER",
+                value: other.to_owned(),
+                expected: "openai, anthropic, gemini, llamacpp, ollama",
+            })
+        }
+        None if var("OPENAI_API_KEY").is_some() => Provider::OpenAi,
+        None if var("ANTHROPIC_API_KEY").is_some() => Provider::Anthropic,
+        None if var("GEMINI_API_KEY").is_some() => Provider::Gemini,
+        None => Provider::OpenAi,
+    };
+    let (key, base) = match provider {
+        Provider::Anthropic => ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+        Provider::Gemini => ("GEMINI_API_KEY", "GEMINI_BASE_URL"),
+        Provider::OpenAi => ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+    };
+    builder = builder.provider(provider);
+    if let Some(url) = var(base) {
+        builder = builder.base_url(url);
+    }
+    if let Some(key) = var(key) {
+        builder = builder.api_key(key);
+    }
+    if let Some(model) = var("PLUCK_MODEL") {
+        builder = builder.model(model);
+    }
+    if let Some(mode) = var("PLUCK_MODE") {
+        builder = builder.mode(parse_mode(&mode)?);
+    }
+    Ok(builder)
 }
 
 fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
@@ -173,6 +244,7 @@ fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
 /// Builds a [`Client`].
 #[derive(Default)]
 pub struct ClientBuilder {
+    provider: Provider,
     base_url: Option<String>,
     default_base_url: Option<&'static str>,
     api_key: Option<SecretString>,
@@ -189,6 +261,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
+            .field("provider", &self.provider)
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("model", &self.model)
@@ -198,14 +271,43 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The OpenAI-compatible endpoint, up to and including `/v1`.
+    /// The provider to speak to; see [`Provider`]. Default [`Provider::OpenAi`].
+    pub fn provider(mut self, provider: Provider) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// Anthropic's Messages API: shorthand for `.provider(Provider::Anthropic)`.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().anthropic().api_key("sk-ant-...").build().unwrap();
+    /// assert_eq!(client.model(), "claude-3-5-haiku-latest");
+    /// ```
+    pub fn anthropic(self) -> Self {
+        self.provider(Provider::Anthropic)
+    }
+
+    /// Google's Gemini API: shorthand for `.provider(Provider::Gemini)`.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().gemini().api_key("AIza...").build().unwrap();
+    /// assert_eq!(client.mode(), pluck::Mode::JsonSchema);
+    /// ```
+    pub fn gemini(self) -> Self {
+        self.provider(Provider::Gemini)
+    }
+
+    /// Where requests go: for OpenAI-compatible servers the endpoint up to and
+    /// including `/v1`; for Anthropic and Gemini the host (`https://api.anthropic.com`,
+    /// `https://generativelanguage.googleapis.com`), which the API paths follow.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// The API key, sent as a bearer token. Kept in a [`SecretString`]: it shows in no
-    /// `Debug` output, error or log.
+    /// The API key, sent the provider's way (a bearer token for OpenAI, `x-api-key` for
+    /// Anthropic, `x-goog-api-key` for Gemini). Kept in a [`SecretString`]: it shows in
+    /// no `Debug` output, error or log.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         let key: String = key.into();
         self.api_key = (!key.is_empty()).then(|| SecretString::from(key));
@@ -249,7 +351,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The default limit on tokens per reply (`max_tokens`).
+    /// The default limit on tokens per reply (`max_tokens`; Gemini's
+    /// `maxOutputTokens`). Anthropic requires one and gets 4096 when unset.
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = Some(max_tokens);
         self
@@ -267,6 +370,7 @@ impl ClientBuilder {
     /// reply (such servers otherwise write until the context is full) and a 300 s
     /// timeout (small machines are slow).
     pub fn llama_cpp(mut self) -> Self {
+        self.provider = Provider::OpenAi;
         self.default_base_url = Some(LLAMA_CPP_BASE_URL);
         self.mode.get_or_insert(Mode::JsonObjectSchema);
         self.model.get_or_insert_with(|| "local".to_owned());
@@ -278,6 +382,7 @@ impl ClientBuilder {
     /// Preset for Ollama's OpenAI-compatible endpoint: [`Mode::JsonSchema`], no key, and
     /// `http://127.0.0.1:11434/v1` unless a base URL is set.
     pub fn ollama(mut self) -> Self {
+        self.provider = Provider::OpenAi;
         self.default_base_url = Some(OLLAMA_BASE_URL);
         self.mode.get_or_insert(Mode::JsonSchema);
         self
@@ -287,24 +392,27 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`ConfigError::InvalidBaseUrl`] for a base URL that does not parse,
-    /// [`ConfigError::MissingApiKey`] for the OpenAI API without a key, and
+    /// [`ConfigError::MissingApiKey`] for the OpenAI API without a key
+    /// ([`ConfigError::MissingProviderKey`] for Anthropic's or Gemini's), and
     /// [`ConfigError::Http`] if the HTTP client cannot be built.
     pub fn build(self) -> Result<Client, Error> {
-        let base = self.base_url.as_deref().or(self.default_base_url).unwrap_or(OPENAI_BASE_URL);
+        let wire = self.provider.wire();
+        let base = self.base_url.as_deref().or(self.default_base_url).unwrap_or(wire.default_base_url());
         let base = base.trim_end_matches('/').to_owned();
         if let Err(err) = reqwest::Url::parse(&base) {
             return Err(ConfigError::InvalidBaseUrl { url: base, reason: err.to_string() }.into());
         }
-        if self.api_key.is_none() && base == OPENAI_BASE_URL {
-            return Err(ConfigError::MissingApiKey.into());
+        if self.api_key.is_none() && base == wire.default_base_url() {
+            return Err(match self.provider {
+                Provider::OpenAi => ConfigError::MissingApiKey,
+                provider => ConfigError::MissingProviderKey { provider },
+            }
+            .into());
         }
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(key) = &self.api_key {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret()))
-                .map_err(|_| ConfigError::Http("the API key holds characters a header cannot carry".to_owned()))?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+            wire.authorize(key, &mut headers)?;
         }
         let http = match self.http {
             Some(http) => http,
@@ -321,15 +429,47 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                endpoint: format!("{base}/chat/completions"),
+                provider: self.provider,
+                base_url: base,
                 headers,
                 api_key: self.api_key,
-                model: self.model.unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
-                mode: self.mode.unwrap_or_default(),
+                model: self.model.unwrap_or_else(|| wire.default_model().to_owned()),
+                mode: self.mode.unwrap_or_else(|| wire.default_mode()),
                 max_retries: self.max_retries.unwrap_or(2),
                 temperature: self.temperature,
                 max_tokens: self.max_tokens,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn picked(vars: &[(&str, &str)]) -> Result<ClientBuilder, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        builder_from(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_provider_follows_the_keys_set() {
+        let only_anthropic = picked(&[("ANTHROPIC_API_KEY", "a"), ("GEMINI_API_KEY", "g")]).unwrap();
+        assert_eq!(only_anthropic.provider, Provider::Anthropic);
+        let only_gemini = picked(&[("GEMINI_API_KEY", "g"), ("GEMINI_BASE_URL", "http://127.0.0.1:9")]).unwrap();
+        assert_eq!(only_gemini.provider, Provider::Gemini);
+        assert_eq!(only_gemini.base_url.as_deref(), Some("http://127.0.0.1:9"));
+        let openai_wins = picked(&[("OPENAI_API_KEY", "o"), ("ANTHROPIC_API_KEY", "a")]).unwrap();
+        assert_eq!(openai_wins.provider, Provider::OpenAi);
+        let chosen = picked(&[("OPENAI_API_KEY", "o"), ("PLUCK_PROVIDER", "Gemini"), ("GEMINI_API_KEY", "g")]).unwrap();
+        assert_eq!(chosen.provider, Provider::Gemini);
+        let built =
+            picked(&[("ANTHROPIC_API_KEY", "a"), ("PLUCK_MODEL", "claude-sonnet-4-5")]).unwrap().build().unwrap();
+        assert_eq!(
+            (built.provider(), built.model(), built.mode()),
+            (Provider::Anthropic, "claude-sonnet-4-5", Mode::Tools)
+        );
+        assert!(matches!(picked(&[("PLUCK_PROVIDER", "bard")]), Err(ConfigError::InvalidVariable { .. })));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::schema::SchemaError;
 use crate::validate::Report;
-use crate::Usage;
+use crate::{Provider, Usage};
 use std::fmt;
 use std::time::Duration;
 
@@ -33,7 +33,8 @@ pub enum Error {
     /// The key was refused (401) or lacks permission (403). Not retried.
     #[error("authentication failed (HTTP {status}): {message}")]
     Authentication {
-        /// 401 or 403.
+        /// 401 or 403 (400 from Gemini, which answers a malformed key with
+        /// `API_KEY_INVALID`).
         status: u16,
         /// The provider's message.
         message: String,
@@ -156,6 +157,12 @@ pub enum ConfigError {
     /// No API key for a provider that needs one.
     #[error("no API key: set OPENAI_API_KEY (or pass `.api_key(..)`), or point OPENAI_BASE_URL at a local server such as llama.cpp (PLUCK_PROVIDER=llamacpp) that needs none")]
     MissingApiKey,
+    /// No API key for Anthropic or Gemini.
+    #[error("no API key for {provider}: set {} (or pass `.api_key(..)`)", key_variable(*provider))]
+    MissingProviderKey {
+        /// The provider that needs one.
+        provider: Provider,
+    },
     /// The base URL does not parse.
     #[error("invalid base URL `{url}`: {reason}")]
     InvalidBaseUrl {
@@ -177,6 +184,15 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
+}
+
+/// The environment variable holding `provider`'s key.
+fn key_variable(provider: Provider) -> &'static str {
+    match provider {
+        Provider::OpenAi => "OPENAI_API_KEY",
+        Provider::Anthropic => "ANTHROPIC_API_KEY",
+        Provider::Gemini => "GEMINI_API_KEY",
+    }
 }
 
 /// Every attempt of an extraction that never validated.

@@ -69,6 +69,7 @@ pub use message::{FunctionCall, Message, Role, ToolCall};
 pub use mode::Mode;
 pub use pluck_derive::Extract;
 pub use prompt::DEFAULT_SYSTEM_PROMPT;
+pub use provider::Provider;
 pub use request::{ExtractRequest, Extracted};
 pub use transport::RetryPolicy;
 pub use usage::Usage;

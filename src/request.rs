@@ -1,7 +1,7 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
 use crate::error::{Attempt, Exhausted};
-use crate::provider::{openai, Call, Finish};
+use crate::provider::{Call, Finish, Retry};
 use crate::validate::Report;
 use crate::{parse, prompt, reask, schema, Client, Error, Extract, Message, Mode, Usage};
 use secrecy::ExposeSecret;
@@ -139,10 +139,12 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let mode = self.mode.unwrap_or(inner.mode);
         let model = self.model.as_deref().unwrap_or(&inner.model);
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
-        let prepared = schema::prepare::<T>(mode.target())?;
+        let wire = inner.provider.wire();
+        let url = wire.url(&inner.base_url, model);
+        let prepared = schema::prepare::<T>(wire.target(mode))?;
         let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
 
-        let mut messages = Vec::with_capacity(self.messages.len() + 1 + 2 * max_retries as usize);
+        let mut messages = Vec::with_capacity(self.messages.len() + 1);
         let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
         let system = match (self.system, has_system) {
             (Some(system), _) => Some(system),
@@ -159,18 +161,20 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
 
         let mut usage = Usage::default();
         let mut failed: Vec<Attempt> = Vec::new();
+        let mut retries: Vec<Retry> = Vec::new();
         for attempt in 1..=max_retries.saturating_add(1) {
             let call = Call {
                 model,
                 messages: &messages,
+                retries: &retries,
                 schema: &prepared,
                 mode,
                 temperature: self.temperature.or(inner.temperature),
                 max_tokens: self.max_tokens.or(inner.max_tokens),
             };
-            let body = openai::body(&call);
-            let bytes = inner.transport.post(&inner.endpoint, &inner.headers, body.into(), secret).await?;
-            let reply = openai::reply(&bytes)?;
+            let body = wire.body(&call);
+            let bytes = inner.transport.post(&url, &inner.headers, body.into(), wire.classifier(), secret).await?;
+            let reply = wire.reply(&bytes)?;
             usage += reply.usage;
             if let Some(refusal) = &reply.refusal {
                 return Err(Error::Refusal { message: refusal.clone(), usage });
@@ -199,8 +203,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 }
                 Err(report) => report,
             };
-            messages.extend(reask::messages(mode, &reply, &report, attempt, prepared.name()));
+            let feedback = reask::feedback(&report);
             failed.push(Attempt { raw: reply.raw().to_owned(), report });
+            retries.push(Retry { reply, feedback, attempt });
         }
         Err(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })))
     }

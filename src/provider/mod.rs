@@ -1,23 +1,154 @@
-//! Providers: turning pluck's request into a provider's HTTP body, and its reply back.
+//! Providers: turning pluck's request into a provider's HTTP request, and its reply back.
 //!
 //! Everything here knows wire formats and nothing about validation. The re-ask loop
-//! hands over a [`Call`] and gets back a [`Reply`].
+//! hands a [`Call`] to a [`Wire`] and gets back a [`Reply`]; transport retries and the
+//! classification of failures stay shared, with a hook per provider where its error
+//! bodies say more.
+//!
+//! Adding a provider is one file: a type implementing [`Wire`] (URL, headers, body,
+//! reply, and optionally its own error hook and schema target), and a variant of
+//! [`Provider`] pointing at it. A provider that streams would add its event parsing
+//! to its [`Wire`] implementation beside [`Wire::reply`].
 
+pub(crate) mod anthropic;
+pub(crate) mod gemini;
 pub(crate) mod openai;
 
+use crate::error::ConfigError;
 use crate::message::ToolCall;
-use crate::schema::Prepared;
-use crate::{Message, Mode, Usage};
+use crate::schema::{Prepared, Target};
+use crate::transport;
+use crate::{Error, Message, Mode, Usage};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+
+/// Which API a [`Client`](crate::Client) speaks.
+///
+/// | [`Provider`] | endpoint | key header | structured output | re-ask |
+/// | --- | --- | --- | --- | --- |
+/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`) | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
+/// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | one tool forced with `tool_choice` ([`Mode::Tools`], [`Mode::JsonSchema`]); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` |
+/// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseSchema` ([`Mode::JsonSchema`], [`Mode::Tools`]); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
+///
+///
+/// ```
+/// use pluck::{Client, Mode, Provider};
+///
+/// let client = Client::builder()
+///     .provider(Provider::Anthropic)
+///     .api_key("sk-ant-...")
+///     .model("claude-3-5-haiku-latest")
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.provider(), Provider::Anthropic);
+/// // Anthropic's structured output is a forced tool call.
+/// assert_eq!(client.mode(), Mode::Tools);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Provider {
+    /// OpenAI's chat completions, also spoken by Azure OpenAI, Ollama, vLLM, llama.cpp,
+    /// OpenRouter and most other servers.
+    #[default]
+    OpenAi,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Google's Gemini API (`generateContent`).
+    Gemini,
+}
+
+impl Provider {
+    /// The wire format behind the provider.
+    pub(crate) fn wire(self) -> &'static dyn Wire {
+        match self {
+            Provider::OpenAi => &openai::OpenAi,
+            Provider::Anthropic => &anthropic::Anthropic,
+            Provider::Gemini => &gemini::Gemini,
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provider::OpenAi => "OpenAI",
+            Provider::Anthropic => "Anthropic",
+            Provider::Gemini => "Gemini",
+        })
+    }
+}
+
+/// One provider's wire format.
+pub(crate) trait Wire: Send + Sync {
+    /// The base URL used when none is configured.
+    fn default_base_url(&self) -> &'static str;
+
+    /// The model used when none is configured.
+    fn default_model(&self) -> &'static str;
+
+    /// The mode used when none is configured: the provider's own structured output.
+    fn default_mode(&self) -> Mode;
+
+    /// Where a request for `model` goes, given the base URL (no trailing slash).
+    fn url(&self, base: &str, model: &str) -> String;
+
+    /// Adds the key's headers. The values are marked sensitive.
+    fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError>;
+
+    /// The schema target `mode` sends.
+    fn target(&self, mode: Mode) -> Target {
+        mode.target()
+    }
+
+    /// The JSON body of one request.
+    fn body(&self, call: &Call) -> Vec<u8>;
+
+    /// Reads a 2xx reply.
+    fn reply(&self, bytes: &[u8]) -> Result<Reply, Error>;
+
+    /// Reads a non-2xx reply; the shared reading unless the provider says more.
+    fn classifier(&self) -> transport::Classifier {
+        transport::classify
+    }
+}
+
+/// A header carrying a key, marked sensitive so that it shows in no `Debug` output.
+pub(crate) fn key_header(
+    headers: &mut HeaderMap,
+    name: HeaderName,
+    prefix: &str,
+    key: &SecretString,
+) -> Result<(), ConfigError> {
+    let mut value = HeaderValue::from_str(&format!("{prefix}{}", key.expose_secret()))
+        .map_err(|_| ConfigError::Http("the API key holds characters a header cannot carry".to_owned()))?;
+    value.set_sensitive(true);
+    headers.insert(name, value);
+    Ok(())
+}
 
 /// What the re-ask loop asks a provider to send.
 #[derive(Debug)]
 pub(crate) struct Call<'a> {
     pub model: &'a str,
+    /// The conversation as given, the system prompt first.
     pub messages: &'a [Message],
+    /// The replies that failed so far, each with its feedback; each provider appends
+    /// them to the conversation its own way.
+    pub retries: &'a [Retry],
     pub schema: &'a Prepared,
     pub mode: Mode,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
+}
+
+/// A reply that did not validate, and what the model is told about it.
+#[derive(Debug, Clone)]
+pub(crate) struct Retry {
+    pub reply: Reply,
+    pub feedback: String,
+    /// 1 for the first reply.
+    pub attempt: u32,
 }
 
 /// Why the model stopped writing.

@@ -1,16 +1,93 @@
 //! The OpenAI chat-completions wire format, spoken by OpenAI and by most compatible
 //! servers (Azure OpenAI, Ollama, vLLM, llama.cpp, OpenRouter, ...).
 
-use super::{Call, Finish, Reply};
-use crate::message::ToolCall;
-use crate::{Error, Mode, Usage};
-use serde::{Deserialize, Serialize};
+use super::{key_header, Call, Finish, Reply, Retry, Wire};
+use crate::error::ConfigError;
+use crate::message::{FunctionCall, ToolCall};
+use crate::{Error, Message, Mode, Usage};
+use reqwest::header::{HeaderMap, AUTHORIZATION};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
+
+/// The base URL of the OpenAI API.
+pub(crate) const BASE_URL: &str = "https://api.openai.com/v1";
+
+/// OpenAI's chat completions.
+pub(crate) struct OpenAi;
+
+impl Wire for OpenAi {
+    fn default_base_url(&self) -> &'static str {
+        BASE_URL
+    }
+
+    fn default_model(&self) -> &'static str {
+        "gpt-4o-mini"
+    }
+
+    fn default_mode(&self) -> Mode {
+        Mode::JsonSchema
+    }
+
+    fn url(&self, base: &str, _model: &str) -> String {
+        format!("{base}/chat/completions")
+    }
+
+    fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
+        key_header(headers, AUTHORIZATION, "Bearer ", key)
+    }
+
+    fn body(&self, call: &Call) -> Vec<u8> {
+        body(call)
+    }
+
+    fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
+        reply(bytes)
+    }
+}
+
+/// The conversation, then each failed reply with its feedback.
+struct Messages<'a> {
+    given: &'a [Message],
+    retries: Vec<Message>,
+}
+
+impl Serialize for Messages<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.given.iter().chain(&self.retries))
+    }
+}
+
+/// The messages that carry a failed reply and its feedback into the next request: the
+/// reply as the assistant wrote it, then the feedback as a user message, or as the
+/// tool's result in [`Mode::Tools`].
+fn reask(mode: Mode, retry: &Retry, tool_name: &str) -> [Message; 2] {
+    let Retry { reply, feedback, attempt } = retry;
+    match (mode, &reply.tool_call) {
+        (Mode::Tools, call) => {
+            let call = match call {
+                Some(call) if !call.id.is_empty() => call.clone(),
+                Some(call) => ToolCall { id: format!("call_{attempt}"), ..call.clone() },
+                None => ToolCall {
+                    id: format!("call_{attempt}"),
+                    kind: "function".to_owned(),
+                    function: FunctionCall {
+                        name: tool_name.to_owned(),
+                        arguments: reply.content.clone().unwrap_or_default(),
+                    },
+                },
+            };
+            let id = call.id.clone();
+            [Message::tool_call(call), Message::tool_result(id, feedback.clone())]
+        }
+        _ => [Message::assistant(reply.raw()), Message::user(feedback.clone())],
+    }
+}
 
 #[derive(Serialize)]
 struct Body<'a> {
     model: &'a str,
-    messages: &'a [crate::Message],
+    messages: Messages<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +150,7 @@ struct ToolName<'a> {
 }
 
 /// The JSON body of a chat-completions request.
-pub(crate) fn body(call: &Call) -> Vec<u8> {
+fn body(call: &Call) -> Vec<u8> {
     let schema = call.schema;
     let response_format = match call.mode {
         Mode::JsonSchema => Some(ResponseFormat::JsonSchema {
@@ -103,7 +180,10 @@ pub(crate) fn body(call: &Call) -> Vec<u8> {
         (call.mode == Mode::Tools).then(|| ToolChoice { kind: "function", function: ToolName { name: schema.name() } });
     let body = Body {
         model: call.model,
-        messages: call.messages,
+        messages: Messages {
+            given: call.messages,
+            retries: call.retries.iter().flat_map(|retry| reask(call.mode, retry, schema.name())).collect(),
+        },
         temperature: call.temperature,
         max_tokens: call.max_tokens,
         response_format,
@@ -139,7 +219,7 @@ struct ChoiceMessage {
 }
 
 /// Reads a chat-completions reply.
-pub(crate) fn reply(bytes: &[u8]) -> Result<Reply, Error> {
+fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let completion: Completion =
         serde_json::from_slice(bytes).map_err(|e| Error::Decode { message: format!("not a chat completion: {e}") })?;
     let usage = completion.usage.unwrap_or_default();

@@ -15,6 +15,7 @@
 //! ```
 
 mod enums;
+mod gemini;
 mod rules;
 mod strict;
 
@@ -39,9 +40,21 @@ pub enum Target {
     /// with `additionalProperties: false` and every property required, optional ones
     /// nullable.
     Plain,
+    /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
+    /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// let prepared = schema::prepare::<Option<String>>(Target::Gemini).unwrap();
+    /// let value = &prepared.schema()["properties"]["value"];
+    /// assert_eq!(value["type"], "STRING");
+    /// assert_eq!(value["nullable"], true);
+    /// ```
+    Gemini,
 }
 
-/// A schema that strict mode cannot express, or that could not be generated.
+/// A schema that its target (strict mode, Gemini) cannot express.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SchemaError {
@@ -55,6 +68,27 @@ pub enum SchemaError {
         /// Why, and what to write instead.
         reason: String,
     },
+    /// A keyword or shape another provider's schema dialect cannot express, at a named
+    /// field.
+    #[error("field `{location}` cannot be sent to {target}: {reason} (keyword `{keyword}`)")]
+    UnsupportedBy {
+        /// The type and field, as `Scores.by_name`.
+        location: String,
+        /// The offending JSON-schema keyword.
+        keyword: &'static str,
+        /// The provider, such as `Gemini`.
+        target: &'static str,
+        /// Why, and what to write instead.
+        reason: String,
+    },
+    /// A type that contains itself, which a schema without references cannot express.
+    #[error("type `{type_name}` contains itself, which {target}'s schema cannot express (it has no references); use `Mode::Json` or `Mode::MdJson` for it")]
+    Recursive {
+        /// The type that refers to itself.
+        type_name: String,
+        /// The provider, such as `Gemini`.
+        target: &'static str,
+    },
     /// A value of any type (`serde_json::Value`), which strict mode cannot constrain.
     #[error("field `{location}` accepts any JSON value, which strict mode cannot express; give it a concrete type or use a mode without strictness")]
     Untyped {
@@ -66,6 +100,10 @@ pub enum SchemaError {
 impl SchemaError {
     fn unsupported(location: &[String], keyword: &'static str, reason: String) -> Self {
         SchemaError::Unsupported { location: location.join("."), keyword, reason }
+    }
+
+    fn unsupported_by(location: &[String], keyword: &'static str, target: &'static str, reason: String) -> Self {
+        SchemaError::UnsupportedBy { location: location.join("."), keyword, target, reason }
     }
 
     fn untyped(location: &[String]) -> Self {
@@ -117,8 +155,8 @@ type Cache = RwLock<HashMap<(TypeId, Target), Result<Arc<Prepared>, SchemaError>
 /// `T`'s schema for `target`, built on first use and reused afterwards.
 ///
 /// # Errors
-/// [`SchemaError`] when `target` is [`Target::Strict`] and the schema holds something
-/// strict mode cannot express, naming the field.
+/// [`SchemaError`] when `target` is [`Target::Strict`] or [`Target::Gemini`] and the
+/// schema holds something that target cannot express, naming the field or type.
 pub fn prepare<T: Extract>(target: Target) -> Result<Arc<Prepared>, SchemaError> {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
@@ -149,6 +187,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
         Target::Plain => close_objects(&mut schema),
+        Target::Gemini => gemini::apply(&mut schema, &root_name)?,
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
     Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })

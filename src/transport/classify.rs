@@ -7,14 +7,35 @@ use std::time::Duration;
 /// What one failed request says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Failure {
-    Authentication { status: u16, message: String },
-    RateLimited { message: String },
-    QuotaExhausted { message: String },
-    InvalidRequest { status: u16, message: String, retryable: bool },
-    ContextLength { message: String },
-    Server { status: u16, message: String },
+    Authentication {
+        status: u16,
+        message: String,
+    },
+    /// `wait` is a delay the body asked for, when the provider puts it there instead of
+    /// in a header.
+    RateLimited {
+        message: String,
+        wait: Option<Duration>,
+    },
+    QuotaExhausted {
+        message: String,
+    },
+    InvalidRequest {
+        status: u16,
+        message: String,
+        retryable: bool,
+    },
+    ContextLength {
+        message: String,
+    },
+    Server {
+        status: u16,
+        message: String,
+    },
     Timeout,
-    Connection { message: String },
+    Connection {
+        message: String,
+    },
 }
 
 impl Failure {
@@ -33,7 +54,7 @@ impl Failure {
     pub(crate) fn into_error(self, attempts: u32, retry_after: Option<Duration>) -> Error {
         match self {
             Failure::Authentication { status, message } => Error::Authentication { status, message },
-            Failure::RateLimited { message } => Error::RateLimited { message, retry_after, attempts },
+            Failure::RateLimited { message, .. } => Error::RateLimited { message, retry_after, attempts },
             Failure::QuotaExhausted { message } => Error::QuotaExhausted { message },
             Failure::InvalidRequest { status, message, .. } => Error::InvalidRequest { status, message },
             Failure::ContextLength { message } => Error::ContextLengthExceeded { message },
@@ -46,6 +67,10 @@ impl Failure {
 
 /// Classifies a non-2xx reply by its status and body. `secret` is scrubbed from the
 /// message.
+///
+/// This reading fits every provider whose error body is `{"error": {"message", "type",
+/// "code"}}` or close to it (OpenAI and compatible servers, Anthropic, Gemini); a
+/// provider with more to say wraps it (see `provider::Wire::classify`).
 pub(crate) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().map(|v| v.get("error").unwrap_or(v));
@@ -55,7 +80,7 @@ pub(crate) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failur
     match status {
         401 | 403 => Failure::Authentication { status, message },
         429 if kind == "insufficient_quota" || code == "insufficient_quota" => Failure::QuotaExhausted { message },
-        429 => Failure::RateLimited { message },
+        429 => Failure::RateLimited { message, wait: None },
         408 => Failure::Timeout,
         _ if code == "context_length_exceeded" || mentions_context_length(&message) => {
             Failure::ContextLength { message }
@@ -74,12 +99,13 @@ fn mentions_context_length(message: &str) -> bool {
         "context_length_exceeded",
         "exceeds the context window",
         "prompt is too long",
+        "exceeds the maximum number of tokens",
     ]
     .iter()
     .any(|needle| lower.contains(needle))
 }
 
-fn message_of(parsed: Option<&Value>, body: &[u8]) -> String {
+pub(crate) fn message_of(parsed: Option<&Value>, body: &[u8]) -> String {
     if let Some(value) = parsed {
         let error = value.get("error").unwrap_or(value);
         for candidate in [error.get("message"), Some(error), value.get("message"), value.get("detail")] {

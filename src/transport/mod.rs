@@ -6,13 +6,15 @@ mod retry;
 
 pub use retry::RetryPolicy;
 
-pub(crate) use classify::redact;
+pub(crate) use classify::{classify, message_of, redact, Failure};
 
 use crate::Error;
 use bytes::Bytes;
-use classify::{classify, Failure};
 use reqwest::header::HeaderMap;
 use std::time::Duration;
+
+/// Reads a non-2xx reply: status, body and the key to scrub from messages.
+pub(crate) type Classifier = fn(status: u16, body: &[u8], secret: Option<&str>) -> Failure;
 
 /// An HTTP client with a timeout and a retry policy.
 #[derive(Debug, Clone)]
@@ -25,12 +27,14 @@ pub(crate) struct Transport {
 impl Transport {
     /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx body.
     ///
-    /// `secret` (the API key, if any) is scrubbed from every error message.
+    /// `classify` reads failed replies; `secret` (the API key, if any) is scrubbed from
+    /// every error message.
     pub(crate) async fn post(
         &self,
         url: &str,
         headers: &HeaderMap,
         body: Bytes,
+        classify: Classifier,
         secret: Option<&str>,
     ) -> Result<Bytes, Error> {
         let mut attempts = 0u32;
@@ -48,7 +52,12 @@ impl Transport {
                     let wait = retry::retry_after(response.headers());
                     let should = retry::should_retry_header(response.headers());
                     let body = response.bytes().await.unwrap_or_default();
-                    (classify(status, &body, secret), wait, should)
+                    let failure = classify(status, &body, secret);
+                    let wait = match &failure {
+                        Failure::RateLimited { wait: from_body, .. } => wait.or(*from_body),
+                        _ => wait,
+                    };
+                    (failure, wait, should)
                 }
                 Err(err) => (from_reqwest(&err, secret), None, None),
             };

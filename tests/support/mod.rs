@@ -7,7 +7,7 @@ pub mod job;
 #[path = "../../examples/types/triage.rs"]
 pub mod triage;
 
-use pluck::{Client, Mode, RetryPolicy};
+use pluck::{Client, Mode, Provider, RetryPolicy};
 use serde_json::{json, Value};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
@@ -106,4 +106,94 @@ pub fn valid_analysis() -> Value {
         "overall_confidence": 0.85,
         "missing_fields": []
     })
+}
+
+/// Retries fast enough for tests.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default().initial_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(5))
+}
+
+/// A client of `provider` for `server` (whose URI is the base URL), with fast retries.
+pub fn provider_client(server: &MockServer, provider: Provider, retries: RetryPolicy) -> Client {
+    Client::builder()
+        .provider(provider)
+        .base_url(server.uri())
+        .api_key(SECRET)
+        .model("test-model")
+        .retry_policy(retries)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+/// Answers the next request to `at` (only) with `response`. Mount in reply order.
+pub async fn reply_once_at(server: &MockServer, at: &str, response: ResponseTemplate) {
+    Mock::given(method("POST")).and(path(at)).respond_with(response).up_to_n_times(1).mount(server).await;
+}
+
+/// The path Anthropic's Messages API answers on.
+pub const MESSAGES: &str = "/v1/messages";
+
+/// The path Gemini answers on for the model `test-model`.
+pub const GENERATE: &str = "/v1beta/models/test-model:generateContent";
+
+/// An Anthropic Messages reply holding one forced tool call with `input`.
+pub fn anthropic_tool_use(id: &str, name: &str, input: Value, input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+        "type": "message",
+        "role": "assistant",
+        "model": "test-model",
+        "content": [{"type": "tool_use", "id": id, "name": name, "input": input}],
+        "stop_reason": "tool_use",
+        "stop_sequence": null,
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    })
+}
+
+/// An Anthropic Messages reply holding text, stopped for `stop_reason`.
+pub fn anthropic_text(text: &str, stop_reason: &str, input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "test-model",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop_reason,
+        "stop_sequence": null,
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    })
+}
+
+/// An Anthropic error body.
+pub fn anthropic_error(kind: &str, message: &str) -> Value {
+    json!({"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy"})
+}
+
+/// A Gemini `generateContent` reply whose one candidate says `text`.
+pub fn gemini_text(text: &str, finish_reason: &str, prompt_tokens: u64, candidates_tokens: u64) -> Value {
+    json!({
+        "candidates": [{
+            "content": {"parts": [{"text": text}], "role": "model"},
+            "finishReason": finish_reason,
+            "index": 0
+        }],
+        "usageMetadata": {
+            "promptTokenCount": prompt_tokens,
+            "candidatesTokenCount": candidates_tokens,
+            "totalTokenCount": prompt_tokens + candidates_tokens
+        },
+        "modelVersion": "test-model",
+        "responseId": "mAitaLmkHPPlz7IPvtfUqQ4"
+    })
+}
+
+/// A Gemini error body.
+pub fn gemini_error(code: u16, status: &str, message: &str, details: Value) -> Value {
+    json!({"error": {"code": code, "message": message, "status": status, "details": details}})
+}
+
+/// The requests the server received, in order.
+pub async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
 }

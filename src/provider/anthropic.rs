@@ -1,0 +1,379 @@
+//! Anthropic's Messages API (`POST /v1/messages`).
+//!
+//! Structured output is one tool, forced with `tool_choice`: the value is the tool call's
+//! `input`. The tool's `input_schema` is the [`Target::Strict`](crate::schema::Target)
+//! schema, the one OpenAI's strict tools get. Anthropic reads standard JSON schema, so
+//! the strict transform's output (`$defs`/`$ref`, `anyOf`, `["string", "null"]` types,
+//! `additionalProperties: false`) goes through as it is, and its choices suit tool input
+//! too: every property is listed in `required` (optional ones as nullable), so the model
+//! writes every field in order, reasoning fields first, instead of skipping some; and the
+//! constraints strict mode cannot state are in the descriptions, where the model reads
+//! them. Validation checks them all either way.
+//!
+//! The system prompt is the top-level `system` field, `max_tokens` is required (4096
+//! unless set), and a reply that failed is sent back as the model's `tool_use` turn
+//! followed by a `tool_result` with `is_error: true` listing the errors.
+
+use super::{key_header, Call, Finish, Reply, Retry, Wire};
+use crate::error::ConfigError;
+use crate::message::{FunctionCall, ToolCall};
+use crate::transport::{self, message_of, redact, Failure};
+use crate::{Error, Message, Mode, Role, Usage};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The `anthropic-version` header every request carries.
+const API_VERSION: &str = "2023-06-01";
+
+/// `max_tokens` when none is configured; the API requires one.
+const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// Anthropic's Messages API.
+pub(crate) struct Anthropic;
+
+impl Wire for Anthropic {
+    fn default_base_url(&self) -> &'static str {
+        "https://api.anthropic.com"
+    }
+
+    fn default_model(&self) -> &'static str {
+        "claude-3-5-haiku-latest"
+    }
+
+    fn default_mode(&self) -> Mode {
+        Mode::Tools
+    }
+
+    fn url(&self, base: &str, _model: &str) -> String {
+        format!("{base}/v1/messages")
+    }
+
+    fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
+        key_header(headers, HeaderName::from_static("x-api-key"), "", key)?;
+        headers.insert(HeaderName::from_static("anthropic-version"), HeaderValue::from_static(API_VERSION));
+        Ok(())
+    }
+
+    fn body(&self, call: &Call) -> Vec<u8> {
+        body(call)
+    }
+
+    fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
+        reply(bytes)
+    }
+
+    fn classifier(&self) -> transport::Classifier {
+        classify
+    }
+}
+
+/// Whether `mode` sends the forced tool.
+fn uses_tool(mode: Mode) -> bool {
+    matches!(mode, Mode::Tools | Mode::JsonSchema)
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<String>,
+    messages: Vec<Turn<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<[Tool<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<ToolChoice<'a>>,
+}
+
+#[derive(Serialize)]
+struct Turn<'a> {
+    role: &'static str,
+    content: Content<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Content<'a> {
+    Text(&'a str),
+    Blocks(Vec<Block<'a>>),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Block<'a> {
+    Text {
+        text: &'a str,
+    },
+    ToolUse {
+        id: Cow<'a, str>,
+        name: &'a str,
+        input: &'a RawValue,
+    },
+    ToolResult {
+        tool_use_id: Cow<'a, str>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        is_error: bool,
+        content: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    input_schema: &'a RawValue,
+}
+
+#[derive(Serialize)]
+struct ToolChoice<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+/// The JSON body of a Messages request.
+fn body(call: &Call) -> Vec<u8> {
+    let schema = call.schema;
+    let mut system: Vec<&str> = Vec::new();
+    let mut messages = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
+    for message in call.messages {
+        match message.role {
+            Role::System => system.extend(message.content.as_deref()),
+            _ => messages.push(turn(message)),
+        }
+    }
+    for retry in call.retries {
+        reask(call.mode, retry, &mut messages);
+    }
+    let tool = uses_tool(call.mode);
+    let body = Body {
+        model: call.model,
+        max_tokens: call.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        system: (!system.is_empty()).then(|| system.join("\n\n")),
+        messages,
+        temperature: call.temperature,
+        tools: tool
+            .then(|| [Tool { name: schema.name(), description: schema.description(), input_schema: schema.json() }]),
+        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name() }),
+    };
+    serde_json::to_vec(&body).expect("the request body always serializes")
+}
+
+/// A message of the given conversation: tool calls become `tool_use` blocks and tool
+/// results `tool_result` blocks in a user turn.
+fn turn(message: &Message) -> Turn<'_> {
+    let text = message.content.as_deref().unwrap_or("");
+    match message.role {
+        Role::Assistant => match message.tool_calls.as_deref() {
+            Some(calls) if !calls.is_empty() => {
+                let mut blocks: Vec<Block> = Vec::with_capacity(calls.len() + 1);
+                if !text.is_empty() {
+                    blocks.push(Block::Text { text });
+                }
+                for call in calls {
+                    match tool_input(&call.function.arguments) {
+                        Some(input) => blocks.push(Block::ToolUse {
+                            id: Cow::Borrowed(&call.id),
+                            name: &call.function.name,
+                            input,
+                        }),
+                        None => blocks.push(Block::Text { text: &call.function.arguments }),
+                    }
+                }
+                Turn { role: "assistant", content: Content::Blocks(blocks) }
+            }
+            _ => Turn { role: "assistant", content: Content::Text(text) },
+        },
+        Role::Tool => Turn {
+            role: "user",
+            content: Content::Blocks(vec![Block::ToolResult {
+                tool_use_id: Cow::Borrowed(message.tool_call_id.as_deref().unwrap_or("")),
+                is_error: false,
+                content: text,
+            }]),
+        },
+        _ => Turn { role: "user", content: Content::Text(text) },
+    }
+}
+
+/// Arguments that can travel as a `tool_use` input: a JSON object.
+fn tool_input(arguments: &str) -> Option<&RawValue> {
+    let raw: &RawValue = serde_json::from_str(arguments).ok()?;
+    raw.get().starts_with('{').then_some(raw)
+}
+
+/// Appends a failed reply and its feedback: the `tool_use` turn and a `tool_result`
+/// marked as an error, or, when the reply was text, an assistant turn and a user turn.
+fn reask<'a>(mode: Mode, retry: &'a Retry, messages: &mut Vec<Turn<'a>>) {
+    let Retry { reply, feedback, attempt } = retry;
+    let tool_use = reply.tool_call.as_ref().filter(|_| uses_tool(mode)).and_then(|call| {
+        let input = tool_input(&call.function.arguments)?;
+        let id = if call.id.is_empty() { Cow::Owned(format!("toolu_{attempt}")) } else { Cow::Borrowed(&*call.id) };
+        Some((id, &*call.function.name, input))
+    });
+    match tool_use {
+        Some((id, name, input)) => {
+            messages.push(Turn {
+                role: "assistant",
+                content: Content::Blocks(vec![Block::ToolUse { id: id.clone(), name, input }]),
+            });
+            messages.push(Turn {
+                role: "user",
+                content: Content::Blocks(vec![Block::ToolResult {
+                    tool_use_id: id,
+                    is_error: true,
+                    content: feedback,
+                }]),
+            });
+        }
+        None => {
+            // The API refuses empty text blocks; an empty reply is told by the feedback.
+            let raw = reply.raw();
+            if !raw.trim().is_empty() {
+                messages.push(Turn { role: "assistant", content: Content::Text(raw) });
+            }
+            messages.push(Turn { role: "user", content: Content::Text(feedback) });
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Response {
+    #[serde(default)]
+    content: Vec<ResponseBlock>,
+    #[serde(default)]
+    stop_reason: Option<String>,
+    #[serde(default)]
+    usage: ResponseUsage,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ResponseBlock {
+    Text {
+        text: String,
+    },
+    ToolUse {
+        #[serde(default)]
+        id: String,
+        name: String,
+        input: Value,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize, Default)]
+struct ResponseUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+}
+
+/// Reads a Messages reply. Prompt tokens count cache writes and reads too, as OpenAI's
+/// `prompt_tokens` counts cached tokens.
+fn reply(bytes: &[u8]) -> Result<Reply, Error> {
+    let response: Response =
+        serde_json::from_slice(bytes).map_err(|e| Error::Decode { message: format!("not a Messages reply: {e}") })?;
+    let counted = &response.usage;
+    let prompt_tokens = counted.input_tokens
+        + counted.cache_creation_input_tokens.unwrap_or(0)
+        + counted.cache_read_input_tokens.unwrap_or(0);
+    let usage = Usage {
+        prompt_tokens,
+        completion_tokens: counted.output_tokens,
+        total_tokens: prompt_tokens + counted.output_tokens,
+    };
+    let mut text: Option<String> = None;
+    let mut tool_call = None;
+    for block in response.content {
+        match block {
+            ResponseBlock::Text { text: part } => text.get_or_insert_with(String::new).push_str(&part),
+            ResponseBlock::ToolUse { id, name, input } if tool_call.is_none() => {
+                tool_call = Some(ToolCall {
+                    id,
+                    kind: "function".to_owned(),
+                    function: FunctionCall { name, arguments: input.to_string() },
+                });
+            }
+            ResponseBlock::ToolUse { .. } | ResponseBlock::Other => {}
+        }
+    }
+    let (finish, refusal) = match response.stop_reason.as_deref() {
+        Some("max_tokens" | "model_context_window_exceeded") => (Finish::Length, None),
+        Some("refusal") => {
+            let said = text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+            (Finish::Done, Some(said.unwrap_or("the model declined to answer (stop_reason: refusal)").to_owned()))
+        }
+        _ => (Finish::Done, None),
+    };
+    Ok(Reply { content: text, tool_call, refusal, finish, usage })
+}
+
+/// The shared reading of failures, plus what Anthropic's bodies
+/// (`{"type": "error", "error": {"type", "message"}}`) say beyond their status:
+/// `overloaded_error` is a server error whatever the status, and a spent credit balance
+/// or spend limit (`billing_error`, 402, `enforced_spend_limit_reached`) is quota, not a
+/// rate limit to wait out.
+fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or("");
+    let code = error.and_then(|e| e.pointer("/details/error_code")).and_then(Value::as_str).unwrap_or("");
+    let message = || redact(&message_of(parsed.as_ref(), body), secret);
+    let no_credit = || message().to_lowercase().contains("credit balance is too low");
+    match kind {
+        "overloaded_error" | "api_error" if status < 500 => Failure::Server { status, message: message() },
+        "billing_error" => Failure::QuotaExhausted { message: message() },
+        _ if status == 402 || code == "enforced_spend_limit_reached" || (status == 400 && no_credit()) => {
+            Failure::QuotaExhausted { message: message() }
+        }
+        _ => transport::classify(status, body, secret),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(status: u16, kind: &str, message: &str) -> Failure {
+        let body = serde_json::json!({"type": "error", "error": {"type": kind, "message": message}});
+        classify(status, body.to_string().as_bytes(), None)
+    }
+
+    #[test]
+    fn error_types_map_to_failures() {
+        assert!(matches!(error(401, "authentication_error", "invalid x-api-key"), Failure::Authentication { .. }));
+        assert!(matches!(error(403, "permission_error", "no"), Failure::Authentication { status: 403, .. }));
+        assert!(matches!(error(429, "rate_limit_error", "slow down"), Failure::RateLimited { .. }));
+        assert!(matches!(error(529, "overloaded_error", "Overloaded"), Failure::Server { status: 529, .. }));
+        assert!(matches!(error(500, "api_error", "oops"), Failure::Server { status: 500, .. }));
+        assert!(matches!(
+            error(400, "invalid_request_error", "prompt is too long: 208656 tokens > 200000 maximum"),
+            Failure::ContextLength { .. }
+        ));
+        assert!(matches!(
+            error(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API."),
+            Failure::QuotaExhausted { .. }
+        ));
+        assert!(matches!(error(402, "billing_error", "pay up"), Failure::QuotaExhausted { .. }));
+        let spend = br#"{"type":"error","error":{"type":"rate_limit_error","message":"spend limit","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
+        assert!(matches!(classify(429, spend, None), Failure::QuotaExhausted { .. }));
+        assert_eq!(
+            error(400, "invalid_request_error", "tools.0.name: bad"),
+            Failure::InvalidRequest { status: 400, message: "tools.0.name: bad".into(), retryable: false }
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! Google's Gemini API (`POST /v1beta/models/{model}:generateContent`).
+//!
+//! Structured output is `generationConfig.responseMimeType: "application/json"` with a
+//! `responseSchema` in Gemini's OpenAPI subset ([`Target::Gemini`]). The system prompt
+//! is `systemInstruction`; turns are `user` and `model`, each with text `parts`; a reply
+//! that failed goes back as a `model` turn followed by a `user` turn with the errors.
+
+use super::{key_header, Call, Finish, Reply, Retry, Wire};
+use crate::error::ConfigError;
+use crate::schema::Target;
+use crate::transport::{self, message_of, redact, Failure};
+use crate::{Error, Message, Mode, Role, Usage};
+use reqwest::header::{HeaderMap, HeaderName};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Google's Gemini API.
+pub(crate) struct Gemini;
+
+impl Wire for Gemini {
+    fn default_base_url(&self) -> &'static str {
+        "https://generativelanguage.googleapis.com"
+    }
+
+    fn default_model(&self) -> &'static str {
+        "gemini-2.5-flash"
+    }
+
+    fn default_mode(&self) -> Mode {
+        Mode::JsonSchema
+    }
+
+    fn url(&self, base: &str, model: &str) -> String {
+        let model = model.strip_prefix("models/").unwrap_or(model);
+        format!("{base}/v1beta/models/{model}:generateContent")
+    }
+
+    fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
+        key_header(headers, HeaderName::from_static("x-goog-api-key"), "", key)
+    }
+
+    fn target(&self, mode: Mode) -> Target {
+        if uses_schema(mode) {
+            Target::Gemini
+        } else {
+            mode.target()
+        }
+    }
+
+    fn body(&self, call: &Call) -> Vec<u8> {
+        body(call)
+    }
+
+    fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
+        reply(bytes)
+    }
+
+    fn classifier(&self) -> transport::Classifier {
+        classify
+    }
+}
+
+/// Whether `mode` sends a `responseSchema`.
+fn uses_schema(mode: Mode) -> bool {
+    matches!(mode, Mode::JsonSchema | Mode::Tools)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system_instruction: Option<Content<'a>>,
+    contents: Vec<Content<'a>>,
+    generation_config: GenerationConfig<'a>,
+}
+
+#[derive(Serialize)]
+struct Content<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    parts: Vec<Part<'a>>,
+}
+
+#[derive(Serialize)]
+struct Part<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerationConfig<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_output_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_mime_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_schema: Option<&'a RawValue>,
+}
+
+fn turn<'a>(role: &'static str, text: &'a str) -> Content<'a> {
+    Content { role: Some(role), parts: vec![Part { text }] }
+}
+
+/// The JSON body of a `generateContent` request.
+fn body(call: &Call) -> Vec<u8> {
+    let mut system: Vec<Part> = Vec::new();
+    let mut contents = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
+    for message in call.messages {
+        let text = message_text(message);
+        match message.role {
+            Role::System => system.push(Part { text }),
+            Role::Assistant => contents.push(turn("model", text)),
+            _ => contents.push(turn("user", text)),
+        }
+    }
+    for Retry { reply, feedback, .. } in call.retries {
+        // An empty part is refused; an empty reply is told by the feedback.
+        if !reply.raw().trim().is_empty() {
+            contents.push(turn("model", reply.raw()));
+        }
+        contents.push(turn("user", feedback));
+    }
+    let schema = uses_schema(call.mode);
+    let body = Body {
+        system_instruction: (!system.is_empty()).then_some(Content { role: None, parts: system }),
+        contents,
+        generation_config: GenerationConfig {
+            temperature: call.temperature,
+            max_output_tokens: call.max_tokens,
+            response_mime_type: matches!(
+                call.mode,
+                Mode::JsonSchema | Mode::Tools | Mode::Json | Mode::JsonObjectSchema
+            )
+            .then_some("application/json"),
+            response_schema: schema.then(|| call.schema.json()),
+        },
+    };
+    serde_json::to_vec(&body).expect("the request body always serializes")
+}
+
+/// A message's text; an assistant's tool call travels as its arguments.
+fn message_text(message: &Message) -> &str {
+    match (&message.content, message.tool_calls.as_deref()) {
+        (Some(content), _) if !content.is_empty() => content,
+        (_, Some([call, ..])) => &call.function.arguments,
+        _ => "",
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    #[serde(default)]
+    candidates: Vec<Candidate>,
+    #[serde(default)]
+    prompt_feedback: Option<PromptFeedback>,
+    #[serde(default)]
+    usage_metadata: UsageMetadata,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate {
+    #[serde(default)]
+    content: Option<CandidateContent>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CandidateContent {
+    #[serde(default)]
+    parts: Vec<ResponsePart>,
+}
+
+#[derive(Deserialize)]
+struct ResponsePart {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    thought: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    #[serde(default)]
+    block_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UsageMetadata {
+    #[serde(default)]
+    prompt_token_count: u64,
+    #[serde(default)]
+    candidates_token_count: u64,
+    #[serde(default)]
+    thoughts_token_count: u64,
+    #[serde(default)]
+    total_token_count: Option<u64>,
+}
+
+/// Finish reasons that mean a safety or policy filter stopped the reply.
+const BLOCKED: &[&str] = &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"];
+
+/// Reads a `generateContent` reply. Completion tokens count thinking tokens too, as
+/// OpenAI's `completion_tokens` counts reasoning tokens.
+fn reply(bytes: &[u8]) -> Result<Reply, Error> {
+    let response: Response = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Decode { message: format!("not a generateContent reply: {e}") })?;
+    let counted = &response.usage_metadata;
+    let completion_tokens = counted.candidates_token_count + counted.thoughts_token_count;
+    let usage = Usage {
+        prompt_tokens: counted.prompt_token_count,
+        completion_tokens,
+        total_tokens: counted.total_token_count.unwrap_or(counted.prompt_token_count + completion_tokens),
+    };
+    let Some(candidate) = response.candidates.into_iter().next() else {
+        return match response.prompt_feedback.and_then(|f| f.block_reason) {
+            Some(reason) => Ok(Reply {
+                content: None,
+                tool_call: None,
+                refusal: Some(format!("the prompt was blocked (blockReason: {reason})")),
+                finish: Finish::Done,
+                usage,
+            }),
+            None => Err(Error::Decode { message: "the reply has no candidates".to_owned() }),
+        };
+    };
+    let content = candidate.content.map(|content| {
+        content.parts.into_iter().filter(|part| !part.thought).filter_map(|part| part.text).collect::<String>()
+    });
+    let reason = candidate.finish_reason.as_deref().unwrap_or("STOP");
+    let (finish, refusal) = match reason {
+        "MAX_TOKENS" => (Finish::Length, None),
+        _ if BLOCKED.contains(&reason) => {
+            (Finish::Done, Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})")))
+        }
+        _ => (Finish::Done, None),
+    };
+    Ok(Reply { content, tool_call: None, refusal, finish, usage })
+}
+
+/// The shared reading of failures, plus what Gemini's bodies
+/// (`{"error": {"code", "message", "status", "details"}}`) say beyond their status: a
+/// rejected key is `INVALID_ARGUMENT` with reason `API_KEY_INVALID`;
+/// `RESOURCE_EXHAUSTED` is a quota used up when a daily quota (or a quota of zero) was
+/// hit, and otherwise a rate limit whose wait may be in a `RetryInfo` detail.
+fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let state = error.and_then(|e| e.get("status")).and_then(Value::as_str).unwrap_or("");
+    let details: &[Value] = error.and_then(|e| e.get("details")).and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let message = || redact(&message_of(parsed.as_ref(), body), secret);
+    let reason_is = |wanted: &str| details.iter().any(|d| d.get("reason").is_some_and(|r| r == wanted));
+    match state {
+        "UNAUTHENTICATED" | "PERMISSION_DENIED" => Failure::Authentication { status, message: message() },
+        "INVALID_ARGUMENT" if reason_is("API_KEY_INVALID") => Failure::Authentication { status, message: message() },
+        "RESOURCE_EXHAUSTED" => {
+            let message = message();
+            let daily = details
+                .iter()
+                .filter_map(|d| d.get("violations").and_then(Value::as_array))
+                .flatten()
+                .filter_map(|v| v.get("quotaId").and_then(Value::as_str))
+                .any(|id| id.contains("PerDay"));
+            if daily || message.contains("limit: 0") {
+                Failure::QuotaExhausted { message }
+            } else {
+                Failure::RateLimited { message, wait: retry_delay(details) }
+            }
+        }
+        "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED" if status < 500 => {
+            Failure::Server { status, message: message() }
+        }
+        _ => transport::classify(status, body, secret),
+    }
+}
+
+/// The wait of a `google.rpc.RetryInfo` detail: `{"retryDelay": "26s"}`.
+fn retry_delay(details: &[Value]) -> Option<Duration> {
+    let delay = details.iter().find_map(|d| d.get("retryDelay").and_then(Value::as_str))?;
+    let seconds: f64 = delay.strip_suffix('s')?.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn error(status: u16, state: &str, message: &str, details: Value) -> Failure {
+        let body = json!({"error": {"code": status, "message": message, "status": state, "details": details}});
+        classify(status, body.to_string().as_bytes(), None)
+    }
+
+    #[test]
+    fn statuses_map_to_failures() {
+        let bad_key = json!([{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]);
+        assert!(matches!(
+            error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", bad_key),
+            Failure::Authentication { status: 400, .. }
+        ));
+        assert!(matches!(error(403, "PERMISSION_DENIED", "denied", json!([])), Failure::Authentication { .. }));
+        assert!(matches!(error(401, "UNAUTHENTICATED", "who", json!([])), Failure::Authentication { .. }));
+        let per_minute = json!([
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "26s"}
+        ]);
+        assert_eq!(
+            error(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota", per_minute),
+            Failure::RateLimited {
+                message: "You exceeded your current quota".into(),
+                wait: Some(Duration::from_secs(26))
+            }
+        );
+        let per_day = json!([{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}]);
+        assert!(matches!(error(429, "RESOURCE_EXHAUSTED", "quota", per_day), Failure::QuotaExhausted { .. }));
+        assert!(matches!(
+            error(
+                400,
+                "INVALID_ARGUMENT",
+                "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+                json!([])
+            ),
+            Failure::ContextLength { .. }
+        ));
+        assert!(matches!(error(400, "INVALID_ARGUMENT", "bad schema", json!([])), Failure::InvalidRequest { .. }));
+        assert!(matches!(error(503, "UNAVAILABLE", "overloaded", json!([])), Failure::Server { status: 503, .. }));
+        assert!(matches!(error(500, "INTERNAL", "oops", json!([])), Failure::Server { status: 500, .. }));
+        assert_eq!(retry_delay(&[json!({"retryDelay": "20.5s"})]), Some(Duration::from_millis(20500)));
+    }
+}
