@@ -169,12 +169,7 @@ impl Context<'_> {
     }
 
     /// `{"$ref": "#/$defs/Name", ..siblings}`: the definition, with the siblings over it.
-    fn inline(
-        &mut self,
-        reference: &str,
-        obj: &Map<String, Value>,
-        location: &[String],
-    ) -> Result<Value, SchemaError> {
+    fn inline(&mut self, reference: &str, obj: &Map<String, Value>, location: &[String]) -> Result<Value, SchemaError> {
         // `#` is the root, which is being expanded.
         let name = match reference {
             "#" => self.expanding[0].clone(),
