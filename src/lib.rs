@@ -94,3 +94,8 @@ pub async fn extract<T: Extract>(text: impl Into<String>) -> Result<T, Error> {
     };
     client.extract(text).await
 }
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
