@@ -111,10 +111,10 @@ impl Client {
     ///
     /// | variable | meaning | default |
     /// | --- | --- | --- |
-    /// | `PLUCK_PROVIDER` | `openai`, `anthropic`, `gemini`, or `llamacpp`/`ollama` (OpenAI-compatible presets) | picked from the keys set: OpenAI, else Anthropic, else Gemini |
+    /// | `PLUCK_PROVIDER` | `openai`, `anthropic`, `gemini`, or `llamacpp`/`ollama` (OpenAI-compatible presets) | picked from what is set: OpenAI (a key or `OPENAI_BASE_URL`), else Anthropic, else Gemini |
     /// | `OPENAI_API_KEY` | the OpenAI key | none; required for the OpenAI API |
     /// | `OPENAI_BASE_URL` | an OpenAI-compatible endpoint | `https://api.openai.com/v1` |
-    /// | `ANTHROPIC_API_KEY` | the Anthropic key; picks Anthropic when `OPENAI_API_KEY` is unset | none |
+    /// | `ANTHROPIC_API_KEY` | the Anthropic key; picks Anthropic when neither `OPENAI_API_KEY` nor `OPENAI_BASE_URL` is set | none |
     /// | `ANTHROPIC_BASE_URL` | Anthropic's host | `https://api.anthropic.com` |
     /// | `GEMINI_API_KEY` | the Gemini key; picks Gemini when neither key above is set | none |
     /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
@@ -198,7 +198,7 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
                 expected: "openai, anthropic, gemini, llamacpp, ollama",
             })
         }
-        None if var("OPENAI_API_KEY").is_some() => Provider::OpenAi,
+        None if var("OPENAI_API_KEY").is_some() || var("OPENAI_BASE_URL").is_some() => Provider::OpenAi,
         None if var("ANTHROPIC_API_KEY").is_some() => Provider::Anthropic,
         None if var("GEMINI_API_KEY").is_some() => Provider::Gemini,
         None => Provider::OpenAi,
@@ -471,5 +471,11 @@ mod tests {
             (Provider::Anthropic, "claude-sonnet-4-5", Mode::Tools)
         );
         assert!(matches!(picked(&[("PLUCK_PROVIDER", "bard")]), Err(ConfigError::InvalidVariable { .. })));
+        // A local OpenAI-compatible server named by its URL wins over other keys.
+        let local = picked(&[("OPENAI_BASE_URL", "http://127.0.0.1:8088/v1"), ("ANTHROPIC_API_KEY", "a")]).unwrap();
+        assert_eq!(local.provider, Provider::OpenAi);
+        let llama = picked(&[("PLUCK_PROVIDER", "llamacpp"), ("OPENAI_BASE_URL", "http://127.0.0.1:8088/v1")]).unwrap();
+        let llama = llama.build().unwrap();
+        assert_eq!((llama.provider(), llama.mode()), (Provider::OpenAi, Mode::JsonObjectSchema));
     }
 }
