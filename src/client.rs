@@ -74,6 +74,9 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) provider: Provider,
     pub(crate) base_url: String,
+    /// The URL requests for the client's own model go to, parsed once: parsing a URL
+    /// costs more than the rest of building a request.
+    pub(crate) url: reqwest::Url,
     pub(crate) headers: HeaderMap,
     pub(crate) api_key: Option<SecretString>,
     pub(crate) model: String,
@@ -222,6 +225,11 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
         builder = builder.mode(parse_mode(&mode)?);
     }
     Ok(builder)
+}
+
+/// A provider's request URL, parsed.
+pub(crate) fn endpoint(url: &str) -> Result<reqwest::Url, ConfigError> {
+    reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason: err.to_string() })
 }
 
 fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
@@ -402,6 +410,8 @@ impl ClientBuilder {
         if let Err(err) = reqwest::Url::parse(&base) {
             return Err(ConfigError::InvalidBaseUrl { url: base, reason: err.to_string() }.into());
         }
+        let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
+        let url = endpoint(&wire.url(&base, &model))?;
         if self.api_key.is_none() && base == wire.default_base_url() {
             return Err(match self.provider {
                 Provider::OpenAi => ConfigError::MissingApiKey,
@@ -431,9 +441,10 @@ impl ClientBuilder {
                 transport,
                 provider: self.provider,
                 base_url: base,
+                url,
                 headers,
                 api_key: self.api_key,
-                model: self.model.unwrap_or_else(|| wire.default_model().to_owned()),
+                model,
                 mode: self.mode.unwrap_or_else(|| wire.default_mode()),
                 max_retries: self.max_retries.unwrap_or(2),
                 temperature: self.temperature,

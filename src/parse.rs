@@ -5,16 +5,25 @@ use crate::validate::{Path, Report};
 use crate::Extract;
 use serde_json::Value;
 
-/// The JSON inside a reply: a fenced block's contents if there is one, then the span
-/// from the first `{` or `[` to the last `}` or `]`.
+/// The JSON inside a reply: the whole reply when it is one JSON object or array, else a
+/// fenced block's contents if there is one, then the span from the first `{` or `[` to
+/// the last `}` or `]`.
 ///
 /// ```
 /// # use pluck::parse::json_text;
 /// assert_eq!(json_text("Sure!\n```json\n{\"a\": 1}\n```\nAnything else?"), Some("{\"a\": 1}"));
 /// assert_eq!(json_text("The answer is {\"a\": 1}."), Some("{\"a\": 1}"));
 /// assert_eq!(json_text("no JSON here"), None);
+/// // A reply that is JSON is read whole, even when a value holds a code fence.
+/// let reply = r#"{"snippet": "```rust\nfn main() {}\n```"}"#;
+/// assert_eq!(json_text(reply), Some(reply));
 /// ```
 pub fn json_text(raw: &str) -> Option<&str> {
+    // The common case, and every constrained mode's: the reply is the JSON itself.
+    let trimmed = raw.trim();
+    if (trimmed.starts_with('{') && trimmed.ends_with('}')) || (trimmed.starts_with('[') && trimmed.ends_with(']')) {
+        return Some(trimmed);
+    }
     let text = fenced(raw).unwrap_or(raw);
     let start = text.find(['{', '['])?;
     let close = if text[start..].starts_with('{') { '}' } else { ']' };
@@ -45,6 +54,11 @@ pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Res
     };
     let result = match wrapper {
         None => {
+            // Most replies are well formed: read them at full speed, and track the path
+            // only to explain a failure.
+            if let Ok(value) = serde_json::from_str::<T>(text) {
+                return Ok(value);
+            }
             let mut de = serde_json::Deserializer::from_str(text);
             serde_path_to_error::deserialize::<_, T>(&mut de)
         }

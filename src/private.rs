@@ -5,9 +5,10 @@
 //! from another crate) is skipped. Method resolution picks between the two traits
 //! (autoref specialisation), so users never mark nested fields by hand.
 
-use crate::schema::RuleSet;
+use crate::provider::{Call, Provider};
+use crate::schema::{self, RuleSet};
 use crate::validate::Report;
-use crate::Extract;
+use crate::{Error, Extract, Message, Mode};
 use std::marker::PhantomData;
 
 /// A field seen by the generated `check`.
@@ -61,4 +62,28 @@ pub trait RegisterOther {
 
 impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
     fn __pluck_register(self, _rules: &mut RuleSet) {}
+}
+
+/// The chat-completions body pluck sends for `messages` in `mode`, for benchmarks of
+/// request building.
+///
+/// # Errors
+/// As [`schema::prepare`], when `T`'s schema does not fit the mode.
+pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
+    let prepared = schema::prepare::<T>(mode.target())?;
+    let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
+    Ok(Provider::OpenAi.wire().body(&call))
+}
+
+/// Reads a chat-completions reply into a validated `T`, as the re-ask loop does after
+/// the HTTP round trip (decode, find the JSON, deserialize, run the rules), for
+/// benchmarks of parsing and validation.
+///
+/// # Errors
+/// A decode error for a reply that is no chat completion; otherwise the report of
+/// every parse or rule failure, as a [`Report`] inside [`Error::Decode`]'s message.
+pub fn read_reply<T: Extract>(bytes: &[u8], mode: Mode) -> Result<T, Error> {
+    let prepared = schema::prepare::<T>(mode.target())?;
+    let reply = Provider::OpenAi.wire().reply(bytes)?;
+    crate::request::judge::<T>(reply.raw(), &prepared).map_err(|report| Error::Decode { message: report.to_string() })
 }

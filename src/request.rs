@@ -2,6 +2,7 @@
 
 use crate::error::{Attempt, Exhausted};
 use crate::provider::{Call, Finish, Retry};
+use crate::schema::Prepared;
 use crate::validate::Report;
 use crate::{parse, prompt, reask, schema, Client, Error, Extract, Message, Mode, Usage};
 use secrecy::ExposeSecret;
@@ -140,7 +141,11 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let model = self.model.as_deref().unwrap_or(&inner.model);
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
         let wire = inner.provider.wire();
-        let url = wire.url(&inner.base_url, model);
+        let url = if model == inner.model {
+            inner.url.clone()
+        } else {
+            crate::client::endpoint(&wire.url(&inner.base_url, model))?
+        };
         let prepared = schema::prepare::<T>(wire.target(mode))?;
         let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
 
@@ -189,18 +194,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 }
                 Finish::Done => {}
             }
-            let report = match parse::parse::<T>(reply.raw(), prepared.wrapper()) {
-                Ok(mut value) => {
-                    let mut report = Report::new();
-                    match prepared.wrapper() {
-                        Some(key) => report.with_field(key, |r| value.check(r)),
-                        None => value.check(&mut report),
-                    }
-                    if report.is_empty() {
-                        return Ok(Extracted { value, usage, attempts: attempt });
-                    }
-                    report
-                }
+            let report = match judge::<T>(reply.raw(), &prepared) {
+                Ok(value) => return Ok(Extracted { value, usage, attempts: attempt }),
                 Err(report) => report,
             };
             let feedback = reask::feedback(&report);
@@ -208,5 +203,21 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             retries.push(Retry { reply, feedback, attempt });
         }
         Err(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })))
+    }
+}
+
+/// Parses what the model wrote into a `T` and runs its rules: the value, or the report
+/// of everything wrong with it.
+pub(crate) fn judge<T: Extract>(raw: &str, prepared: &Prepared) -> Result<T, Report> {
+    let mut value = parse::parse::<T>(raw, prepared.wrapper())?;
+    let mut report = Report::new();
+    match prepared.wrapper() {
+        Some(key) => report.with_field(key, |r| value.check(r)),
+        None => value.check(&mut report),
+    }
+    if report.is_empty() {
+        Ok(value)
+    } else {
+        Err(report)
     }
 }

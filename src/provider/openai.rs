@@ -190,7 +190,19 @@ fn body(call: &Call) -> Vec<u8> {
         tools,
         tool_choice,
     };
-    serde_json::to_vec(&body).expect("the request body always serializes")
+    // Sized up front: growing a buffer of a few kilobytes from empty copies it several times.
+    let text: usize = call
+        .messages
+        .iter()
+        .map(|m| {
+            m.content.as_ref().map_or(0, String::len)
+                + m.tool_calls.as_ref().map_or(0, |calls| calls.iter().map(|c| c.function.arguments.len() + 64).sum())
+                + 64
+        })
+        .sum();
+    let mut out = Vec::with_capacity(256 + text + schema.json().get().len());
+    serde_json::to_writer(&mut out, &body).expect("the request body always serializes");
+    out
 }
 
 #[derive(Deserialize)]

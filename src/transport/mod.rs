@@ -31,7 +31,7 @@ impl Transport {
     /// every error message.
     pub(crate) async fn post(
         &self,
-        url: &str,
+        url: &reqwest::Url,
         headers: &HeaderMap,
         body: Bytes,
         classify: Classifier,
@@ -40,8 +40,14 @@ impl Transport {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let sent =
-                self.http.post(url).headers(headers.clone()).body(body.clone()).timeout(self.timeout).send().await;
+            let sent = self
+                .http
+                .post(url.clone())
+                .headers(headers.clone())
+                .body(body.clone())
+                .timeout(self.timeout)
+                .send()
+                .await;
             let (failure, hinted_wait, hinted_retry) = match sent {
                 Ok(response) if response.status().is_success() => match response.bytes().await {
                     Ok(bytes) => return Ok(bytes),

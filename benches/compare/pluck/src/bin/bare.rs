@@ -51,9 +51,9 @@ fn body(extra: &[serde_json::Value]) -> Vec<u8> {
     .expect("a JSON value always serializes")
 }
 
-async fn post(http: &reqwest::Client, url: &str, headers: &HeaderMap, body: Bytes) -> Result<f64, String> {
+async fn post(http: &reqwest::Client, url: &reqwest::Url, headers: &HeaderMap, body: Bytes) -> Result<f64, String> {
     let response = http
-        .post(url)
+        .post(url.clone())
         .headers(headers.clone())
         .body(body)
         .send()
@@ -71,7 +71,7 @@ async fn post(http: &reqwest::Client, url: &str, headers: &HeaderMap, body: Byte
 fn main() {
     let reask = std::env::var("BENCH_REASK").is_ok_and(|v| v == "1");
     let http = reqwest::Client::new();
-    let url = format!("{}/chat/completions", base_url());
+    let url = reqwest::Url::parse(&format!("{}/chat/completions", base_url())).expect("a valid base URL");
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {API_KEY}")).expect("an ASCII key"));
