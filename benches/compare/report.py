@@ -43,6 +43,8 @@ def main() -> None:
     conc = {lib: median(lib, "conc", "per_sec") for lib in LIBRARIES}
     reask = {lib: median(lib, "reask", "per_sec") for lib in LIBRARIES}
     rss = {lib: median(lib, "conc", "rss_kb") for lib in LIBRARIES}
+    seq_cpu = {lib: median(lib, "seq", "cpu_us") for lib in LIBRARIES}
+    conc_cpu = {lib: median(lib, "conc", "cpu_us") for lib in LIBRARIES}
 
     out = []
     out.append("# pluck side by side\n")
@@ -78,9 +80,24 @@ def main() -> None:
             + ratios(seq)
         ) + " |"
     )
+    bare_cpu = seq_cpu["bare"]
+    out.append(
+        "| " + " | ".join(
+            ["(a′) client CPU per sequential extraction, µs (× bare)"]
+            + cells(seq_cpu, lambda v: f"{v:.1f}", lambda lib, v: "" if lib == "bare" or not bare_cpu else f" ({v / bare_cpu:.2f}×)")
+            + ratios(seq_cpu)
+        ) + " |"
+    )
     out.append(
         "| " + " | ".join(
             [f"(b) concurrency {args.concurrency}, extractions/s"] + cells(conc, lambda v: f"{v:,.0f}") + ratios(conc)
+        ) + " |"
+    )
+    out.append(
+        "| " + " | ".join(
+            [f"(b′) client CPU per extraction at concurrency {args.concurrency}, µs"]
+            + cells(conc_cpu, lambda v: f"{v:.1f}")
+            + ratios(conc_cpu)
         ) + " |"
     )
     out.append(
@@ -97,8 +114,10 @@ def main() -> None:
     )
     out.append("")
     out.append(
-        "Ratios are pluck's figure divided by the peer's: below 1 is better for pluck in (a) "
-        "and (d), above 1 is better in (b) and (c). In (c) bare posts twice per extraction "
+        "Ratios are pluck's figure divided by the peer's: below 1 is better for pluck in (a), "
+        "(a′), (b′) and (d), above 1 is better in (b) and (c). The CPU rows (user + system "
+        "time of the client process, from getrusage) are what each library costs its host, "
+        "and move far less than the wall clock when other work shares the machine. In (c) bare posts twice per extraction "
         "(the first reply decoded, then pluck's follow-up body) with no validation.\n"
     )
     out.append("Every run: " + ", ".join(

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import time
 from enum import Enum
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
     base_url = os.environ.get("BENCH_BASE_URL", "http://127.0.0.1:18080/v1")
-    secs = asyncio.run(run(args, base_url))
+    secs, cpu_secs = asyncio.run(run(args, base_url))
     print(
         json.dumps(
             {
@@ -133,13 +134,19 @@ def main() -> None:
                 "secs": round(secs, 6),
                 "mean_ms": round(secs * 1000 / args.n, 6),
                 "per_sec": round(args.n / secs, 3),
+                "cpu_us": round(cpu_secs * 1e6 / args.n, 3),
             },
             separators=(",", ":"),
         )
     )
 
 
-async def run(args: argparse.Namespace, base_url: str) -> float:
+def cpu_time() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run(args: argparse.Namespace, base_url: str) -> tuple[float, float]:
     client = instructor.from_openai(
         AsyncOpenAI(base_url=base_url, api_key="sk-bench-not-a-key"), mode=instructor.Mode.JSON_SCHEMA
     )
@@ -167,9 +174,9 @@ async def run(args: argparse.Namespace, base_url: str) -> float:
             await asyncio.gather(*(bounded() for _ in range(n)))
 
     await batch(args.warmup)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_time()
     await batch(args.n)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_time() - cpu_start
 
 
 if __name__ == "__main__":

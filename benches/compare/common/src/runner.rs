@@ -51,7 +51,9 @@ impl Workload {
 
 /// Runs the workload from the command line with `extract` (which returns the
 /// extracted `overall_confidence`) on a current-thread Tokio runtime, and prints
-/// `{"library", "workload", "n", "concurrency", "secs", "mean_ms", "per_sec"}`.
+/// `{"library", "workload", "n", "concurrency", "secs", "mean_ms", "per_sec", "cpu_us"}`
+/// (`cpu_us`: the process's user + system CPU time per extraction, which other load on
+/// the machine disturbs far less than the wall clock).
 pub fn run<F, Fut, E>(library: &str, extract: F)
 where
     F: Fn() -> Fut,
@@ -60,20 +62,21 @@ where
 {
     let workload = Workload::from_args();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let secs = runtime.block_on(async {
+    let (secs, cpu_secs) = runtime.block_on(async {
         batch(&extract, workload, workload.warmup).await;
-        let start = Instant::now();
+        let (start, cpu_start) = (Instant::now(), cpu_time());
         batch(&extract, workload, workload.n).await;
-        start.elapsed().as_secs_f64()
+        (start.elapsed().as_secs_f64(), cpu_time() - cpu_start)
     });
     let n = workload.n as f64;
     println!(
-        "{{\"library\":\"{library}\",\"workload\":\"{}\",\"n\":{},\"concurrency\":{},\"secs\":{secs:.6},\"mean_ms\":{:.6},\"per_sec\":{:.3}}}",
+        "{{\"library\":\"{library}\",\"workload\":\"{}\",\"n\":{},\"concurrency\":{},\"secs\":{secs:.6},\"mean_ms\":{:.6},\"per_sec\":{:.3},\"cpu_us\":{:.3}}}",
         if workload.concurrent { "conc" } else { "seq" },
         workload.n,
         if workload.concurrent { workload.concurrency } else { 1 },
         secs * 1000.0 / n,
         n / secs,
+        cpu_secs * 1e6 / n,
     );
 }
 
@@ -107,4 +110,16 @@ fn verify<E: Display>(result: Result<f64, E>) {
             std::process::exit(2);
         }
     }
+}
+
+/// User + system CPU time of this process, in seconds.
+fn cpu_time() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
