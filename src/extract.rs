@@ -20,8 +20,12 @@ use std::hash::BuildHasher;
 /// | field | `dedup` | drop repeated list items, keeping the first ([`validate::dedup`](crate::validate::dedup)) |
 /// | field | `dedup_by(name, ignore_case)` | the same, comparing one field of each item |
 /// | field | `one_of("USD", "EUR")` | a string from a fixed list ([`validate::one_of`](crate::validate::one_of)) |
+/// | field | `whole` | in streamed partial values, shown only once complete (for a type without a partial form; see [`stream::Streamable`](crate::stream::Streamable)) |
 /// | type | `validate = path::to::fn` | a model rule, `fn(&Self) -> Result<(), impl Display>` ([`validate::model`](crate::validate::model)) |
 /// | type | `garde` / `validator` | join that crate's `Validate` report (features of the same names) |
+///
+/// The derive also gives the type a partial form for streaming
+/// ([`stream::Streamable`](crate::stream::Streamable)): a struct `Foo` gets a `FooPartial`.
 ///
 /// Nested values whose types implement `Extract` are checked too, wherever they sit
 /// (`Option<T>`, `Vec<T>`, `Box<T>`, maps), and every error carries its path. Field

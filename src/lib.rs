@@ -39,6 +39,10 @@
 //! `provider` (wire format) → `transport` (HTTP, retries, error classification) →
 //! [`parse`] (JSON out of the reply) → [`validate`] (rules, paths) → [`reask`] (the
 //! feedback), looped by [`ExtractRequest`].
+//!
+//! [`stream`] shows the value while the model is still writing it (partial values,
+//! then the validated value: [`Client::extract_stream`]) and hands out the items of a
+//! list one by one as each closes ([`Client::extract_iter`]).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -54,6 +58,7 @@ mod provider;
 pub mod reask;
 mod request;
 pub mod schema;
+pub mod stream;
 mod transport;
 mod usage;
 pub mod validate;

@@ -3,7 +3,8 @@
 
 use crate::validate::{Path, Report};
 use crate::Extract;
-use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
 
 /// The JSON inside a reply: the whole reply when it is one JSON object or array, else a
 /// fenced block's contents if there is one, then the span from the first `{` or `[` to
@@ -52,38 +53,73 @@ pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Res
         report.add("parse", format!("{what}; answer with the JSON only"));
         return Err(report);
     };
-    let result = match wrapper {
-        None => {
-            // Most replies are well formed: read them at full speed, and track the path
-            // only to explain a failure.
-            if let Ok(value) = serde_json::from_str::<T>(text) {
-                return Ok(value);
-            }
-            let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize::<_, T>(&mut de)
+    // The plain read first: tracking the path costs a copy of every key, and is only
+    // needed to report an error.
+    let Some(key) = wrapper else {
+        if let Ok(value) = serde_json::from_str::<T>(text) {
+            return Ok(value);
         }
-        Some(key) => {
-            let value: Value = match serde_json::from_str(text) {
-                Ok(value) => value,
-                Err(err) => {
-                    report.add("parse", syntax_message(&err));
-                    return Err(report);
-                }
-            };
-            let inner = match value {
-                Value::Object(mut map) if map.contains_key(key) => map.remove(key).unwrap_or_default(),
-                other => other,
-            };
-            return serde_path_to_error::deserialize::<_, T>(inner).map_err(|err| {
-                report.with_field(key, |r| add_data_error(r, err.path().to_string(), &err.into_inner()));
-                report
-            });
-        }
-    };
-    result.map_err(|err| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
         add_data_error(&mut report, err.path().to_string(), &err.into_inner());
-        report
-    })
+        return Err(report);
+    };
+    // Only the wrapper's value is read into a `T`; the rest of the object is skipped.
+    let outer = serde_json::from_str::<HashMap<String, Box<RawValue>>>(text).ok();
+    let inner = outer.as_ref().and_then(|map| map.get(key)).map_or(text, |raw| raw.get());
+    if let Ok(value) = serde_json::from_str::<T>(inner) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_str(inner);
+    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let err = err.into_inner();
+    if err.is_syntax() || err.is_eof() {
+        report.add("parse", syntax_message(&err));
+    } else {
+        report.with_field(key, |r| add_data_error(r, path, &err));
+    }
+    Err(report)
+}
+
+/// Parses one complete JSON value into a `T` and checks it: the value, or every
+/// reason it is not one.
+pub(crate) fn checked<T: Extract>(json: &[u8]) -> Result<T, Report> {
+    let mut report = Report::new();
+    // The plain read first: tracking the path costs a copy of every key, and is only
+    // needed to report an error.
+    if let Ok(mut value) = serde_json::from_slice::<T>(json) {
+        value.check(&mut report);
+        return report.into_result().map(|()| value);
+    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(mut value) => {
+            value.check(&mut report);
+            report.into_result().map(|()| value)
+        }
+        Err(err) => {
+            add_data_error(&mut report, err.path().to_string(), &err.into_inner());
+            Err(report)
+        }
+    }
+}
+
+/// [`parse`], then the value's rules: what the re-ask loop accepts.
+pub(crate) fn validated<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
+    let mut value = parse::<T>(raw, wrapper)?;
+    let mut report = Report::new();
+    match wrapper {
+        Some(key) => report.with_field(key, |r| value.check(r)),
+        None => value.check(&mut report),
+    }
+    report.into_result().map(|()| value)
 }
 
 fn add_data_error(report: &mut Report, path: String, err: &serde_json::Error) {

@@ -136,33 +136,17 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_with_usage(self) -> Result<Extracted<T>, Error> {
-        let inner = &self.client.inner;
-        let mode = self.mode.unwrap_or(inner.mode);
-        let model = self.model.as_deref().unwrap_or(&inner.model);
-        let max_retries = self.max_retries.unwrap_or(inner.max_retries);
+        let Resolved { client, model, mode, max_retries, temperature, max_tokens, messages, prepared } =
+            self.resolve()?;
+        let inner = &client.inner;
+        let model = model.as_str();
         let wire = inner.provider.wire();
         let url = if model == inner.model {
             inner.url.clone()
         } else {
             crate::client::endpoint(&wire.url(&inner.base_url, model))?
         };
-        let prepared = schema::prepare::<T>(wire.target(mode))?;
         let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
-
-        let mut messages = Vec::with_capacity(self.messages.len() + 1);
-        let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
-        let system = match (self.system, has_system) {
-            (Some(system), _) => Some(system),
-            (None, false) => Some(prompt::DEFAULT_SYSTEM_PROMPT.to_owned()),
-            (None, true) => None,
-        };
-        let instruction = prompt::schema_instruction(mode, &prepared);
-        match (system, instruction) {
-            (Some(system), Some(instruction)) => messages.push(Message::system(format!("{system}\n\n{instruction}"))),
-            (Some(text), None) | (None, Some(text)) => messages.push(Message::system(text)),
-            (None, None) => {}
-        }
-        messages.extend(self.messages);
 
         let mut usage = Usage::default();
         let mut failed: Vec<Attempt> = Vec::new();
@@ -174,8 +158,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 retries: &retries,
                 schema: &prepared,
                 mode,
-                temperature: self.temperature.or(inner.temperature),
-                max_tokens: self.max_tokens.or(inner.max_tokens),
+                temperature,
+                max_tokens,
             };
             let body = wire.body(&call);
             let bytes = inner.transport.post(&url, &inner.headers, body.into(), wire.classifier(), secret).await?;
@@ -204,20 +188,55 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         }
         Err(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })))
     }
+
+    /// Settles every default against the client's and builds the opening conversation
+    /// (system prompt with the schema instruction, then the messages).
+    pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
+        let inner = &self.client.inner;
+        let mode = self.mode.unwrap_or(inner.mode);
+        let max_retries = self.max_retries.unwrap_or(inner.max_retries);
+        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode))?;
+        let mut messages = Vec::with_capacity(self.messages.len() + 1);
+        let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
+        let system = match (self.system, has_system) {
+            (Some(system), _) => Some(system),
+            (None, false) => Some(prompt::DEFAULT_SYSTEM_PROMPT.to_owned()),
+            (None, true) => None,
+        };
+        let instruction = prompt::schema_instruction(mode, &prepared);
+        match (system, instruction) {
+            (Some(system), Some(instruction)) => messages.push(Message::system(format!("{system}\n\n{instruction}"))),
+            (Some(text), None) | (None, Some(text)) => messages.push(Message::system(text)),
+            (None, None) => {}
+        }
+        messages.extend(self.messages);
+        Ok(Resolved {
+            client: self.client,
+            model: self.model.unwrap_or_else(|| inner.model.clone()),
+            mode,
+            max_retries,
+            temperature: self.temperature.or(inner.temperature),
+            max_tokens: self.max_tokens.or(inner.max_tokens),
+            messages,
+            prepared,
+        })
+    }
+}
+
+/// A request with its defaults settled, ready for its first call.
+pub(crate) struct Resolved<'c> {
+    pub(crate) client: &'c Client,
+    pub(crate) model: String,
+    pub(crate) mode: Mode,
+    pub(crate) max_retries: u32,
+    pub(crate) temperature: Option<f32>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) messages: Vec<Message>,
+    pub(crate) prepared: std::sync::Arc<schema::Prepared>,
 }
 
 /// Parses what the model wrote into a `T` and runs its rules: the value, or the report
 /// of everything wrong with it.
 pub(crate) fn judge<T: Extract>(raw: &str, prepared: &Prepared) -> Result<T, Report> {
-    let mut value = parse::parse::<T>(raw, prepared.wrapper())?;
-    let mut report = Report::new();
-    match prepared.wrapper() {
-        Some(key) => report.with_field(key, |r| value.check(r)),
-        None => value.check(&mut report),
-    }
-    if report.is_empty() {
-        Ok(value)
-    } else {
-        Err(report)
-    }
+    parse::validated::<T>(raw, prepared.wrapper())
 }

@@ -8,6 +8,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Member, Type};
 /// The type being derived.
 pub struct Container<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a syn::Visibility,
     pub generics: &'a syn::Generics,
     pub attrs: ContainerAttrs,
     pub body: Body<'a>,
@@ -33,6 +34,13 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     pub rules: Vec<Rule>,
     pub flatten: bool,
+    /// Shown in partial values only once complete (`#[extract(whole)]`).
+    pub whole: bool,
+    /// Never on the wire (`#[serde(skip)]`).
+    pub skip: bool,
+    pub vis: &'a syn::Visibility,
+    /// The field's doc comments.
+    pub docs: Vec<&'a syn::Attribute>,
 }
 
 impl<'a> Container<'a> {
@@ -68,7 +76,7 @@ impl<'a> Container<'a> {
                 return None;
             }
         };
-        Some(Container { ident: &input.ident, generics: &input.generics, attrs, body })
+        Some(Container { ident: &input.ident, vis: &input.vis, generics: &input.generics, attrs, body })
     }
 }
 
@@ -89,7 +97,17 @@ fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields, rename_all: Option<&str>) -> Ve
                 }
                 None => (Member::Unnamed(index.into()), None),
             };
-            Field { member, wire_name, ty: &field.ty, rules: attrs.rules, flatten: attrs.flatten }
+            Field {
+                member,
+                wire_name,
+                ty: &field.ty,
+                rules: attrs.rules,
+                flatten: attrs.flatten,
+                whole: attrs.whole,
+                skip: attrs.skip,
+                vis: &field.vis,
+                docs: field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect(),
+            }
         })
         .collect()
 }

@@ -52,6 +52,10 @@ pub struct FieldAttrs {
     pub rules: Vec<Rule>,
     pub rename: Option<String>,
     pub flatten: bool,
+    /// `#[extract(whole)]`: shown in partial values only once complete.
+    pub whole: bool,
+    /// `#[serde(skip)]` or `skip_deserializing`: never on the wire.
+    pub skip: bool,
 }
 
 pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
@@ -109,6 +113,10 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
     for attr in attrs {
         if attr.path().is_ident("extract") {
             let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("whole") {
+                    out.whole = true;
+                    return Ok(());
+                }
                 let rule = parse_rule(&meta)?;
                 out.rules.push(rule);
                 Ok(())
@@ -134,6 +142,8 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                     }
                 } else if meta.path.is_ident("flatten") {
                     out.flatten = true;
+                } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
+                    out.skip = true;
                 } else {
                     skip_value(&meta);
                 }

@@ -15,7 +15,11 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         check::check(&mut cx, container);
     }
     match (cx.check(), container) {
-        (Ok(()), Some(container)) => emit(&container),
+        (Ok(()), Some(container)) => {
+            let mut tokens = emit(&container);
+            tokens.extend(crate::partial::emit(&container));
+            tokens
+        }
         (Err(errors), _) => {
             let mut tokens = to_compile_errors(errors);
             tokens.extend(fallback(input));

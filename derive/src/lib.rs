@@ -3,7 +3,8 @@
 //! It works like a small compiler: [`attr`] parses every `#[extract(..)]` (and the
 //! serde attributes that change field names) into a typed model in [`ast`], [`check`]
 //! validates the model with spans on the offending tokens, and [`expand`] emits the
-//! `Extract` impl. Every mistake is collected in a [`ctxt::Ctxt`], so one compile shows
+//! `Extract` impl, with [`partial`] the partial form that streaming fills in. Every
+//! mistake is collected in a [`ctxt::Ctxt`], so one compile shows
 //! all of them.
 
 mod ast;
@@ -12,6 +13,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod partial;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

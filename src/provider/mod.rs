@@ -13,6 +13,7 @@
 pub(crate) mod anthropic;
 pub(crate) mod gemini;
 pub(crate) mod openai;
+pub(crate) mod openai_stream;
 
 use crate::error::ConfigError;
 use crate::message::ToolCall;

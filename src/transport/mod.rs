@@ -37,6 +37,38 @@ impl Transport {
         classify: Classifier,
         secret: Option<&str>,
     ) -> Result<Bytes, Error> {
+        self.send(url, headers, body, classify, secret, |response| async move {
+            response.bytes().await.map_err(|err| from_reqwest(&err, secret))
+        })
+        .await
+    }
+
+    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx response
+    /// as soon as its headers arrive, for its body to be read as it comes.
+    pub(crate) async fn open(
+        &self,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+        body: Bytes,
+        classify: Classifier,
+        secret: Option<&str>,
+    ) -> Result<reqwest::Response, Error> {
+        self.send(url, headers, body, classify, secret, |response| async move { Ok(response) }).await
+    }
+
+    async fn send<R, F, Fut>(
+        &self,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+        body: Bytes,
+        classify: Classifier,
+        secret: Option<&str>,
+        on_success: F,
+    ) -> Result<R, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<R, Failure>>,
+    {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
@@ -49,9 +81,9 @@ impl Transport {
                 .send()
                 .await;
             let (failure, hinted_wait, hinted_retry) = match sent {
-                Ok(response) if response.status().is_success() => match response.bytes().await {
-                    Ok(bytes) => return Ok(bytes),
-                    Err(err) => (from_reqwest(&err, secret), None, None),
+                Ok(response) if response.status().is_success() => match on_success(response).await {
+                    Ok(out) => return Ok(out),
+                    Err(failure) => (failure, None, None),
                 },
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -80,6 +112,12 @@ impl Transport {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// The error of a body that broke off while it was being read, after the request
+/// itself succeeded.
+pub(crate) fn body_error(err: &reqwest::Error, secret: Option<&str>) -> Error {
+    from_reqwest(err, secret).into_error(1, None)
 }
 
 fn from_reqwest(err: &reqwest::Error, secret: Option<&str>) -> Failure {

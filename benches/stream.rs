@@ -1,0 +1,199 @@
+//! Reading a reply in 4-byte chunks, the partial value updated after each chunk,
+//! against one `serde_json::from_str` of the whole reply, at 1 KB, 100 KB and 1 MB.
+//!
+//! `cargo bench --bench stream` prints criterion's figures, then a table of the time per
+//! reply and its ratio to serde_json, from this same run. `STREAM_BENCH_DUMP=dir` also
+//! writes the three replies there (for benches/python/partial_bench.py).
+
+#[path = "../examples/types/job.rs"]
+#[allow(dead_code)]
+mod job;
+
+use criterion::{black_box, BenchmarkId, Criterion};
+use job::JobPostingAnalysis;
+use pluck::stream::PartialReader;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const CHUNK: usize = 4;
+
+fn analysis(i: usize, evidence: usize) -> Value {
+    let words = ["pipelines", "Kubernetes", "on-call", "Ω-latency", "\"quoted\"", "naïve", "data\\lake"];
+    let sentence: String = (0..evidence).map(|w| words[(i + w) % words.len()]).collect::<Vec<_>>().join(" ");
+    json!({
+        "job_title": format!("Senior Software Engineer {i}"),
+        "company_name": format!("TechCorp {}", i * 7),
+        "experience_level": (["entry", "mid", "senior"][i % 3]),
+        "salary": {"min_amount": 150000.0 + i as f64, "max_amount": 200000.5 + i as f64, "currency": "USD"},
+        "skills": [
+            {"name": "Python", "is_required": true},
+            {"name": "Kubernetes", "is_required": true},
+            {"name": "AWS", "is_required": i % 2 == 0},
+            {"name": format!("Terraform {i}"), "is_required": false}
+        ],
+        "categories": [
+            {"label": "engineering", "confidence": 0.93, "evidence": sentence},
+            {"label": "data", "confidence": 4.7e-1, "evidence": "You will design and run data pipelines."}
+        ],
+        "overall_confidence": 0.78,
+        "missing_fields": ["benefits", "location"]
+    })
+}
+
+/// A list reply of about `bytes` bytes.
+fn list(bytes: usize) -> String {
+    let mut items = Vec::new();
+    let mut size = 12;
+    while size < bytes {
+        let item = analysis(items.len(), 12);
+        size += item.to_string().len() + 1;
+        items.push(item);
+    }
+    json!({ "items": items }).to_string()
+}
+
+/// One object of about 1 KB.
+fn single() -> String {
+    let mut value = analysis(1, 20);
+    value["missing_fields"] = json!([
+        "benefits",
+        "location",
+        "team size",
+        "start date",
+        "visa sponsorship",
+        "equity",
+        "remote policy",
+        "travel"
+    ]);
+    value["categories"][1]["evidence"] =
+        json!("You will design and run data pipelines and the services around them, with the data team.");
+    value.to_string()
+}
+
+fn read_chunks<T>(reply: &str) -> usize
+where
+    T: pluck::Extract + pluck::stream::Streamable,
+{
+    let mut reader = PartialReader::<T>::new();
+    let mut changed = 0;
+    for chunk in reply.as_bytes().chunks(CHUNK) {
+        changed += usize::from(reader.feed(chunk));
+    }
+    black_box(reader.partial());
+    changed
+}
+
+fn read_and_finish<T>(reply: &str) -> T
+where
+    T: pluck::Extract + pluck::stream::Streamable,
+{
+    let mut reader = PartialReader::<T>::new();
+    for chunk in reply.as_bytes().chunks(CHUNK) {
+        reader.feed(chunk);
+    }
+    reader.finish().expect("the reply validates")
+}
+
+struct Case {
+    name: &'static str,
+    reply: String,
+    single: bool,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case { name: "1KB", reply: single(), single: true },
+        Case { name: "100KB", reply: list(100 * 1024), single: false },
+        Case { name: "1MB", reply: list(1024 * 1024), single: false },
+    ]
+}
+
+fn bench(c: &mut Criterion, cases: &[Case]) {
+    for case in cases {
+        let mut group = c.benchmark_group(case.name);
+        group.throughput(criterion::Throughput::Bytes(case.reply.len() as u64));
+        if case.reply.len() > 500_000 {
+            group.sample_size(10).measurement_time(Duration::from_secs(8));
+        }
+        let reply = case.reply.as_str();
+        if case.single {
+            group.bench_function(BenchmarkId::new("serde_json", ""), |b| {
+                b.iter(|| serde_json::from_str::<JobPostingAnalysis>(black_box(reply)).unwrap())
+            });
+            group.bench_function(BenchmarkId::new("partial", ""), |b| {
+                b.iter(|| read_chunks::<JobPostingAnalysis>(black_box(reply)))
+            });
+            group.bench_function(BenchmarkId::new("partial_and_final", ""), |b| {
+                b.iter(|| read_and_finish::<JobPostingAnalysis>(black_box(reply)))
+            });
+        } else {
+            group.bench_function(BenchmarkId::new("serde_json", ""), |b| {
+                b.iter(|| serde_json::from_str::<Items>(black_box(reply)).unwrap())
+            });
+            group.bench_function(BenchmarkId::new("partial", ""), |b| {
+                b.iter(|| read_chunks::<Vec<JobPostingAnalysis>>(black_box(reply)))
+            });
+            group.bench_function(BenchmarkId::new("partial_and_final", ""), |b| {
+                b.iter(|| read_and_finish::<Vec<JobPostingAnalysis>>(black_box(reply)))
+            });
+        }
+        group.finish();
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Items {
+    items: Vec<JobPostingAnalysis>,
+}
+
+fn mean_ns(group: &str, function: &str) -> Option<f64> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    let path = format!("{target}/criterion/{group}/{function}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    value["mean"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let cases = cases();
+    if let Ok(dir) = std::env::var("STREAM_BENCH_DUMP") {
+        std::fs::create_dir_all(&dir).expect("dump directory");
+        for case in &cases {
+            std::fs::write(format!("{dir}/{}.json", case.name), &case.reply).expect("dump");
+        }
+    }
+    // The replies are what they claim to be.
+    for case in &cases {
+        if case.single {
+            read_and_finish::<JobPostingAnalysis>(&case.reply);
+        } else {
+            read_and_finish::<Vec<JobPostingAnalysis>>(&case.reply);
+        }
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion, &cases);
+    criterion.final_summary();
+
+    println!(
+        "\n{:<6} {:>9} {:>14} {:>14} {:>7} {:>20} {:>7}",
+        "reply", "bytes", "serde_json", "partial", "ratio", "partial+final", "ratio"
+    );
+    for case in &cases {
+        let base = mean_ns(case.name, "serde_json");
+        let partial = mean_ns(case.name, "partial");
+        let full = mean_ns(case.name, "partial_and_final");
+        if let (Some(base), Some(partial), Some(full)) = (base, partial, full) {
+            println!(
+                "{:<6} {:>9} {:>11.1} µs {:>11.1} µs {:>7.2} {:>17.1} µs {:>7.2}",
+                case.name,
+                case.reply.len(),
+                base / 1e3,
+                partial / 1e3,
+                partial / base,
+                full / 1e3,
+                full / base
+            );
+        }
+    }
+}

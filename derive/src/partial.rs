@@ -1,0 +1,242 @@
+//! Emits the partial form of a type: `pluck::stream::Streamable` and, for a struct with
+//! named fields, a `<Name>Partial` companion struct that fills in as JSON arrives.
+//!
+//! The companion's field types are `Option<<F as Streamable>::Partial>` (or
+//! `Option<Whole<F>>` for `#[extract(whole)]`). Its `Clone`, `Debug` and `PartialEq`
+//! hold when every field's do: the impls carry higher-ranked bounds on the field types,
+//! which the compiler accepts even when they do not hold, so a field type without
+//! `Clone` costs the companion its `Clone` instead of failing the derive. A field whose
+//! type holds the struct itself is left out of those bounds (the impl provides it);
+//! types that hold each other through several structs are not supported.
+
+use crate::ast::{Body, Container, Field};
+use crate::attr::Rule;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn emit(container: &Container) -> TokenStream {
+    match &container.body {
+        Body::Struct(fields) if fields.iter().all(|f| f.wire_name.is_some()) && !fields.is_empty() => {
+            companion(container, fields)
+        }
+        _ => whole(container),
+    }
+}
+
+/// Enums, tuple and unit structs: their own partial form, shown once complete.
+fn whole(container: &Container) -> TokenStream {
+    let ident = container.ident;
+    let generics = bounded(container.generics, quote!(::pluck::Extract));
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::pluck::stream::Streamable for #ident #ty_generics #where_clause {
+            type Partial = Self;
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::pluck::stream::Fill for #ident #ty_generics #where_clause {
+            fn start(
+                path: &[::pluck::stream::json::Seg],
+                event: ::pluck::stream::json::Event<'_>,
+                cx: &mut ::pluck::stream::Cx<'_>,
+            ) -> ::core::option::Option<Self> {
+                ::pluck::stream::whole(path, event, cx)
+            }
+
+            fn update(
+                &mut self,
+                _: &[::pluck::stream::json::Seg],
+                _: ::pluck::stream::json::Event<'_>,
+                _: &mut ::pluck::stream::Cx<'_>,
+            ) {
+            }
+        }
+    }
+}
+
+fn companion(container: &Container, fields: &[Field]) -> TokenStream {
+    let ident = container.ident;
+    let vis = container.vis;
+    let partial = format_ident!("{}Partial", ident);
+    let fields: Vec<&Field> = fields.iter().filter(|f| !f.skip).collect();
+
+    let def_generics = bounded(container.generics, quote!(::pluck::stream::Streamable));
+    let def_where = &def_generics.where_clause;
+    let impl_generics_owned = bounded(container.generics, quote!(::pluck::Extract + ::pluck::stream::Streamable));
+    let (impl_generics, ty_generics, where_clause) = impl_generics_owned.split_for_impl();
+
+    let names: Vec<_> = fields.iter().map(|f| &f.member).collect();
+    let types: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let ty = f.ty;
+            if f.whole {
+                quote!(::pluck::stream::Whole<#ty>)
+            } else {
+                quote!(<#ty as ::pluck::stream::Streamable>::Partial)
+            }
+        })
+        .collect();
+    let defs = fields.iter().zip(&types).map(|(f, ty)| {
+        let member = &f.member;
+        let field_vis = f.vis;
+        let docs = if f.docs.is_empty() {
+            let text = format!(" `{}`, once it has started to arrive.", f.wire_name.as_deref().unwrap_or_default());
+            quote!(#[doc = #text])
+        } else {
+            let docs = &f.docs;
+            quote!(#(#docs)*)
+        };
+        quote! {
+            #docs
+            #field_vis #member: ::core::option::Option<#ty>
+        }
+    });
+    let doc = format!(
+        " The partial form of [`{ident}`]: its fields as far as they have arrived (see `pluck::stream::Streamable`)."
+    );
+
+    // A field whose type holds the struct itself (`children: Vec<Node>`) gets no
+    // bound: the impl being written provides it, and bounding it would loop.
+    let bounded_types: Vec<&TokenStream> =
+        fields.iter().zip(&types).filter(|(f, _)| !mentions(f.ty, ident)).map(|(_, ty)| ty).collect();
+    let bound = |tr: TokenStream| {
+        let preds = bounded_types.iter().map(move |ty| {
+            let tr = tr.clone();
+            quote!(for<'__pluck> ::core::option::Option<#ty>: #tr)
+        });
+        let existing = where_clause.map(|w| w.predicates.iter().collect::<Vec<_>>()).unwrap_or_default();
+        quote!(where #(#existing,)* #(#preds,)*)
+    };
+    let clone_where = bound(quote!(::core::clone::Clone));
+    let debug_where = bound(quote!(::core::fmt::Debug));
+    let eq_where = bound(quote!(::core::cmp::PartialEq));
+    let name_strs: Vec<String> = fields.iter().map(|f| f.wire_name.clone().unwrap_or_default()).collect();
+
+    let (wired, flattened): (Vec<&&Field>, Vec<&&Field>) = fields.iter().partition(|f| !f.flatten);
+    let wired_names: Vec<_> = wired.iter().map(|f| &f.member).collect();
+    let wire: Vec<&str> = wired.iter().map(|f| f.wire_name.as_deref().unwrap_or_default()).collect();
+    let numbers: Vec<Literal> = (0..wired.len() as u32).map(Literal::u32_suffixed).collect();
+    let flat_names: Vec<_> = flattened.iter().map(|f| &f.member).collect();
+
+    let checked = !container.attrs.validators.is_empty()
+        || container.attrs.garde
+        || container.attrs.validator
+        || fields.iter().flat_map(|f| &f.rules).any(|r| !matches!(r, Rule::Dedup { .. } | Rule::DedupBy { .. }));
+    let check = checked.then(|| {
+        quote! {
+            if let ::pluck::stream::json::Event::End { raw } = event {
+                cx.check::<#ident #ty_generics>(raw);
+            }
+        }
+    });
+
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis struct #partial #def_generics #def_where {
+            #(#defs,)*
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::default::Default for #partial #ty_generics #where_clause {
+            fn default() -> Self {
+                #partial { #(#names: ::core::option::Option::None,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::clone::Clone for #partial #ty_generics #clone_where {
+            fn clone(&self) -> Self {
+                #partial { #(#names: ::core::clone::Clone::clone(&self.#names),)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #partial #ty_generics #debug_where {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!(#partial))
+                    #(.field(#name_strs, &self.#names))*
+                    .finish()
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::cmp::PartialEq for #partial #ty_generics #eq_where {
+            fn eq(&self, other: &Self) -> bool {
+                true #(&& self.#names == other.#names)*
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::pluck::stream::Streamable for #ident #ty_generics #where_clause {
+            type Partial = #partial #ty_generics;
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::pluck::stream::Fill for #partial #ty_generics #where_clause {
+            fn start(
+                path: &[::pluck::stream::json::Seg],
+                event: ::pluck::stream::json::Event<'_>,
+                _: &mut ::pluck::stream::Cx<'_>,
+            ) -> ::core::option::Option<Self> {
+                match (path, event) {
+                    ([], ::pluck::stream::json::Event::Object) => {
+                        ::core::option::Option::Some(::core::default::Default::default())
+                    }
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn update(
+                &mut self,
+                path: &[::pluck::stream::json::Seg],
+                event: ::pluck::stream::json::Event<'_>,
+                cx: &mut ::pluck::stream::Cx<'_>,
+            ) {
+                match path {
+                    [] => { #check }
+                    [::pluck::stream::json::Seg::Key(key), rest @ ..] => {
+                        let field = key.field(|name| match name {
+                            #(#wire => ::core::option::Option::Some(#numbers),)*
+                            _ => ::core::option::Option::None,
+                        });
+                        match field {
+                            #(::core::option::Option::Some(#numbers) => {
+                                ::pluck::stream::fill(&mut self.#wired_names, rest, event, cx)
+                            })*
+                            _ => {
+                                #(::pluck::stream::fill_flattened(&mut self.#flat_names, path, event, cx);)*
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Whether `ident` appears anywhere in `ty`.
+fn mentions(ty: &syn::Type, ident: &syn::Ident) -> bool {
+    fn walk(tokens: TokenStream, ident: &syn::Ident) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(found) => found == *ident,
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), ident),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), ident)
+}
+
+/// The generics with `bound` added to every type parameter.
+fn bounded(generics: &syn::Generics, bounds: TokenStream) -> syn::Generics {
+    let bounds: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]> = syn::parse_quote!(#bounds);
+    let mut generics = generics.clone();
+    for param in generics.type_params_mut() {
+        param.bounds.extend(bounds.iter().cloned());
+    }
+    generics
+}

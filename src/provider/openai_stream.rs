@@ -1,0 +1,160 @@
+//! The OpenAI chat-completions stream: `stream: true` in the body, and one
+//! `chat.completion.chunk` per server-sent event, ended by `data: [DONE]`.
+
+use super::Finish;
+use crate::{Error, Usage};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// The body of `body` (a chat-completions request) asking for a stream, with usage in
+/// the last chunk when `include_usage`.
+pub(crate) fn body(mut body: Vec<u8>, include_usage: bool) -> Vec<u8> {
+    debug_assert_eq!(body.last(), Some(&b'}'), "a request body is a JSON object");
+    body.pop();
+    body.extend_from_slice(b",\"stream\":true");
+    if include_usage {
+        body.extend_from_slice(b",\"stream_options\":{\"include_usage\":true}");
+    }
+    body.push(b'}');
+    body
+}
+
+/// What one chunk says.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Delta<'a> {
+    /// More of the content, or of the first tool call's arguments.
+    pub text: Option<Cow<'a, str>>,
+    /// The tool call's id and name, when this chunk announces them.
+    pub tool: Option<(Cow<'a, str>, Cow<'a, str>)>,
+    /// More of a refusal.
+    pub refusal: Option<Cow<'a, str>>,
+    pub finish: Option<Finish>,
+    pub usage: Option<Usage>,
+}
+
+/// One event's data: a chunk, or the end.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Event<'a> {
+    Chunk(Delta<'a>),
+    Done,
+}
+
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<Choice<'a>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<ChunkDelta<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ChunkDelta<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<ToolDelta<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ToolDelta<'a> {
+    #[serde(default)]
+    index: u32,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    function: Option<FunctionDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FunctionDelta<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+/// Reads the data of one event.
+pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
+    if data.trim_ascii() == b"[DONE]" {
+        return Ok(Event::Done);
+    }
+    let chunk: Chunk<'_> = serde_json::from_slice(data)
+        .map_err(|e| Error::Decode { message: format!("not a chat-completion chunk: {e}") })?;
+    if let Some(error) = chunk.error {
+        let message = error.get("message").and_then(|m| m.as_str()).map_or_else(|| error.to_string(), str::to_owned);
+        return Err(Error::Decode { message: format!("the provider ended the stream with an error: {message}") });
+    }
+    let mut delta = Delta { usage: chunk.usage, ..Delta::default() };
+    if let Some(choice) = chunk.choices.into_iter().next() {
+        delta.finish = choice.finish_reason.as_deref().map(|reason| match reason {
+            "length" => Finish::Length,
+            "content_filter" => Finish::ContentFilter,
+            _ => Finish::Done,
+        });
+        if let Some(d) = choice.delta {
+            delta.refusal = d.refusal;
+            let tool = d.tool_calls.and_then(|calls| calls.into_iter().find(|call| call.index == 0));
+            match tool {
+                Some(call) => {
+                    let function = call.function;
+                    let (name, arguments) = match function {
+                        Some(f) => (f.name, f.arguments),
+                        None => (None, None),
+                    };
+                    if let Some(name) = name {
+                        delta.tool = Some((call.id.unwrap_or_default(), name));
+                    }
+                    delta.text = arguments;
+                }
+                None => delta.text = d.content,
+            }
+        }
+    }
+    Ok(Event::Chunk(delta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_asks_for_a_stream() {
+        let body = body(br#"{"model":"m"}"#.to_vec(), true);
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["stream"], true);
+        assert_eq!(value["stream_options"]["include_usage"], true);
+        let value: serde_json::Value =
+            serde_json::from_slice(&super::body(br#"{"model":"m"}"#.to_vec(), false)).unwrap();
+        assert!(value.get("stream_options").is_none());
+    }
+
+    #[test]
+    fn chunks_are_read() {
+        let Event::Chunk(delta) =
+            event(br#"{"choices":[{"index":0,"delta":{"content":"{\"a\""},"finish_reason":null}]}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(delta.text.as_deref(), Some("{\"a\""));
+        let tool = br#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"F","arguments":""}}]}}]}"#;
+        let Event::Chunk(delta) = event(tool).unwrap() else { panic!() };
+        assert_eq!(delta.tool, Some(("call_1".into(), "F".into())));
+        let last = br#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#;
+        let Event::Chunk(delta) = event(last).unwrap() else { panic!() };
+        assert_eq!(delta.usage.map(|u| u.total_tokens), Some(7));
+        assert_eq!(event(b"[DONE]").unwrap(), Event::Done);
+        assert!(event(br#"{"error":{"message":"overloaded"}}"#).is_err());
+    }
+}

@@ -1,0 +1,398 @@
+//! Partial forms: what a value looks like while it is still being written.
+//!
+//! [`Streamable`] names a type's partial form; [`Fill`] is how the form takes in the
+//! [`Event`]s of the JSON reader. `#[derive(Extract)]` implements both: a struct
+//! `Foo` gets a `FooPartial` with every field an `Option` (nested structs as their own
+//! partial forms, lists as lists of partial forms), an enum is its own partial form and
+//! shows only once complete.
+//!
+//! The rule every form keeps: it never shows something that a later form contradicts.
+//! Numbers, booleans, `null`s and enums appear only once their token is complete (a
+//! model writing `473.00` never shows `47`); strings show their growing prefix; lists
+//! and maps only grow.
+
+use super::json::{Event, Seg};
+use crate::validate::{Path, PathSegment, Report};
+use crate::Extract;
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+/// A type with a partial form: what a value looks like while it is being written.
+///
+/// `#[derive(Extract)]` implements it. A struct `Foo` with named fields gets a
+/// companion `FooPartial` (same visibility, same field names and docs) whose fields
+/// are all `Option`s: nested structs as their own partial forms, lists as lists of
+/// partial forms (`Option<Vec<SkillPartial>>`), enums as `Option<Enum>`. An enum, a
+/// tuple or unit struct is its own partial form. A field of a type from another crate
+/// (a `chrono` date) needs `#[extract(whole)]`: its partial is [`Whole<T>`], shown once
+/// complete. Strings, numbers, booleans, `Option`, `Box`, `Vec`, maps with string keys
+/// and `serde_json::Value` have partial forms here.
+///
+/// A partial form never shows something that a later one contradicts. Numbers,
+/// booleans, `null`s and enums appear only once their token is complete (a model
+/// writing `473.00` never shows `47`); **strings show their growing prefix**; lists and
+/// maps only grow. A `null` shows as `None`, like a value not yet arrived.
+///
+/// ```
+/// use pluck::stream::{PartialReader, Streamable};
+/// use pluck::Extract;
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+///
+/// #[derive(Extract, Deserialize, JsonSchema, Debug)]
+/// struct Skill {
+///     name: String,
+///     is_required: bool,
+/// }
+///
+/// let mut reader = PartialReader::<Skill>::new();
+/// reader.feed(br#"{"name": "Kube"#);
+/// let partial: &SkillPartial = reader.partial().unwrap();
+/// assert_eq!(partial.name.as_deref(), Some("Kube"));
+/// assert_eq!(partial.is_required, None);
+/// ```
+pub trait Streamable {
+    /// What the value looks like while it is being written.
+    type Partial: Fill;
+}
+
+/// How a partial form takes in the reader's events. The derive implements it; write
+/// one by hand only for a type with its own JSON shape.
+pub trait Fill: Sized {
+    /// The form, from the first event at its position, or `None` while nothing can be
+    /// shown yet (a scalar not yet complete, a value of the wrong JSON type). `path`
+    /// leads from the form's position to the event's; called again for each event until
+    /// it returns a form.
+    fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self>;
+
+    /// Takes in an event at `path`, relative to the form's position.
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>);
+}
+
+/// Sends an event to the form in `slot`, starting it if there is none yet.
+#[inline]
+pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+    match slot {
+        Some(form) => form.update(path, event, cx),
+        None => *slot = P::start(path, event, cx),
+    }
+}
+
+/// Sends an event to a flattened field's form, which starts with its parent.
+pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+    if slot.is_none() {
+        *slot = P::start(&[], Event::Object, cx);
+    }
+    if let Some(form) = slot {
+        form.update(path, event, cx);
+    }
+}
+
+/// What a form may need besides the event: where it sits, and the report of rules
+/// broken by values that are already complete.
+#[derive(Debug)]
+pub struct Cx<'a> {
+    path: &'a [Seg],
+    report: &'a mut Report,
+    root_depth: usize,
+}
+
+impl<'a> Cx<'a> {
+    /// A context for an event at `path` (from the root), recording into `report`.
+    pub fn new(path: &'a [Seg], report: &'a mut Report) -> Self {
+        Cx { path, report, root_depth: 0 }
+    }
+
+    /// Leaves the values less than `depth` steps from the root unchecked (the root, or
+    /// the root and its wrapper: the final check reads them).
+    pub(crate) fn skip_root(mut self, depth: usize) -> Self {
+        self.root_depth = depth;
+        self
+    }
+
+    /// Reads the complete JSON of a `T` at the event's position and records what it
+    /// breaks: its rules, or why it does not parse.
+    pub fn check<T: Extract>(&mut self, json: &[u8]) {
+        if self.path.len() < self.root_depth {
+            return;
+        }
+        let Err(found) = crate::parse::checked::<T>(json) else { return };
+        let base: Path = self
+            .path
+            .iter()
+            .map(|seg| match seg {
+                Seg::Key(key) => PathSegment::Field(Cow::Owned(key.as_str().to_owned())),
+                Seg::Index(index) => PathSegment::Index(*index),
+            })
+            .collect();
+        for violation in &found {
+            let mut path = base.clone();
+            path.extend(&violation.path);
+            let known = self
+                .report
+                .iter()
+                .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
+            if !known {
+                self.report.add_at(&path, violation.rule.clone(), violation.message.clone());
+            }
+        }
+    }
+}
+
+/// The partial form of a value shown only once complete: an enum, a type from another
+/// crate (a field marked `#[extract(whole)]`). Dereferences to the value.
+///
+/// ```
+/// use pluck::stream::{PartialReader, Whole};
+///
+/// let mut reader = PartialReader::<Whole<(u8, u8)>>::new();
+/// reader.feed(b"{\"items\": [1, 2");
+/// assert!(reader.partial().is_none());
+/// reader.feed(b"]}");
+/// assert_eq!(**reader.partial().unwrap(), (1, 2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Whole<T>(pub T);
+
+impl<T> std::ops::Deref for Whole<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> Fill for Whole<T> {
+    fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
+        whole(path, event, cx).map(Whole)
+    }
+    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+}
+
+impl<T: DeserializeOwned> Streamable for Whole<T> {
+    type Partial = Whole<T>;
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Whole<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Whole)
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Whole<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<T: DeserializeOwned + schemars::JsonSchema + 'static> Extract for Whole<T> {}
+
+/// The start of a form shown only once complete: the value, when `event` completes it.
+pub fn whole<T: DeserializeOwned>(path: &[Seg], event: Event<'_>, _cx: &mut Cx<'_>) -> Option<T> {
+    match (path, event.complete()) {
+        ([], Some(json)) => serde_json::from_slice(json).ok(),
+        _ => None,
+    }
+}
+
+impl Streamable for String {
+    type Partial = String;
+}
+
+impl Fill for String {
+    #[inline]
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        // Room for a short value, so that a growing string seldom moves.
+        matches!((path, event), ([], Event::TextStart)).then(|| String::with_capacity(24))
+    }
+    #[inline]
+    fn update(&mut self, path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) {
+        if let ([], Event::Text(text)) = (path, event) {
+            self.push_str(text);
+        }
+    }
+}
+
+impl Streamable for Cow<'static, str> {
+    type Partial = String;
+}
+
+macro_rules! scalar {
+    ($($t:ty => |$raw:ident| $parse:expr),* $(,)?) => {$(
+        impl Streamable for $t {
+            type Partial = $t;
+        }
+
+        impl Fill for $t {
+            fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+                match (path, event) {
+                    ([], Event::Number { raw: $raw }) => $parse,
+                    _ => None,
+                }
+            }
+            fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+        }
+    )*};
+}
+
+scalar! {
+    u8 => |raw| raw.parse().ok(), u16 => |raw| raw.parse().ok(), u32 => |raw| raw.parse().ok(),
+    u64 => |raw| raw.parse().ok(), u128 => |raw| raw.parse().ok(), usize => |raw| raw.parse().ok(),
+    i8 => |raw| raw.parse().ok(), i16 => |raw| raw.parse().ok(), i32 => |raw| raw.parse().ok(),
+    i64 => |raw| raw.parse().ok(), i128 => |raw| raw.parse().ok(), isize => |raw| raw.parse().ok(),
+    // As serde_json does: read as f64 (correctly rounded), then narrowed.
+    f64 => |raw| raw.parse::<f64>().ok().filter(|v| v.is_finite()),
+    f32 => |raw| raw.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v as f32),
+}
+
+impl Streamable for bool {
+    type Partial = bool;
+}
+
+impl Fill for bool {
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        match (path, event) {
+            ([], Event::Bool(value)) => Some(value),
+            _ => None,
+        }
+    }
+    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+}
+
+impl Streamable for char {
+    type Partial = char;
+}
+
+impl Fill for char {
+    fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
+        whole(path, event, cx)
+    }
+    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+}
+
+/// `null` shows as `None`, like an absent value.
+impl<T: Streamable> Streamable for Option<T> {
+    type Partial = T::Partial;
+}
+
+impl<T: Streamable> Streamable for Box<T> {
+    type Partial = T::Partial;
+}
+
+/// Items appear as they start (a string item with its first character, a number once
+/// complete). An item that shows nothing when the next one starts (a `null`, a value
+/// of the wrong type) stops the list from growing, so that no item is ever shown at an
+/// index it will not have.
+impl<T: Streamable> Streamable for Vec<T> {
+    type Partial = Vec<T::Partial>;
+}
+
+impl<P: Fill> Fill for Vec<P> {
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        matches!((path, event), ([], Event::Array)).then(Vec::new)
+    }
+    #[inline]
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        let [Seg::Index(index), rest @ ..] = path else { return };
+        if let Some(item) = self.get_mut(*index) {
+            item.update(rest, event, cx);
+        } else if *index == self.len() {
+            if let Some(item) = P::start(rest, event, cx) {
+                self.push(item);
+            }
+        }
+    }
+}
+
+impl<V: Streamable, S: BuildHasher + Default> Streamable for HashMap<String, V, S> {
+    type Partial = HashMap<String, V::Partial, S>;
+}
+
+impl<P: Fill, S: BuildHasher + Default> Fill for HashMap<String, P, S> {
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        matches!((path, event), ([], Event::Object)).then(HashMap::default)
+    }
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        let [Seg::Key(key), rest @ ..] = path else { return };
+        match self.get_mut(key.as_str()) {
+            Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
+            _ => {
+                if let Some(value) = P::start(rest, event, cx) {
+                    self.insert(key.as_str().to_owned(), value);
+                }
+            }
+        }
+    }
+}
+
+impl<V: Streamable> Streamable for BTreeMap<String, V> {
+    type Partial = BTreeMap<String, V::Partial>;
+}
+
+impl<P: Fill> Fill for BTreeMap<String, P> {
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        matches!((path, event), ([], Event::Object)).then(BTreeMap::new)
+    }
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        let [Seg::Key(key), rest @ ..] = path else { return };
+        match self.get_mut(key.as_str()) {
+            Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
+            _ => {
+                if let Some(value) = P::start(rest, event, cx) {
+                    self.insert(key.as_str().to_owned(), value);
+                }
+            }
+        }
+    }
+}
+
+/// A JSON value grows as it is written: objects gain keys, arrays items, strings
+/// characters; numbers, booleans and `null` appear once complete.
+impl Streamable for serde_json::Value {
+    type Partial = serde_json::Value;
+}
+
+impl Fill for serde_json::Value {
+    fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
+        use serde_json::Value;
+        if !path.is_empty() {
+            return None;
+        }
+        match event {
+            Event::Object => Some(Value::Object(serde_json::Map::new())),
+            Event::Array => Some(Value::Array(Vec::new())),
+            Event::TextStart => Some(Value::String(String::new())),
+            // The way serde_json reads a number inside a document (not quite the way it
+            // reads a lone `Number`).
+            Event::Number { raw } => serde_json::from_str::<Value>(raw).ok(),
+            Event::Bool(value) => Some(Value::Bool(value)),
+            Event::Null => Some(Value::Null),
+            Event::Text(_) | Event::TextEnd { .. } | Event::End { .. } => None,
+        }
+    }
+
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        use serde_json::Value;
+        match (self, path) {
+            (Value::String(text), []) => {
+                if let Event::Text(more) = event {
+                    text.push_str(more);
+                }
+            }
+            (Value::Array(items), path) => items.update(path, event, cx),
+            (Value::Object(map), [Seg::Key(key), rest @ ..]) => match map.get_mut(key.as_str()) {
+                Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
+                _ => {
+                    if let Some(value) = Value::start(rest, event, cx) {
+                        map.insert(key.as_str().to_owned(), value);
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! An incremental JSON reader: bytes in, in chunks of any size, events out.
+//!
+//! The reader keeps every byte it was given (the raw reply is needed at the end) and a
+//! cursor into it; each byte is examined once by the scanner, and string contents are
+//! copied once more into a small buffer while they are decoded. Nothing is re-parsed.
+//! A chunk may end anywhere: inside a string, an escape, a `\u` sequence, a number, a
+//! literal or a multi-byte UTF-8 character. The state carries over.
+//!
+//! The reader tells a [`Sink`] what it sees, each [`Event`] with the [`Seg`]ments that
+//! lead from the root to the value concerned. A scalar is told once it is complete;
+//! a string is told as it grows ([`Event::Text`]) and once more when it closes.
+
+use std::cell::Cell;
+
+/// One step from a container to the value being read: an object key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// The value of this key, in the object one level up.
+    Key(Key),
+    /// The value at this index, in the array one level up.
+    Index(usize),
+}
+
+/// An object key as the reader decoded it, with room for the receiver to remember
+/// what the key resolved to (a field number), so that a key is matched once, not once
+/// per event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Key {
+    name: String,
+    resolved: Cell<u32>,
+}
+
+const UNRESOLVED: u32 = u32::MAX;
+
+impl Key {
+    /// The key, decoded.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// The field this key names, from `resolve` on first use and from memory after.
+    #[inline]
+    pub fn field(&self, resolve: impl FnOnce(&str) -> Option<u32>) -> Option<u32> {
+        match self.resolved.get() {
+            UNRESOLVED => {
+                let found = resolve(&self.name);
+                self.resolved.set(found.unwrap_or(UNRESOLVED - 1));
+                found
+            }
+            n if n == UNRESOLVED - 1 => None,
+            n => Some(n),
+        }
+    }
+}
+
+/// What the reader saw at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// An object starts here.
+    Object,
+    /// An array starts here.
+    Array,
+    /// A string value starts here.
+    TextStart,
+    /// More of a string value, decoded; never empty.
+    Text(&'a str),
+    /// A string value is complete; `raw` is its JSON text, quotes included.
+    TextEnd {
+        /// The string as written, quotes and escapes included.
+        raw: &'a [u8],
+    },
+    /// A number, complete.
+    Number {
+        /// The number as written.
+        raw: &'a str,
+    },
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// The object or array that started here closed.
+    End {
+        /// The whole container as written.
+        raw: &'a [u8],
+    },
+}
+
+impl Event<'_> {
+    /// The JSON text of the value, when this event completes one.
+    pub fn complete(&self) -> Option<&[u8]> {
+        match self {
+            Event::TextEnd { raw } | Event::End { raw } => Some(raw),
+            Event::Number { raw } => Some(raw.as_bytes()),
+            Event::Bool(true) => Some(b"true"),
+            Event::Bool(false) => Some(b"false"),
+            Event::Null => Some(b"null"),
+            Event::Object | Event::Array | Event::TextStart | Event::Text(_) => None,
+        }
+    }
+
+    /// Whether this event starts a value (every value gets exactly one such event).
+    pub fn starts(&self) -> bool {
+        matches!(
+            self,
+            Event::Object | Event::Array | Event::TextStart | Event::Number { .. } | Event::Bool(_) | Event::Null
+        )
+    }
+}
+
+/// Receives what a [`Reader`] sees.
+pub trait Sink {
+    /// One event, at the value that `path` leads to from the root.
+    fn event(&mut self, path: &[Seg], event: Event<'_>);
+}
+
+/// What may come before the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lead {
+    /// Whitespace only; any JSON value may be the root; only whitespace may follow it.
+    Strict,
+    /// Anything up to the first `{` or `[` (prose, a Markdown fence), which opens the
+    /// root; anything after the root closes is ignored. The way replies are read.
+    Embedded,
+}
+
+/// Where the reader is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The document is still open.
+    Reading,
+    /// The root value is complete.
+    Complete,
+    /// The bytes are not JSON; nothing more is read.
+    Broken {
+        /// Offset of the offending byte.
+        at: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the root value.
+    Lead,
+    /// A value is expected.
+    Value,
+    /// Just after `[`: a value or `]`.
+    FirstItem,
+    /// Just after `{`: a key or `}`.
+    FirstKey,
+    /// After `,` in an object: a key.
+    Key,
+    /// After a key: `:`.
+    Colon,
+    /// After a value in a container: `,` or the closing bracket.
+    AfterValue,
+    /// In a string (`key` for an object key).
+    Str { key: bool },
+    /// After a backslash in a string.
+    Escape { key: bool },
+    /// In `\uXXXX`: `digits` read so far, `code` their value; `high` a leading
+    /// surrogate waiting for its partner.
+    Unicode { key: bool, digits: u8, code: u16, high: Option<u16> },
+    /// After a leading surrogate: `\` then `u` must follow (`seen` of them read).
+    Surrogate { key: bool, high: u16, seen: u8 },
+    /// In a number.
+    Number,
+    /// In `true`, `false` or `null`: `at` letters of `word` matched.
+    Literal { word: &'static [u8], at: u8 },
+    /// The root value is complete.
+    Done,
+    /// Not JSON.
+    Broken,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    object: bool,
+    start: usize,
+}
+
+/// The incremental reader.
+///
+/// ```
+/// use pluck::stream::json::{Event, Lead, Reader, Seg, Sink, Status};
+///
+/// #[derive(Default)]
+/// struct Titles(String);
+/// impl Sink for Titles {
+///     fn event(&mut self, path: &[Seg], event: Event<'_>) {
+///         if let ([Seg::Key(key)], Event::Text(text)) = (path, event) {
+///             if key.as_str() == "title" {
+///                 self.0.push_str(text);
+///             }
+///         }
+///     }
+/// }
+///
+/// let mut reader = Reader::new(Lead::Strict);
+/// let mut titles = Titles::default();
+/// reader.feed(br#"{"title": "Senior Rust Eng"#, &mut titles);
+/// assert_eq!(titles.0, "Senior Rust Eng");
+/// reader.feed(b"ineer\"}", &mut titles);
+/// assert_eq!(titles.0, "Senior Rust Engineer");
+/// assert_eq!(reader.finish(&mut titles), Status::Complete);
+/// ```
+#[derive(Debug)]
+pub struct Reader {
+    buf: Vec<u8>,
+    pos: usize,
+    state: State,
+    lead: Lead,
+    frames: Vec<Frame>,
+    path: Vec<Seg>,
+    /// The key being read, decoded.
+    text: Vec<u8>,
+    /// In a string value: where its bytes not yet told start (escapes are told as
+    /// they are decoded, plain runs straight out of `buf`).
+    run_start: usize,
+    /// Where the current scalar started.
+    value_start: usize,
+    broken_at: Option<usize>,
+}
+
+impl Reader {
+    /// A reader with nothing read yet.
+    pub fn new(lead: Lead) -> Self {
+        Reader {
+            buf: Vec::with_capacity(4096),
+            pos: 0,
+            state: State::Lead,
+            lead,
+            frames: Vec::new(),
+            path: Vec::new(),
+            text: Vec::new(),
+            run_start: 0,
+            value_start: 0,
+            broken_at: None,
+        }
+    }
+
+    /// Everything read so far.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Where the reader is.
+    pub fn status(&self) -> Status {
+        match (self.state, self.broken_at) {
+            (_, Some(at)) => Status::Broken { at },
+            (State::Done, None) => Status::Complete,
+            _ => Status::Reading,
+        }
+    }
+
+    /// Reads one more chunk, telling `sink` what it completes.
+    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+        if chunk.len() <= 8 {
+            // Cheaper than a call to copy a few bytes.
+            for &byte in chunk {
+                self.buf.push(byte);
+            }
+        } else {
+            self.buf.extend_from_slice(chunk);
+        }
+        self.run(sink);
+        if self.state == (State::Str { key: false }) {
+            self.flush_run(sink, false);
+        }
+    }
+
+    /// Ends the input: a number at the root completes here. Returns the status, which
+    /// is [`Status::Complete`] for a whole document.
+    pub fn finish<S: Sink + ?Sized>(&mut self, sink: &mut S) -> Status {
+        if self.state == State::Number && self.frames.is_empty() {
+            self.end_number(sink);
+        }
+        self.status()
+    }
+
+    fn fail(&mut self) {
+        self.state = State::Broken;
+        self.broken_at = Some(self.pos);
+    }
+
+    fn depth(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Points the innermost frame's step at its next child.
+    fn set_seg_index(&mut self, index: usize) {
+        let depth = self.depth();
+        self.path[depth - 1] = Seg::Index(index);
+    }
+
+    fn push_frame<S: Sink + ?Sized>(&mut self, object: bool, sink: &mut S) {
+        let depth = self.depth();
+        sink.event(&self.path[..depth], if object { Event::Object } else { Event::Array });
+        self.frames.push(Frame { object, start: self.pos });
+        let seg_slot = if object { None } else { Some(Seg::Index(0)) };
+        if self.path.len() <= depth {
+            self.path.push(seg_slot.unwrap_or_else(|| Seg::Key(Key::default())));
+        } else if let Some(seg) = seg_slot {
+            self.path[depth] = seg;
+        } else if !matches!(self.path[depth], Seg::Key(_)) {
+            self.path[depth] = Seg::Key(Key::default());
+        }
+        self.state = if object { State::FirstKey } else { State::FirstItem };
+    }
+
+    fn pop_frame<S: Sink + ?Sized>(&mut self, object: bool, sink: &mut S) {
+        match self.frames.last() {
+            Some(frame) if frame.object == object => {}
+            _ => return self.fail(),
+        }
+        let frame = self.frames.pop().expect("checked above");
+        let depth = self.depth();
+        sink.event(&self.path[..depth], Event::End { raw: &self.buf[frame.start..=self.pos] });
+        self.after_value();
+    }
+
+    fn after_value(&mut self) {
+        self.state = if self.frames.is_empty() { State::Done } else { State::AfterValue };
+    }
+
+    /// Tells the plain bytes of the string value read since the last time, up to the
+    /// last whole character (all of them when `closing`).
+    fn flush_run<S: Sink + ?Sized>(&mut self, sink: &mut S, closing: bool) {
+        let run = &self.buf[self.run_start..self.pos];
+        if run.is_empty() {
+            return;
+        }
+        let text = match std::str::from_utf8(run) {
+            Ok(text) => text,
+            Err(err) if err.error_len().is_none() && !closing => {
+                std::str::from_utf8(&run[..err.valid_up_to()]).unwrap_or_default()
+            }
+            Err(_) => return self.fail(),
+        };
+        if text.is_empty() {
+            return;
+        }
+        self.run_start += text.len();
+        let depth = self.depth();
+        sink.event(&self.path[..depth], Event::Text(text));
+    }
+
+    /// An escape decoded: kept for a key, told for a value.
+    fn decoded<S: Sink + ?Sized>(&mut self, key: bool, text: &str, sink: &mut S) {
+        if key {
+            self.text.extend_from_slice(text.as_bytes());
+        } else {
+            let depth = self.depth();
+            sink.event(&self.path[..depth], Event::Text(text));
+            self.run_start = self.pos + 1;
+        }
+    }
+
+    fn end_string<S: Sink + ?Sized>(&mut self, key: bool, sink: &mut S) {
+        if key {
+            let Ok(name) = std::str::from_utf8(&self.text) else { return self.fail() };
+            let depth = self.depth();
+            match &mut self.path[depth - 1] {
+                Seg::Key(k) => {
+                    k.name.clear();
+                    k.name.push_str(name);
+                    k.resolved.set(UNRESOLVED);
+                }
+                other => *other = Seg::Key(Key { name: name.to_owned(), resolved: Cell::new(UNRESOLVED) }),
+            }
+            self.text.clear();
+            self.state = State::Colon;
+        } else {
+            self.flush_run(sink, true);
+            if self.state == State::Broken {
+                return;
+            }
+            let depth = self.depth();
+            sink.event(&self.path[..depth], Event::TextEnd { raw: &self.buf[self.value_start..=self.pos] });
+            self.after_value();
+        }
+    }
+
+    fn end_number<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let raw = &self.buf[self.value_start..self.pos];
+        if !is_json_number(raw) {
+            return self.fail();
+        }
+        let raw = std::str::from_utf8(raw).expect("a JSON number is ASCII");
+        let depth = self.depth();
+        sink.event(&self.path[..depth], Event::Number { raw });
+        self.after_value();
+    }
+
+    /// Starts the value whose first byte is at `pos`.
+    fn start_value<S: Sink + ?Sized>(&mut self, byte: u8, sink: &mut S) {
+        self.value_start = self.pos;
+        match byte {
+            b'{' => self.push_frame(true, sink),
+            b'[' => self.push_frame(false, sink),
+            b'"' => {
+                self.run_start = self.pos + 1;
+                let depth = self.depth();
+                sink.event(&self.path[..depth], Event::TextStart);
+                self.state = State::Str { key: false };
+            }
+            b'-' | b'0'..=b'9' => self.state = State::Number,
+            b't' => self.state = State::Literal { word: b"true", at: 1 },
+            b'f' => self.state = State::Literal { word: b"false", at: 1 },
+            b'n' => self.state = State::Literal { word: b"null", at: 1 },
+            _ => self.fail(),
+        }
+    }
+
+    fn run<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        while self.pos < self.buf.len() {
+            let byte = self.buf[self.pos];
+            match self.state {
+                State::Str { key } => {
+                    // The fast path: a run of plain bytes.
+                    let rest = &self.buf[self.pos..];
+                    let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+                    if key {
+                        self.text.extend_from_slice(&rest[..run]);
+                    }
+                    self.pos += run;
+                    let Some(&stop) = self.buf.get(self.pos) else { break };
+                    match stop {
+                        b'"' => self.end_string(key, sink),
+                        b'\\' => {
+                            if !key {
+                                self.flush_run(sink, true);
+                            }
+                            if self.state != State::Broken {
+                                self.state = State::Escape { key };
+                            }
+                        }
+                        _ => self.fail(),
+                    }
+                }
+                State::Escape { key } => {
+                    let decoded = match byte {
+                        b'"' => b'"',
+                        b'\\' => b'\\',
+                        b'/' => b'/',
+                        b'b' => 0x08,
+                        b'f' => 0x0c,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'u' => {
+                            self.state = State::Unicode { key, digits: 0, code: 0, high: None };
+                            self.pos += 1;
+                            continue;
+                        }
+                        _ => {
+                            self.fail();
+                            break;
+                        }
+                    };
+                    let decoded = [decoded];
+                    self.decoded(key, std::str::from_utf8(&decoded).unwrap_or_default(), sink);
+                    self.state = State::Str { key };
+                }
+                State::Unicode { key, digits, code, high } => {
+                    let Some(digit) = (byte as char).to_digit(16) else {
+                        self.fail();
+                        break;
+                    };
+                    let code = code << 4 | digit as u16;
+                    if digits < 3 {
+                        self.state = State::Unicode { key, digits: digits + 1, code, high };
+                    } else {
+                        let ch = match (high, code) {
+                            (None, 0xD800..=0xDBFF) => {
+                                self.state = State::Surrogate { key, high: code, seen: 0 };
+                                self.pos += 1;
+                                continue;
+                            }
+                            (None, 0xDC00..=0xDFFF) => None,
+                            (None, code) => char::from_u32(code.into()),
+                            (Some(high), 0xDC00..=0xDFFF) => char::from_u32(
+                                0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(code) - 0xDC00),
+                            ),
+                            (Some(_), _) => None,
+                        };
+                        let Some(ch) = ch else {
+                            self.fail();
+                            break;
+                        };
+                        let mut utf8 = [0u8; 4];
+                        self.decoded(key, ch.encode_utf8(&mut utf8), sink);
+                        self.state = State::Str { key };
+                    }
+                }
+                State::Surrogate { key, high, seen } => {
+                    let expected = if seen == 0 { b'\\' } else { b'u' };
+                    if byte != expected {
+                        self.fail();
+                        break;
+                    }
+                    self.state = if seen == 0 {
+                        State::Surrogate { key, high, seen: 1 }
+                    } else {
+                        State::Unicode { key, digits: 0, code: 0, high: Some(high) }
+                    };
+                }
+                State::Number => {
+                    let rest = &self.buf[self.pos..];
+                    let run = rest
+                        .iter()
+                        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                        .unwrap_or(rest.len());
+                    self.pos += run;
+                    if self.pos == self.buf.len() {
+                        break;
+                    }
+                    self.end_number(sink);
+                    continue; // the byte after the number is read in the new state
+                }
+                State::Literal { word, at } => {
+                    if byte != word[at as usize] {
+                        self.fail();
+                        break;
+                    }
+                    if at as usize + 1 == word.len() {
+                        let depth = self.depth();
+                        let event = match word {
+                            b"true" => Event::Bool(true),
+                            b"false" => Event::Bool(false),
+                            _ => Event::Null,
+                        };
+                        sink.event(&self.path[..depth], event);
+                        self.after_value();
+                    } else {
+                        self.state = State::Literal { word, at: at + 1 };
+                    }
+                }
+                _ if is_space(byte) => {}
+                State::Lead => match (self.lead, byte) {
+                    (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => self.start_value(byte, sink),
+                    (Lead::Embedded, _) => {}
+                },
+                State::Value => self.start_value(byte, sink),
+                State::FirstItem => match byte {
+                    b']' => self.pop_frame(false, sink),
+                    _ => self.start_value(byte, sink),
+                },
+                State::FirstKey | State::Key => match byte {
+                    b'"' => {
+                        self.text.clear();
+                        self.state = State::Str { key: true };
+                    }
+                    b'}' if self.state == State::FirstKey => self.pop_frame(true, sink),
+                    _ => self.fail(),
+                },
+                State::Colon => match byte {
+                    b':' => self.state = State::Value,
+                    _ => self.fail(),
+                },
+                State::AfterValue => {
+                    let object = self.frames.last().is_some_and(|f| f.object);
+                    match byte {
+                        b',' if object => self.state = State::Key,
+                        b',' => {
+                            let next = match self.path[self.depth() - 1] {
+                                Seg::Index(i) => i + 1,
+                                Seg::Key(_) => 0,
+                            };
+                            self.set_seg_index(next);
+                            self.state = State::Value;
+                        }
+                        b'}' => self.pop_frame(true, sink),
+                        b']' => self.pop_frame(false, sink),
+                        _ => self.fail(),
+                    }
+                }
+                State::Done => {
+                    if self.lead == Lead::Strict {
+                        self.fail();
+                    } else {
+                        self.pos = self.buf.len();
+                    }
+                    break;
+                }
+                State::Broken => break,
+            }
+            if self.state == State::Broken {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// Whether `raw` is a number as JSON writes them: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(raw: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while raw.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if raw.first() == Some(&b'-') {
+        i += 1;
+    }
+    match raw.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if raw.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(raw.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(raw.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == raw.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_grammar() {
+        for ok in ["0", "-0", "12", "1.5", "-1.5e10", "2E-3", "0.0e+1"] {
+            assert!(is_json_number(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "1.2.3", "--1"] {
+            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
+    }
+}

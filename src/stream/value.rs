@@ -1,0 +1,126 @@
+//! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
+
+use super::form::{fill, Cx, Fill, Streamable};
+use super::json::{Event, Lead, Reader, Seg, Sink, Status};
+use crate::schema::{self, Target};
+use crate::validate::Report;
+use crate::Extract;
+
+/// Reads a reply chunk by chunk and keeps its partial form up to date, in time linear
+/// in the bytes read: each byte is examined a bounded number of times and nothing is
+/// parsed twice, except that a nested value with rules of its own is read once more
+/// when it closes, to check it ([`violations`](Self::violations)).
+///
+/// As the replies of every mode are read: text before the first `{` or `[` (prose, a
+/// Markdown fence) is skipped, and so is anything after the value closes. A non-object
+/// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema.
+///
+/// ```
+/// use pluck::stream::PartialReader;
+///
+/// let mut reader = PartialReader::<Vec<f64>>::new();
+/// reader.feed(br#"{"items": [473.0"#);
+/// assert_eq!(reader.partial(), Some(&vec![])); // 473.0 may still go on
+/// reader.feed(b"0, 12");
+/// assert_eq!(reader.partial(), Some(&vec![473.0]));
+/// reader.feed(b"]}");
+/// assert_eq!(reader.finish().unwrap(), vec![473.0, 12.0]);
+/// ```
+#[derive(Debug)]
+pub struct PartialReader<T: Streamable> {
+    reader: Reader,
+    root: Root<T::Partial>,
+}
+
+#[derive(Debug)]
+struct Root<P> {
+    value: Option<P>,
+    report: Report,
+    wrapper: Option<&'static str>,
+    /// Whether the reply is wrapped, known from its first event.
+    wrapped: Option<bool>,
+    changed: bool,
+}
+
+impl<P: Fill> Sink for Root<P> {
+    #[inline]
+    fn event(&mut self, path: &[Seg], event: Event<'_>) {
+        let wrapped = *self.wrapped.get_or_insert(self.wrapper.is_some() && event == Event::Object);
+        let relative = match (wrapped, path) {
+            (false, path) => path,
+            (true, [Seg::Key(key), rest @ ..]) => {
+                let wrapper = self.wrapper.unwrap_or_default();
+                if key.field(|name| (name == wrapper).then_some(0)).is_none() {
+                    return;
+                }
+                rest
+            }
+            (true, _) => return,
+        };
+        self.changed = true;
+        let mut cx = Cx::new(path, &mut self.report).skip_root(1 + usize::from(wrapped));
+        fill(&mut self.value, relative, event, &mut cx);
+    }
+}
+
+impl<T: Streamable + Extract> PartialReader<T> {
+    /// A reader for a `T`, wrapped as its schema says.
+    pub fn new() -> Self {
+        let wrapper = schema::prepare::<T>(Target::Plain).ok().and_then(|p| p.wrapper());
+        Self::with_wrapper(wrapper)
+    }
+
+    /// Reads the rest of the reply: the value, validated, or every reason it is not
+    /// one (as the re-ask loop reports them).
+    ///
+    /// # Errors
+    /// The report of the parse error or of the broken rules.
+    pub fn finish(mut self) -> Result<T, Report> {
+        self.reader.finish(&mut self.root);
+        let raw = String::from_utf8_lossy(self.reader.bytes());
+        crate::parse::validated::<T>(&raw, self.root.wrapper)
+    }
+}
+
+impl<T: Streamable + Extract> Default for PartialReader<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Streamable> PartialReader<T> {
+    pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
+        PartialReader {
+            reader: Reader::new(Lead::Embedded),
+            root: Root { value: None, report: Report::new(), wrapper, wrapped: None, changed: false },
+        }
+    }
+
+    /// Reads one more chunk; returns whether the partial form changed.
+    pub fn feed(&mut self, chunk: &[u8]) -> bool {
+        self.root.changed = false;
+        self.reader.feed(chunk, &mut self.root);
+        self.root.changed
+    }
+
+    /// The value so far; `None` until its first part has arrived.
+    pub fn partial(&self) -> Option<&T::Partial> {
+        self.root.value.as_ref()
+    }
+
+    /// Rules broken by nested values that are already complete, at their paths in the
+    /// reply (the root is checked once it is whole, by [`finish`](Self::finish)).
+    pub fn violations(&self) -> &Report {
+        &self.root.report
+    }
+
+    /// Everything read so far.
+    pub fn raw(&self) -> &[u8] {
+        self.reader.bytes()
+    }
+
+    /// Whether the value is complete, still open, or not JSON.
+    pub fn status(&self) -> Status {
+        self.reader.status()
+    }
+}
