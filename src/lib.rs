@@ -37,7 +37,7 @@
 //!
 //! The flow, one module each: [`schema`] (generation, strict transform, cache) →
 //! `provider` (wire format) → `transport` (HTTP, retries, error classification) →
-//! [`parse`] (JSON out of the reply) → [`validate`] (rules, paths) → [`reask`] (the
+//! [`parse`] (JSON out of the reply) → [`validate`](mod@validate) (rules, paths) → [`reask`] (the
 //! feedback), looped by [`ExtractRequest`].
 //!
 //! [`stream`] shows the value while the model is still writing it (partial values,

@@ -1,6 +1,6 @@
 //! Validation: field rules, nested values and model rules, collected into a [`Report`].
 //!
-//! A derived [`Extract::check`](crate::Extract::check) walks the value once: it applies
+//! A derived [`Extract::check`] walks the value once: it applies
 //! the list normalisers (`dedup`, `dedup_by`), checks each field's rules, descends into
 //! nested values, then runs the model rules. Every failure is recorded with the path of
 //! the value it concerns (`salary.min_amount`, `skills[2].name`); nothing stops at the
