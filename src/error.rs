@@ -184,13 +184,6 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
-    /// Streaming ([`stream`](crate::stream)) speaks the OpenAI chat-completions
-    /// stream only, for now.
-    #[error("streaming is not supported for {provider} yet; use the OpenAI-compatible provider, or `send()`")]
-    StreamingUnsupported {
-        /// The client's provider.
-        provider: crate::Provider,
-    },
 }
 
 /// The environment variable holding `provider`'s key.

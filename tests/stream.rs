@@ -362,26 +362,6 @@ fn partial_forms_fill_in_one_byte_at_a_time() {
     assert_eq!(reader.finish().unwrap(), expected_analysis());
 }
 
-#[tokio::test]
-async fn streaming_another_provider_fails_clearly() {
-    let server = MockServer::start().await;
-    let client = pluck::Client::builder()
-        .provider(pluck::Provider::Anthropic)
-        .base_url(server.uri())
-        .api_key(support::SECRET)
-        .build()
-        .unwrap();
-    let (partials, _, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
-    assert!(partials.is_empty());
-    match done {
-        Err(Error::Config(pluck::ConfigError::StreamingUnsupported { provider })) => {
-            assert_eq!(provider, pluck::Provider::Anthropic)
-        }
-        other => panic!("expected StreamingUnsupported, got {other:?}"),
-    }
-    assert!(bodies(&server).await.is_empty(), "nothing was sent");
-}
-
 /// A field of a type without a partial form, marked `whole`.
 #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema, Debug, Clone, PartialEq)]
 struct Span {

@@ -69,6 +69,14 @@ impl Wire for Anthropic {
     fn classifier(&self) -> transport::Classifier {
         classify
     }
+
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+        super::anthropic_stream::body(body)
+    }
+
+    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::anthropic_stream::event(data)
+    }
 }
 
 /// Whether `mode` sends the forced tool.

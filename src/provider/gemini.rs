@@ -61,6 +61,19 @@ impl Wire for Gemini {
     fn classifier(&self) -> transport::Classifier {
         classify
     }
+
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+        super::gemini_stream::body(body)
+    }
+
+    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::gemini_stream::event(data)
+    }
+
+    fn stream_url(&self, base: &str, model: &str) -> String {
+        let model = model.strip_prefix("models/").unwrap_or(model);
+        format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+    }
 }
 
 /// Whether `mode` sends a `responseSchema`.

@@ -7,11 +7,14 @@
 //!
 //! Adding a provider is one file: a type implementing [`Wire`] (URL, headers, body,
 //! reply, and optionally its own error hook and schema target), and a variant of
-//! [`Provider`] pointing at it. A provider that streams would add its event parsing
-//! to its [`Wire`] implementation beside [`Wire::reply`].
+//! [`Provider`] pointing at it. Streaming goes through the same implementation:
+//! [`Wire::stream_url`], [`Wire::stream_body`] and [`Wire::stream_event`] (one module
+//! per provider's event format: `openai_stream`, `anthropic_stream`, `gemini_stream`).
 
 pub(crate) mod anthropic;
+pub(crate) mod anthropic_stream;
 pub(crate) mod gemini;
+pub(crate) mod gemini_stream;
 pub(crate) mod openai;
 pub(crate) mod openai_stream;
 
@@ -112,6 +115,18 @@ pub(crate) trait Wire: Send + Sync {
     fn classifier(&self) -> transport::Classifier {
         transport::classify
     }
+
+    /// Where a streamed request for `model` goes.
+    fn stream_url(&self, base: &str, model: &str) -> String {
+        self.url(base, model)
+    }
+
+    /// `body` (from [`Wire::body`]) asking for a stream; usage in the stream when
+    /// `include_usage` and the provider needs asking.
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8>;
+
+    /// Reads the data of one server-sent event.
+    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<openai_stream::Event<'a>, Error>;
 }
 
 /// A header carrying a key, marked sensitive so that it shows in no `Debug` output.

@@ -44,6 +44,14 @@ impl Wire for OpenAi {
     fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
         reply(bytes)
     }
+
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8> {
+        super::openai_stream::body(body, include_usage)
+    }
+
+    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::openai_stream::event(data)
+    }
 }
 
 /// The conversation, then each failed reply with its feedback.

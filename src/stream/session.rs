@@ -5,7 +5,6 @@ use super::form::Streamable;
 use super::items::{ItemError, ItemReader};
 use super::sse;
 use super::value::PartialReader;
-use crate::error::ConfigError;
 use crate::error::{Attempt, Exhausted};
 use crate::message::{FunctionCall, ToolCall};
 use crate::provider::{openai_stream, Call, Finish, Reply, Retry};
@@ -274,9 +273,6 @@ impl Plan {
     /// Sends the conversation so far and returns the reply's event stream.
     async fn open(&self) -> Result<Wire, Error> {
         let inner = &self.client.inner;
-        if inner.provider != Provider::OpenAi {
-            return Err(ConfigError::StreamingUnsupported { provider: inner.provider }.into());
-        }
         let wire = inner.provider.wire();
         let call = Call {
             model: &self.model,
@@ -287,15 +283,15 @@ impl Plan {
             temperature: self.temperature,
             max_tokens: self.max_tokens,
         };
-        let body = openai_stream::body(wire.body(&call), self.include_usage);
-        let url = if self.model == inner.model {
+        let body = wire.stream_body(wire.body(&call), self.include_usage);
+        let url = if self.model == inner.model && inner.provider == Provider::OpenAi {
             inner.url.clone()
         } else {
-            crate::client::endpoint(&wire.url(&inner.base_url, &self.model))?
+            crate::client::endpoint(&wire.stream_url(&inner.base_url, &self.model))?
         };
         let response =
             inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
-        Ok(Wire::new(response))
+        Ok(Wire::new(response, wire))
     }
 
     fn secret(&self) -> Option<&str> {
@@ -306,6 +302,8 @@ impl Plan {
 /// One reply arriving: server-sent events in, text out.
 struct Wire {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    /// The provider's event format.
+    format: &'static dyn crate::provider::Wire,
     decoder: sse::Decoder,
     finish: Option<Finish>,
     done: bool,
@@ -317,9 +315,10 @@ struct Wire {
 }
 
 impl Wire {
-    fn new(response: reqwest::Response) -> Self {
+    fn new(response: reqwest::Response, format: &'static dyn crate::provider::Wire) -> Self {
         Wire {
             body: Box::pin(response.bytes_stream()),
+            format,
             decoder: sse::Decoder::default(),
             finish: None,
             done: false,
@@ -351,7 +350,7 @@ impl Wire {
             if failure.is_some() || self.done {
                 return;
             }
-            match openai_stream::event(data) {
+            match self.format.stream_event(data) {
                 Ok(openai_stream::Event::Done) => self.done = true,
                 Ok(openai_stream::Event::Chunk(delta)) => {
                     if let Some(piece) = delta.text.filter(|p| !p.is_empty()) {
@@ -367,7 +366,7 @@ impl Wire {
                         self.finish = Some(finish);
                     }
                     if let Some(usage) = delta.usage {
-                        self.usage = usage;
+                        self.usage = merge_usage(self.usage, usage);
                     }
                 }
                 Err(err) => failure = Some(err),
@@ -564,5 +563,18 @@ impl<T: Extract + Send> ItemState<T> {
                 }
             };
         }
+    }
+}
+
+/// Usage from a stream event over what earlier events said: a provider may report the
+/// prompt's and the output's tokens in different events (Anthropic), each with zero for
+/// the part it does not know.
+fn merge_usage(before: Usage, event: Usage) -> Usage {
+    let prompt = if event.prompt_tokens > 0 { event.prompt_tokens } else { before.prompt_tokens };
+    let completion = if event.completion_tokens > 0 { event.completion_tokens } else { before.completion_tokens };
+    Usage {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: event.total_tokens.max(prompt + completion),
     }
 }

@@ -1,0 +1,185 @@
+//! The Anthropic Messages stream: `"stream": true` in the body, then typed events
+//! (`message_start`, `content_block_start`, `content_block_delta` with `text_delta` or
+//! `input_json_delta`, `message_delta`, `message_stop`), each with its `type` in the
+//! data.
+
+use super::openai_stream::{Delta, Event};
+use super::Finish;
+use crate::{Error, Usage};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// `body` (a Messages request) asking for a stream. Anthropic always streams usage.
+pub(crate) fn body(mut body: Vec<u8>) -> Vec<u8> {
+    debug_assert_eq!(body.last(), Some(&b'}'), "a request body is a JSON object");
+    body.pop();
+    body.extend_from_slice(b",\"stream\":true}");
+    body
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Data<'a> {
+    MessageStart {
+        message: StartMessage,
+    },
+    ContentBlockStart {
+        #[serde(borrow)]
+        content_block: Block<'a>,
+    },
+    ContentBlockDelta {
+        #[serde(borrow)]
+        delta: BlockDelta<'a>,
+    },
+    MessageDelta {
+        #[serde(default)]
+        delta: MessageDelta,
+        #[serde(default)]
+        usage: Option<OutputUsage>,
+    },
+    MessageStop,
+    Error {
+        error: ErrorBody,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct StartMessage {
+    #[serde(default)]
+    usage: Option<InputUsage>,
+}
+
+#[derive(Deserialize)]
+struct InputUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    cache_creation_input_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: u64,
+}
+
+#[derive(Deserialize)]
+struct OutputUsage {
+    #[serde(default)]
+    output_tokens: u64,
+}
+
+#[derive(Deserialize)]
+struct Block<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta<'a> {
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    partial_json: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+struct MessageDelta {
+    #[serde(default)]
+    stop_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Reads the data of one event.
+///
+/// Usage comes in two parts: the prompt's tokens in `message_start`, the output's in
+/// `message_delta`; each delta carries the part it knows, zero for the other.
+pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
+    let data: Data<'_> = serde_json::from_slice(data)
+        .map_err(|e| Error::Decode { message: format!("not a Messages stream event: {e}") })?;
+    let mut delta = Delta::default();
+    match data {
+        Data::MessageStart { message } => {
+            if let Some(usage) = message.usage {
+                let prompt = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+                delta.usage = Some(Usage { prompt_tokens: prompt, completion_tokens: 0, total_tokens: 0 });
+            }
+        }
+        Data::ContentBlockStart { content_block } if content_block.kind == "tool_use" => {
+            delta.tool = Some((content_block.id.unwrap_or_default(), content_block.name.unwrap_or_default()));
+        }
+        Data::ContentBlockStart { .. } | Data::Other => {}
+        Data::ContentBlockDelta { delta: block } => delta.text = block.partial_json.or(block.text),
+        Data::MessageDelta { delta: message, usage } => {
+            delta.finish = message.stop_reason.as_deref().map(|reason| match reason {
+                "max_tokens" => Finish::Length,
+                _ => Finish::Done,
+            });
+            if message.stop_reason.as_deref() == Some("refusal") {
+                delta.refusal = Some(Cow::Borrowed("the model refused (stop_reason \"refusal\")"));
+            }
+            if let Some(usage) = usage {
+                delta.usage = Some(Usage { prompt_tokens: 0, completion_tokens: usage.output_tokens, total_tokens: 0 });
+            }
+        }
+        Data::MessageStop => return Ok(Event::Done),
+        Data::Error { error } => {
+            let status = if error.kind == "overloaded_error" { 529 } else { 500 };
+            return Err(Error::Server {
+                status,
+                message: format!("the stream ended with {}: {}", error.kind, error.message),
+                attempts: 1,
+            });
+        }
+    }
+    Ok(Event::Chunk(delta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_asks_for_a_stream() {
+        assert_eq!(body(br#"{"model":"m"}"#.to_vec()), br#"{"model":"m","stream":true}"#);
+    }
+
+    #[test]
+    fn events_are_read() {
+        let Event::Chunk(start) =
+            event(br#"{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(start.usage.unwrap().prompt_tokens, 25);
+        let Event::Chunk(tool) = event(br#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"Job","input":{}}}"#).unwrap() else { panic!() };
+        assert_eq!(tool.tool, Some((Cow::Borrowed("toolu_1"), Cow::Borrowed("Job"))));
+        let Event::Chunk(json) = event(
+            br#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(json.text.as_deref(), Some("{\"a\":"));
+        let Event::Chunk(end) =
+            event(br#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":15}}"#)
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((end.finish, end.usage.unwrap().completion_tokens), (Some(Finish::Length), 15));
+        assert_eq!(event(br#"{"type":"ping"}"#).unwrap(), Event::Chunk(Delta::default()));
+        assert_eq!(event(br#"{"type":"message_stop"}"#).unwrap(), Event::Done);
+        let err = event(br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#).unwrap_err();
+        assert!(matches!(err, Error::Server { status: 529, .. }), "{err:?}");
+    }
+}

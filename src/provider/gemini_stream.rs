@@ -1,0 +1,131 @@
+//! The Gemini stream: `streamGenerateContent?alt=sse`, each event's data a whole
+//! `GenerateContentResponse` carrying the next piece of text; the last one carries the
+//! `finishReason` and the usage. The stream ends when the connection does.
+
+use super::openai_stream::{Delta, Event};
+use super::Finish;
+use crate::{Error, Usage};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// The body is the same as for `generateContent`: the URL asks for the stream.
+pub(crate) fn body(body: Vec<u8>) -> Vec<u8> {
+    body
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    candidates: Vec<Candidate<'a>>,
+    #[serde(default)]
+    usage_metadata: Option<UsageMetadata>,
+    #[serde(default)]
+    prompt_feedback: Option<PromptFeedback>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate<'a> {
+    #[serde(default, borrow)]
+    content: Option<Content<'a>>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Content<'a> {
+    #[serde(default, borrow)]
+    parts: Vec<Part<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Part<'a> {
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageMetadata {
+    #[serde(default)]
+    prompt_token_count: u64,
+    #[serde(default)]
+    candidates_token_count: u64,
+    #[serde(default)]
+    thoughts_token_count: u64,
+    #[serde(default)]
+    total_token_count: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    #[serde(default)]
+    block_reason: Option<String>,
+}
+
+/// Reads the data of one event.
+pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
+    let chunk: Chunk<'_> = serde_json::from_slice(data)
+        .map_err(|e| Error::Decode { message: format!("not a GenerateContentResponse: {e}") })?;
+    let mut delta = Delta::default();
+    if let Some(usage) = chunk.usage_metadata {
+        let completion = usage.candidates_token_count + usage.thoughts_token_count;
+        delta.usage = Some(Usage {
+            prompt_tokens: usage.prompt_token_count,
+            completion_tokens: completion,
+            total_tokens: usage.total_token_count.max(usage.prompt_token_count + completion),
+        });
+    }
+    if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
+        delta.refusal = Some(Cow::Owned(format!("the prompt was blocked ({reason})")));
+    }
+    if let Some(candidate) = chunk.candidates.into_iter().next() {
+        if let Some(content) = candidate.content {
+            let mut parts = content.parts.into_iter().filter_map(|p| p.text);
+            delta.text = match (parts.next(), parts.next()) {
+                (Some(first), None) => Some(first),
+                (Some(first), Some(second)) => {
+                    let mut joined = first.into_owned();
+                    joined.push_str(&second);
+                    parts.for_each(|p| joined.push_str(&p));
+                    Some(Cow::Owned(joined))
+                }
+                (None, _) => None,
+            };
+        }
+        delta.finish = candidate.finish_reason.as_deref().map(|reason| match reason {
+            "MAX_TOKENS" => Finish::Length,
+            "SAFETY" | "RECITATION" | "PROHIBITED_CONTENT" | "BLOCKLIST" | "SPII" | "IMAGE_SAFETY" => {
+                Finish::ContentFilter
+            }
+            _ => Finish::Done,
+        });
+    }
+    Ok(Event::Chunk(delta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_read() {
+        let Event::Chunk(first) =
+            event(br#"{"candidates":[{"content":{"parts":[{"text":"{\"a\""}],"role":"model"}}]}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(first.text.as_deref(), Some("{\"a\""));
+        assert_eq!(first.finish, None);
+        let last = br#"{"candidates":[{"content":{"parts":[{"text":": 1}"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":5,"totalTokenCount":15}}"#;
+        let Event::Chunk(last) = event(last).unwrap() else { panic!() };
+        assert_eq!(last.finish, Some(Finish::Done));
+        assert_eq!(last.usage.unwrap().total_tokens, 15);
+        let Event::Chunk(cut) = event(br#"{"candidates":[{"finishReason":"MAX_TOKENS"}]}"#).unwrap() else { panic!() };
+        assert_eq!(cut.finish, Some(Finish::Length));
+        let Event::Chunk(blocked) = event(br#"{"promptFeedback":{"blockReason":"SAFETY"}}"#).unwrap() else { panic!() };
+        assert!(blocked.refusal.is_some());
+    }
+}

@@ -1,0 +1,175 @@
+//! Streaming from Anthropic (Messages events, `input_json_delta`) and Gemini
+//! (`streamGenerateContent?alt=sse`), against wiremock servers on 127.0.0.1.
+
+mod support;
+
+use futures::StreamExt;
+use pluck::stream::Update;
+use pluck::{Client, Error, Extracted};
+use serde_json::{json, Value};
+use support::job::JobPostingAnalysis;
+use support::{bodies, valid_analysis, SECRET};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn sse(events: &[Value]) -> ResponseTemplate {
+    let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_raw(body, "text/event-stream")
+}
+
+/// `text` in pieces of 9 characters.
+fn pieces(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(9).map(|c| c.iter().collect()).collect()
+}
+
+async fn drain(
+    mut stream: pluck::stream::PartialStream<JobPostingAnalysis>,
+) -> (usize, Result<Extracted<JobPostingAnalysis>, Error>) {
+    let mut partials = 0;
+    while let Some(update) = stream.next().await {
+        match update {
+            Ok(Update::Partial(_)) => partials += 1,
+            Ok(Update::Retry { .. }) => {}
+            Ok(Update::Done(done)) => return (partials, Ok(done)),
+            Ok(_) => unreachable!("no other update"),
+            Err(err) => return (partials, Err(err)),
+        }
+    }
+    panic!("the stream ended with neither a value nor an error");
+}
+
+fn anthropic_events(arguments: &str, stop_reason: &str) -> Vec<Value> {
+    let mut events = vec![
+        json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "usage": {"input_tokens": 410, "output_tokens": 1}}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "JobPostingAnalysis", "input": {}}}),
+        json!({"type": "ping"}),
+    ];
+    for piece in pieces(arguments) {
+        events.push(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": piece}}));
+    }
+    events.push(json!({"type": "content_block_stop", "index": 0}));
+    events.push(json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 152}}));
+    events.push(json!({"type": "message_stop"}));
+    events
+}
+
+#[tokio::test]
+async fn anthropic_streams_tool_input_into_partials() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
+        .mount(&server)
+        .await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("a validated value");
+    assert!(partials > 5, "partials arrived before the value: {partials}");
+    assert_eq!(done.value.company_name.as_deref(), Some("TechCorp"));
+    assert_eq!(done.value.skills.len(), 2, "validated (deduplicated) at the end");
+    assert_eq!((done.usage.prompt_tokens, done.usage.completion_tokens, done.usage.total_tokens), (410, 152, 562));
+    let body = &bodies(&server).await[0];
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "JobPostingAnalysis"}));
+}
+
+#[tokio::test]
+async fn anthropic_stream_reasks_with_a_tool_result() {
+    let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(100);
+    Mock::given(method("POST"))
+        .respond_with(sse(&anthropic_events(&invalid.to_string(), "tool_use")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
+        .mount(&server)
+        .await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("valid on the second reply");
+    assert_eq!(done.attempts, 2);
+    assert_eq!(done.usage.total_tokens, 2 * 562);
+    let second = &bodies(&server).await[1];
+    let turns = second["messages"].as_array().unwrap();
+    assert_eq!(turns[1]["content"][0]["type"], "tool_use");
+    assert_eq!(turns[1]["content"][0]["id"], "toolu_1");
+    let result = &turns[2]["content"][0];
+    assert_eq!((result["type"].as_str(), result["is_error"].as_bool()), (Some("tool_result"), Some(true)));
+    assert!(result["content"].to_string().contains("overall_confidence: must be at most 1, got 100"), "{result}");
+}
+
+#[tokio::test]
+async fn anthropic_stream_cut_at_max_tokens_is_truncated() {
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    Mock::given(method("POST"))
+        .respond_with(sse(&anthropic_events(&text[..text.len() / 2], "max_tokens")))
+        .mount(&server)
+        .await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
+}
+
+fn gemini_events(text: &str, finish: &str) -> Vec<Value> {
+    let parts = pieces(text);
+    let last = parts.len() - 1;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut candidate = json!({"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0});
+            let mut event = json!({"candidates": [], "modelVersion": "gemini-2.5-flash"});
+            if i == last {
+                candidate["finishReason"] = json!(finish);
+                event["usageMetadata"] =
+                    json!({"promptTokenCount": 300, "candidatesTokenCount": 120, "totalTokenCount": 420});
+            }
+            event["candidates"] = json!([candidate]);
+            event
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn gemini_streams_text_into_partials() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1beta/models/gemini-2.5-flash:streamGenerateContent"))
+        .and(query_param("alt", "sse"))
+        .respond_with(sse(&gemini_events(&valid_analysis().to_string(), "STOP")))
+        .mount(&server)
+        .await;
+    let client = Client::builder().gemini().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("a validated value");
+    assert!(partials > 5, "partials arrived before the value: {partials}");
+    assert_eq!(done.value.job_title.as_deref(), Some("Senior Software Engineer"));
+    assert_eq!(done.usage.total_tokens, 420);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].headers.get("x-goog-api-key").unwrap(), SECRET);
+    assert!(!requests[0].url.to_string().contains(SECRET));
+}
+
+#[tokio::test]
+async fn gemini_stream_max_tokens_and_safety_end_in_errors() {
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    Mock::given(method("POST"))
+        .respond_with(sse(&gemini_events(&text[..text.len() / 2], "MAX_TOKENS")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).respond_with(sse(&gemini_events("{\"job", "SAFETY"))).mount(&server).await;
+    let client = Client::builder().gemini().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(matches!(done, Err(Error::Refusal { .. })), "{done:?}");
+}
