@@ -201,14 +201,15 @@ struct ResponsePart {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PromptFeedback {
+pub(super) struct PromptFeedback {
     #[serde(default)]
-    block_reason: Option<String>,
+    pub(super) block_reason: Option<String>,
 }
 
+/// `usageMetadata`, of a reply or of a stream's last event.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct UsageMetadata {
+pub(super) struct UsageMetadata {
     #[serde(default)]
     prompt_token_count: u64,
     #[serde(default)]
@@ -219,21 +220,28 @@ struct UsageMetadata {
     total_token_count: Option<u64>,
 }
 
-/// Finish reasons that mean a safety or policy filter stopped the reply.
-const BLOCKED: &[&str] = &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"];
+impl UsageMetadata {
+    /// The usage in pluck's terms. Completion tokens count thinking tokens too, as
+    /// OpenAI's `completion_tokens` counts reasoning tokens.
+    pub(super) fn usage(&self) -> Usage {
+        let completion_tokens = self.candidates_token_count + self.thoughts_token_count;
+        Usage {
+            prompt_tokens: self.prompt_token_count,
+            completion_tokens,
+            total_tokens: self.total_token_count.unwrap_or(self.prompt_token_count + completion_tokens),
+        }
+    }
+}
 
-/// Reads a `generateContent` reply. Completion tokens count thinking tokens too, as
-/// OpenAI's `completion_tokens` counts reasoning tokens.
+/// Finish reasons that mean a safety or policy filter stopped the reply.
+pub(super) const BLOCKED: &[&str] =
+    &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"];
+
+/// Reads a `generateContent` reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let response: Response = serde_json::from_slice(bytes)
         .map_err(|e| Error::Decode { message: format!("not a generateContent reply: {e}") })?;
-    let counted = &response.usage_metadata;
-    let completion_tokens = counted.candidates_token_count + counted.thoughts_token_count;
-    let usage = Usage {
-        prompt_tokens: counted.prompt_token_count,
-        completion_tokens,
-        total_tokens: counted.total_token_count.unwrap_or(counted.prompt_token_count + completion_tokens),
-    };
+    let usage = response.usage_metadata.usage();
     let Some(candidate) = response.candidates.into_iter().next() else {
         return match response.prompt_feedback.and_then(|f| f.block_reason) {
             Some(reason) => Ok(Reply {

@@ -2,9 +2,10 @@
 //! `GenerateContentResponse` carrying the next piece of text; the last one carries the
 //! `finishReason` and the usage. The stream ends when the connection does.
 
+use super::gemini::{PromptFeedback, UsageMetadata, BLOCKED};
 use super::openai_stream::{Delta, Event};
 use super::Finish;
-use crate::{Error, Usage};
+use crate::Error;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -43,47 +44,22 @@ struct Content<'a> {
 struct Part<'a> {
     #[serde(default, borrow)]
     text: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UsageMetadata {
+    /// A thought summary, not part of the answer.
     #[serde(default)]
-    prompt_token_count: u64,
-    #[serde(default)]
-    candidates_token_count: u64,
-    #[serde(default)]
-    thoughts_token_count: u64,
-    #[serde(default)]
-    total_token_count: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PromptFeedback {
-    #[serde(default)]
-    block_reason: Option<String>,
+    thought: bool,
 }
 
 /// Reads the data of one event.
 pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
     let chunk: Chunk<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a GenerateContentResponse: {e}") })?;
-    let mut delta = Delta::default();
-    if let Some(usage) = chunk.usage_metadata {
-        let completion = usage.candidates_token_count + usage.thoughts_token_count;
-        delta.usage = Some(Usage {
-            prompt_tokens: usage.prompt_token_count,
-            completion_tokens: completion,
-            total_tokens: usage.total_token_count.max(usage.prompt_token_count + completion),
-        });
-    }
+    let mut delta = Delta { usage: chunk.usage_metadata.map(|metadata| metadata.usage()), ..Delta::default() };
     if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
         delta.refusal = Some(Cow::Owned(format!("the prompt was blocked ({reason})")));
     }
     if let Some(candidate) = chunk.candidates.into_iter().next() {
         if let Some(content) = candidate.content {
-            let mut parts = content.parts.into_iter().filter_map(|p| p.text);
+            let mut parts = content.parts.into_iter().filter(|p| !p.thought).filter_map(|p| p.text);
             delta.text = match (parts.next(), parts.next()) {
                 (Some(first), None) => Some(first),
                 (Some(first), Some(second)) => {
@@ -97,9 +73,7 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
         }
         delta.finish = candidate.finish_reason.as_deref().map(|reason| match reason {
             "MAX_TOKENS" => Finish::Length,
-            "SAFETY" | "RECITATION" | "PROHIBITED_CONTENT" | "BLOCKLIST" | "SPII" | "IMAGE_SAFETY" => {
-                Finish::ContentFilter
-            }
+            blocked if BLOCKED.contains(&blocked) => Finish::ContentFilter,
             _ => Finish::Done,
         });
     }
