@@ -34,6 +34,32 @@ impl<T: ?Sized> CheckOther for &Probe<'_, T> {
     fn __pluck_check(self, _report: &mut Report) {}
 }
 
+/// A value whose type is its own partial form, seen by the generated `from_partial`:
+/// cloned when its type is `Clone`, else not built (its JSON is read instead).
+pub struct CloneProbe<'a, T>(pub &'a T);
+
+/// Chosen when the type is `Clone`.
+pub trait CloneIt<T> {
+    fn __pluck_clone(self) -> Option<T>;
+}
+
+impl<T: Clone> CloneIt<T> for CloneProbe<'_, T> {
+    fn __pluck_clone(self) -> Option<T> {
+        Some(self.0.clone())
+    }
+}
+
+/// Chosen otherwise.
+pub trait CloneNot<T> {
+    fn __pluck_clone(self) -> Option<T>;
+}
+
+impl<T> CloneNot<T> for &CloneProbe<'_, T> {
+    fn __pluck_clone(self) -> Option<T> {
+        None
+    }
+}
+
 /// A field type seen by the generated `__rules`.
 pub struct TypeProbe<T: ?Sized>(PhantomData<fn() -> Box<T>>);
 

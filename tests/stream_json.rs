@@ -8,7 +8,7 @@ use serde_json::{Map, Number, Value};
 
 /// Reads `chunks` into a partial `Value`, checking each partial against `whole`.
 fn read(chunks: &[&[u8]], whole: &Value) -> Option<Value> {
-    struct Partial(Option<Value>, pluck::validate::Report);
+    struct Partial(Option<Value>, pluck::stream::Checks);
     impl pluck::stream::json::Sink for Partial {
         fn event(&mut self, path: &[pluck::stream::json::Seg], event: pluck::stream::json::Event<'_>) {
             let mut cx = Cx::new(path, &mut self.1);
@@ -151,7 +151,7 @@ fn surrogate_pairs_and_escapes_split_anywhere() {
 fn a_number_is_shown_only_once_complete() {
     let expected: Value = serde_json::from_str(r#"{"pay": 473.00}"#).unwrap();
     let mut seen = Vec::new();
-    struct Record<'a>(Option<Value>, pluck::validate::Report, &'a mut Vec<Value>);
+    struct Record<'a>(Option<Value>, pluck::stream::Checks, &'a mut Vec<Value>);
     impl pluck::stream::json::Sink for Record<'_> {
         fn event(&mut self, path: &[pluck::stream::json::Seg], event: pluck::stream::json::Event<'_>) {
             let mut cx = Cx::new(path, &mut self.1);

@@ -38,6 +38,8 @@ pub struct Field<'a> {
     pub whole: bool,
     /// Never on the wire (`#[serde(skip)]`).
     pub skip: bool,
+    /// Read by serde in a way of its own (`default`, `alias`, `with`, ...).
+    pub opaque: bool,
     pub vis: &'a syn::Visibility,
     /// The field's doc comments.
     pub docs: Vec<&'a syn::Attribute>,
@@ -105,6 +107,7 @@ fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields, rename_all: Option<&str>) -> Ve
                 flatten: attrs.flatten,
                 whole: attrs.whole,
                 skip: attrs.skip,
+                opaque: attrs.opaque,
                 vis: &field.vis,
                 docs: field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect(),
             }

@@ -44,6 +44,9 @@ pub struct ContainerAttrs {
     pub tag: Option<String>,
     pub content: Option<String>,
     pub untagged: bool,
+    /// A serde attribute that changes how the type is read (`default`,
+    /// `deny_unknown_fields`, `from`, ...): its partial form cannot vouch for a value.
+    pub opaque: bool,
 }
 
 /// What the field (or variant) attributes say.
@@ -56,6 +59,19 @@ pub struct FieldAttrs {
     pub whole: bool,
     /// `#[serde(skip)]` or `skip_deserializing`: never on the wire.
     pub skip: bool,
+    /// A serde attribute that changes how the field is read (`default`, `alias`,
+    /// `deserialize_with`, `with`, ...).
+    pub opaque: bool,
+}
+
+/// Container attributes of serde that leave the reading of a struct's fields alone.
+const PLAIN_CONTAINER: &[&str] = &["rename", "rename_all_fields", "bound", "crate", "expecting", "into"];
+
+/// Field attributes of serde that leave the reading of the field alone.
+const PLAIN_FIELD: &[&str] = &["skip_serializing", "skip_serializing_if", "serialize_with", "bound", "getter"];
+
+fn is_one_of(path: &syn::Path, names: &[&str]) -> bool {
+    names.iter().any(|name| path.is_ident(name))
 }
 
 pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
@@ -99,6 +115,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
                 } else if meta.path.is_ident("untagged") {
                     out.untagged = true;
                 } else {
+                    out.opaque |= !is_one_of(&meta.path, PLAIN_CONTAINER);
                     skip_value(&meta);
                 }
                 Ok(())
@@ -145,6 +162,7 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
                     out.skip = true;
                 } else {
+                    out.opaque |= !is_one_of(&meta.path, PLAIN_FIELD);
                     skip_value(&meta);
                 }
                 Ok(())

@@ -32,6 +32,12 @@ fn whole(container: &Container) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::pluck::stream::Streamable for #ident #ty_generics #where_clause {
             type Partial = Self;
+
+            fn from_partial(partial: &Self) -> ::core::option::Option<Self> {
+                #[allow(unused_imports)]
+                use ::pluck::__private::{CloneIt as _, CloneNot as _};
+                ::pluck::__private::CloneProbe(partial).__pluck_clone()
+            }
         }
 
         #[automatically_derived]
@@ -127,10 +133,12 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
     let check = checked.then(|| {
         quote! {
             if let ::pluck::stream::json::Event::End { raw } = event {
-                cx.check::<#ident #ty_generics>(raw);
+                cx.check_closed::<#ident #ty_generics>(self, raw);
             }
         }
     });
+
+    let from_partial = build(container);
 
     quote! {
         #[doc = #doc]
@@ -172,6 +180,11 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::pluck::stream::Streamable for #ident #ty_generics #where_clause {
             type Partial = #partial #ty_generics;
+
+            #[allow(unused_variables)]
+            fn from_partial(partial: &#partial #ty_generics) -> ::core::option::Option<Self> {
+                #from_partial
+            }
         }
 
         #[automatically_derived]
@@ -216,6 +229,47 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The body of `from_partial`: the value built from its finished partial form, or
+/// `None` where serde reads the struct in a way of its own (then the JSON is read).
+fn build(container: &Container) -> TokenStream {
+    let all = match &container.body {
+        Body::Struct(all) => all.as_slice(),
+        Body::Enum(_) => &[],
+    };
+    if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
+        return quote!(::core::option::Option::None);
+    }
+    let ident = container.ident;
+    let values = all.iter().map(|f| {
+        let member = &f.member;
+        let ty = f.ty;
+        if f.skip {
+            return quote!(#member: ::core::default::Default::default());
+        }
+        if f.whole {
+            return quote! {
+                #member: match &partial.#member {
+                    ::core::option::Option::Some(whole) => {
+                        ::pluck::__private::CloneProbe(&whole.0).__pluck_clone()?
+                    }
+                    ::core::option::Option::None => return ::core::option::Option::None,
+                }
+            };
+        }
+        quote! {
+            #member: match &partial.#member {
+                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::from_partial(form)?,
+                ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent()?,
+            }
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use ::pluck::__private::{CloneIt as _, CloneNot as _};
+        ::core::option::Option::Some(#ident { #(#values,)* })
     }
 }
 

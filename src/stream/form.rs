@@ -56,6 +56,27 @@ use std::hash::BuildHasher;
 pub trait Streamable {
     /// What the value looks like while it is being written.
     type Partial: Fill;
+
+    /// The value that a finished partial form stands for, built from the form without
+    /// reading its JSON again; `None` when the form cannot vouch for it (a type serde
+    /// reads in its own way, one without `Clone`), and then the JSON is read instead.
+    /// This is how nested values are checked as they close. The default is `None`.
+    fn from_partial(partial: &Self::Partial) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = partial;
+        None
+    }
+
+    /// The value of a field missing from its object, as serde reads it: `None` for an
+    /// `Option`, and no value (an error) for the rest, which is the default.
+    fn absent() -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// How a partial form takes in the reader's events. The derive implements it; write
@@ -72,11 +93,19 @@ pub trait Fill: Sized {
 }
 
 /// Sends an event to the form in `slot`, starting it if there is none yet.
+///
+/// A complete value that the slot does not take (a value of the wrong type) is noted
+/// in `cx` (see [`Cx::lost`]); a `null` is not: it reads as an absent value.
 #[inline]
 pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
     match slot {
         Some(form) => form.update(path, event, cx),
-        None => *slot = P::start(path, event, cx),
+        None => {
+            *slot = P::start(path, event, cx);
+            if slot.is_none() && path.is_empty() && event != Event::Null && event.complete().is_some() {
+                cx.lost();
+            }
+        }
     }
 }
 
@@ -90,19 +119,42 @@ pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<
     }
 }
 
-/// What a form may need besides the event: where it sits, and the report of rules
-/// broken by values that are already complete.
+/// What the forms of one reply learn as they fill: the rules broken by nested values
+/// that are already complete, and which open values hold something their forms did not
+/// take (so that their checks read the JSON instead of the form).
+#[derive(Debug, Default)]
+pub struct Checks {
+    report: Report,
+    /// The open values less than this many steps from the root hold a value their
+    /// forms did not take; 0 when none do.
+    lost_below: usize,
+}
+
+impl Checks {
+    /// Nothing learned yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The rules broken so far, at their paths from the root.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+}
+
+/// What a form may need besides the event: where it sits, and where to record what
+/// the values that are already complete break.
 #[derive(Debug)]
 pub struct Cx<'a> {
     path: &'a [Seg],
-    report: &'a mut Report,
+    checks: &'a mut Checks,
     root_depth: usize,
 }
 
 impl<'a> Cx<'a> {
-    /// A context for an event at `path` (from the root), recording into `report`.
-    pub fn new(path: &'a [Seg], report: &'a mut Report) -> Self {
-        Cx { path, report, root_depth: 0 }
+    /// A context for an event at `path` (from the root), recording into `checks`.
+    pub fn new(path: &'a [Seg], checks: &'a mut Checks) -> Self {
+        Cx { path, checks, root_depth: 0 }
     }
 
     /// Leaves the values less than `depth` steps from the root unchecked (the root, or
@@ -112,13 +164,56 @@ impl<'a> Cx<'a> {
         self
     }
 
+    /// Notes that the value completed by this event was not taken by its form (a value
+    /// of the wrong type, a `null` list item, a repeated key): the values around it
+    /// are then checked from their JSON, which tells what is wrong.
+    #[inline]
+    pub fn lost(&mut self) {
+        self.checks.lost_below = self.checks.lost_below.max(self.path.len());
+    }
+
+    /// Checks a `T` that has just closed, from its finished partial `form` when the
+    /// form can vouch for the value ([`Streamable::from_partial`]), else from its
+    /// JSON, and records what it breaks.
+    pub fn check_closed<T: Extract + Streamable>(&mut self, form: &T::Partial, json: &[u8]) {
+        if self.path.len() < self.root_depth {
+            return;
+        }
+        let depth = self.path.len();
+        let built = if depth < self.checks.lost_below {
+            // Its parents hold the lost value too, not its later siblings.
+            self.checks.lost_below = depth;
+            None
+        } else {
+            T::from_partial(form)
+        };
+        match built {
+            Some(mut value) => {
+                let mut found = Report::new();
+                value.check(&mut found);
+                self.record(&found);
+            }
+            None => self.check::<T>(json),
+        }
+    }
+
     /// Reads the complete JSON of a `T` at the event's position and records what it
     /// breaks: its rules, or why it does not parse.
     pub fn check<T: Extract>(&mut self, json: &[u8]) {
         if self.path.len() < self.root_depth {
             return;
         }
-        let Err(found) = crate::parse::checked::<T>(json) else { return };
+        if let Err(found) = crate::parse::checked::<T>(json) {
+            self.record(&found);
+        }
+    }
+
+    /// Records `found` (paths relative to the event's position) at the event's path,
+    /// each violation once.
+    fn record(&mut self, found: &Report) {
+        if found.is_empty() {
+            return;
+        }
         let base: Path = self
             .path
             .iter()
@@ -127,15 +222,14 @@ impl<'a> Cx<'a> {
                 Seg::Index(index) => PathSegment::Index(*index),
             })
             .collect();
-        for violation in &found {
+        let report = &mut self.checks.report;
+        for violation in found {
             let mut path = base.clone();
             path.extend(&violation.path);
-            let known = self
-                .report
-                .iter()
-                .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
+            let known =
+                report.iter().any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
             if !known {
-                self.report.add_at(&path, violation.rule.clone(), violation.message.clone());
+                report.add_at(&path, violation.rule.clone(), violation.message.clone());
             }
         }
     }
@@ -201,6 +295,9 @@ pub fn whole<T: DeserializeOwned>(path: &[Seg], event: Event<'_>, _cx: &mut Cx<'
 
 impl Streamable for String {
     type Partial = String;
+    fn from_partial(partial: &String) -> Option<Self> {
+        Some(partial.clone())
+    }
 }
 
 impl Fill for String {
@@ -219,12 +316,18 @@ impl Fill for String {
 
 impl Streamable for Cow<'static, str> {
     type Partial = String;
+    fn from_partial(partial: &String) -> Option<Self> {
+        Some(Cow::Owned(partial.clone()))
+    }
 }
 
 macro_rules! scalar {
     ($($t:ty => |$raw:ident| $parse:expr),* $(,)?) => {$(
         impl Streamable for $t {
             type Partial = $t;
+            fn from_partial(partial: &$t) -> Option<Self> {
+                Some(*partial)
+            }
         }
 
         impl Fill for $t {
@@ -251,6 +354,9 @@ scalar! {
 
 impl Streamable for bool {
     type Partial = bool;
+    fn from_partial(partial: &bool) -> Option<Self> {
+        Some(*partial)
+    }
 }
 
 impl Fill for bool {
@@ -265,6 +371,9 @@ impl Fill for bool {
 
 impl Streamable for char {
     type Partial = char;
+    fn from_partial(partial: &char) -> Option<Self> {
+        Some(*partial)
+    }
 }
 
 impl Fill for char {
@@ -277,10 +386,22 @@ impl Fill for char {
 /// `null` shows as `None`, like an absent value.
 impl<T: Streamable> Streamable for Option<T> {
     type Partial = T::Partial;
+    fn from_partial(partial: &T::Partial) -> Option<Self> {
+        T::from_partial(partial).map(Some)
+    }
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
 }
 
 impl<T: Streamable> Streamable for Box<T> {
     type Partial = T::Partial;
+    fn from_partial(partial: &T::Partial) -> Option<Self> {
+        T::from_partial(partial).map(Box::new)
+    }
+    fn absent() -> Option<Self> {
+        T::absent().map(Box::new)
+    }
 }
 
 /// Items appear as they start (a string item with its first character, a number once
@@ -289,6 +410,9 @@ impl<T: Streamable> Streamable for Box<T> {
 /// index it will not have.
 impl<T: Streamable> Streamable for Vec<T> {
     type Partial = Vec<T::Partial>;
+    fn from_partial(partial: &Vec<T::Partial>) -> Option<Self> {
+        partial.iter().map(T::from_partial).collect()
+    }
 }
 
 impl<P: Fill> Fill for Vec<P> {
@@ -301,8 +425,11 @@ impl<P: Fill> Fill for Vec<P> {
         if let Some(item) = self.get_mut(*index) {
             item.update(rest, event, cx);
         } else if *index == self.len() {
-            if let Some(item) = P::start(rest, event, cx) {
-                self.push(item);
+            match P::start(rest, event, cx) {
+                Some(item) => self.push(item),
+                // A `null` item too: the list shows no gaps.
+                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
+                None => {}
             }
         }
     }
@@ -310,6 +437,9 @@ impl<P: Fill> Fill for Vec<P> {
 
 impl<V: Streamable, S: BuildHasher + Default> Streamable for HashMap<String, V, S> {
     type Partial = HashMap<String, V::Partial, S>;
+    fn from_partial(partial: &Self::Partial) -> Option<Self> {
+        partial.iter().map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
+    }
 }
 
 impl<P: Fill, S: BuildHasher + Default> Fill for HashMap<String, P, S> {
@@ -320,17 +450,22 @@ impl<P: Fill, S: BuildHasher + Default> Fill for HashMap<String, P, S> {
         let [Seg::Key(key), rest @ ..] = path else { return };
         match self.get_mut(key.as_str()) {
             Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-            _ => {
-                if let Some(value) = P::start(rest, event, cx) {
+            _ => match P::start(rest, event, cx) {
+                Some(value) => {
                     self.insert(key.as_str().to_owned(), value);
                 }
-            }
+                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
+                None => {}
+            },
         }
     }
 }
 
 impl<V: Streamable> Streamable for BTreeMap<String, V> {
     type Partial = BTreeMap<String, V::Partial>;
+    fn from_partial(partial: &Self::Partial) -> Option<Self> {
+        partial.iter().map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
+    }
 }
 
 impl<P: Fill> Fill for BTreeMap<String, P> {
@@ -341,11 +476,13 @@ impl<P: Fill> Fill for BTreeMap<String, P> {
         let [Seg::Key(key), rest @ ..] = path else { return };
         match self.get_mut(key.as_str()) {
             Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-            _ => {
-                if let Some(value) = P::start(rest, event, cx) {
+            _ => match P::start(rest, event, cx) {
+                Some(value) => {
                     self.insert(key.as_str().to_owned(), value);
                 }
-            }
+                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
+                None => {}
+            },
         }
     }
 }
@@ -354,6 +491,9 @@ impl<P: Fill> Fill for BTreeMap<String, P> {
 /// characters; numbers, booleans and `null` appear once complete.
 impl Streamable for serde_json::Value {
     type Partial = serde_json::Value;
+    fn from_partial(partial: &serde_json::Value) -> Option<Self> {
+        Some(partial.clone())
+    }
 }
 
 impl Fill for serde_json::Value {
@@ -386,11 +526,13 @@ impl Fill for serde_json::Value {
             (Value::Array(items), path) => items.update(path, event, cx),
             (Value::Object(map), [Seg::Key(key), rest @ ..]) => match map.get_mut(key.as_str()) {
                 Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-                _ => {
-                    if let Some(value) = Value::start(rest, event, cx) {
+                _ => match Value::start(rest, event, cx) {
+                    Some(value) => {
                         map.insert(key.as_str().to_owned(), value);
                     }
-                }
+                    None if rest.is_empty() && event.complete().is_some() => cx.lost(),
+                    None => {}
+                },
             },
             _ => {}
         }

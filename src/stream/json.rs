@@ -111,6 +111,12 @@ impl Event<'_> {
 pub trait Sink {
     /// One event, at the value that `path` leads to from the root.
     fn event(&mut self, path: &[Seg], event: Event<'_>);
+
+    /// The key that `path` ends with was already written in the same object (JSON
+    /// allows it; serde's derived types reject it). Told before the value's events.
+    fn repeated_key(&mut self, path: &[Seg]) {
+        let _ = path;
+    }
 }
 
 /// What may come before the document.
@@ -176,6 +182,8 @@ enum State {
 struct Frame {
     object: bool,
     start: usize,
+    /// Where this object's keys start in `Reader::keys`.
+    keys: usize,
 }
 
 /// The incremental reader.
@@ -213,6 +221,9 @@ pub struct Reader {
     path: Vec<Seg>,
     /// The key being read, decoded.
     text: Vec<u8>,
+    /// The keys of the open objects, decoded, end to end, and where each ends.
+    key_bytes: Vec<u8>,
+    keys: Vec<usize>,
     /// In a string value: where its bytes not yet told start (escapes are told as
     /// they are decoded, plain runs straight out of `buf`).
     run_start: usize,
@@ -232,6 +243,8 @@ impl Reader {
             frames: Vec::new(),
             path: Vec::new(),
             text: Vec::new(),
+            key_bytes: Vec::new(),
+            keys: Vec::new(),
             run_start: 0,
             value_start: 0,
             broken_at: None,
@@ -295,7 +308,7 @@ impl Reader {
     fn push_frame<S: Sink + ?Sized>(&mut self, object: bool, sink: &mut S) {
         let depth = self.depth();
         sink.event(&self.path[..depth], if object { Event::Object } else { Event::Array });
-        self.frames.push(Frame { object, start: self.pos });
+        self.frames.push(Frame { object, start: self.pos, keys: self.keys.len() });
         let seg_slot = if object { None } else { Some(Seg::Index(0)) };
         if self.path.len() <= depth {
             self.path.push(seg_slot.unwrap_or_else(|| Seg::Key(Key::default())));
@@ -313,6 +326,10 @@ impl Reader {
             _ => return self.fail(),
         }
         let frame = self.frames.pop().expect("checked above");
+        if object {
+            self.keys.truncate(frame.keys);
+            self.key_bytes.truncate(self.keys.last().copied().unwrap_or(0));
+        }
         let depth = self.depth();
         sink.event(&self.path[..depth], Event::End { raw: &self.buf[frame.start..=self.pos] });
         self.after_value();
@@ -367,6 +384,7 @@ impl Reader {
                 }
                 other => *other = Seg::Key(Key { name: name.to_owned(), resolved: Cell::new(UNRESOLVED) }),
             }
+            self.remember_key(sink);
             self.text.clear();
             self.state = State::Colon;
         } else {
@@ -377,6 +395,24 @@ impl Reader {
             let depth = self.depth();
             sink.event(&self.path[..depth], Event::TextEnd { raw: &self.buf[self.value_start..=self.pos] });
             self.after_value();
+        }
+    }
+
+    /// Keeps the key just read among its object's keys, telling `sink` if it is there
+    /// already.
+    fn remember_key<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let first = self.frames.last().map_or(0, |frame| frame.keys);
+        let mut start = if first == 0 { 0 } else { self.keys[first - 1] };
+        let mut repeated = false;
+        for &end in &self.keys[first..] {
+            repeated |= self.key_bytes[start..end] == self.text[..];
+            start = end;
+        }
+        self.key_bytes.extend_from_slice(&self.text);
+        self.keys.push(self.key_bytes.len());
+        if repeated {
+            let depth = self.depth();
+            sink.repeated_key(&self.path[..depth]);
         }
     }
 

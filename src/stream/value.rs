@@ -1,6 +1,6 @@
 //! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
 
-use super::form::{fill, Cx, Fill, Streamable};
+use super::form::{fill, Checks, Cx, Fill, Streamable};
 use super::json::{Event, Lead, Reader, Seg, Sink, Status};
 use crate::schema::{self, Target};
 use crate::validate::Report;
@@ -8,8 +8,9 @@ use crate::Extract;
 
 /// Reads a reply chunk by chunk and keeps its partial form up to date, in time linear
 /// in the bytes read: each byte is examined a bounded number of times and nothing is
-/// parsed twice, except that a nested value with rules of its own is read once more
-/// when it closes, to check it ([`violations`](Self::violations)).
+/// parsed twice. A nested value with rules of its own is checked as it closes
+/// ([`violations`](Self::violations)), from its partial form (its JSON is read again
+/// only when the form cannot vouch for the value, see [`Streamable::from_partial`]).
 ///
 /// As the replies of every mode are read: text before the first `{` or `[` (prose, a
 /// Markdown fence) is skipped, and so is anything after the value closes. A non-object
@@ -35,7 +36,7 @@ pub struct PartialReader<T: Streamable> {
 #[derive(Debug)]
 struct Root<P> {
     value: Option<P>,
-    report: Report,
+    checks: Checks,
     wrapper: Option<&'static str>,
     /// Whether the reply is wrapped, known from its first event.
     wrapped: Option<bool>,
@@ -58,8 +59,12 @@ impl<P: Fill> Sink for Root<P> {
             (true, _) => return,
         };
         self.changed = true;
-        let mut cx = Cx::new(path, &mut self.report).skip_root(1 + usize::from(wrapped));
+        let mut cx = Cx::new(path, &mut self.checks).skip_root(1 + usize::from(wrapped));
         fill(&mut self.value, relative, event, &mut cx);
+    }
+
+    fn repeated_key(&mut self, path: &[Seg]) {
+        Cx::new(path, &mut self.checks).lost();
     }
 }
 
@@ -92,7 +97,7 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, report: Report::new(), wrapper, wrapped: None, changed: false },
+            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
         }
     }
 
@@ -111,7 +116,7 @@ impl<T: Streamable> PartialReader<T> {
     /// Rules broken by nested values that are already complete, at their paths in the
     /// reply (the root is checked once it is whole, by [`finish`](Self::finish)).
     pub fn violations(&self) -> &Report {
-        &self.root.report
+        self.root.checks.report()
     }
 
     /// Everything read so far.
