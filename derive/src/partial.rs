@@ -203,6 +203,7 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
             }
 
             #[allow(unused_variables)]
+            #[inline]
             fn update(
                 &mut self,
                 path: &[::pluck::stream::json::Seg],

@@ -102,7 +102,7 @@ pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &
         Some(form) => form.update(path, event, cx),
         None => {
             *slot = P::start(path, event, cx);
-            if slot.is_none() && path.is_empty() && event != Event::Null && event.complete().is_some() {
+            if slot.is_none() && path.is_empty() && !matches!(event, Event::Null) && event.complete().is_some() {
                 cx.lost();
             }
         }
@@ -125,6 +125,8 @@ pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<
 #[derive(Debug, Default)]
 pub struct Checks {
     report: Report,
+    /// Where a closed value's check records, emptied after each (kept for its room).
+    scratch: Report,
     /// The open values less than this many steps from the root hold a value their
     /// forms did not take; 0 when none do.
     lost_below: usize,
@@ -189,9 +191,11 @@ impl<'a> Cx<'a> {
         };
         match built {
             Some(mut value) => {
-                let mut found = Report::new();
+                let mut found = std::mem::take(&mut self.checks.scratch);
                 value.check(&mut found);
                 self.record(&found);
+                found.clear();
+                self.checks.scratch = found;
             }
             None => self.check::<T>(json),
         }
@@ -309,7 +313,7 @@ impl Fill for String {
     #[inline]
     fn update(&mut self, path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) {
         if let ([], Event::Text(text)) = (path, event) {
-            self.push_str(text);
+            text.push_to(self);
         }
     }
 }
@@ -520,7 +524,7 @@ impl Fill for serde_json::Value {
         match (self, path) {
             (Value::String(text), []) => {
                 if let Event::Text(more) = event {
-                    text.push_str(more);
+                    more.push_to(text);
                 }
             }
             (Value::Array(items), path) => items.update(path, event, cx),

@@ -69,8 +69,8 @@ const WRAPPER: &str = "items";
 
 impl<T: Extract> Sink for ItemSink<T> {
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
-        let wrapped = *self.wrapped.get_or_insert(event == Event::Object);
-        if event == Event::Array {
+        let wrapped = *self.wrapped.get_or_insert(matches!(event, Event::Object));
+        if matches!(event, Event::Array) {
             self.list |= match path {
                 [] => !wrapped,
                 [Seg::Key(key)] => wrapped && key.as_str() == WRAPPER,

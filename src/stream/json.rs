@@ -53,6 +53,41 @@ impl Key {
     }
 }
 
+/// A piece of a string value, decoded: valid UTF-8, kept as bytes so that a plain
+/// ASCII piece (the common case) goes into a `String` without being checked twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text<'a>(Piece<'a>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'a> {
+    Ascii(&'a [u8]),
+    Str(&'a str),
+}
+
+impl<'a> Text<'a> {
+    /// The piece as a `str`.
+    pub fn as_str(&self) -> &'a str {
+        match self.0 {
+            Piece::Str(text) => text,
+            Piece::Ascii(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+        }
+    }
+
+    /// Appends the piece to `out`.
+    #[inline]
+    pub fn push_to(&self, out: &mut String) {
+        match self.0 {
+            Piece::Ascii(bytes) if bytes.len() <= 8 => {
+                for &byte in bytes {
+                    out.push(char::from(byte));
+                }
+            }
+            Piece::Ascii(bytes) => out.push_str(std::str::from_utf8(bytes).unwrap_or_default()),
+            Piece::Str(text) => out.push_str(text),
+        }
+    }
+}
+
 /// What the reader saw at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
@@ -63,7 +98,7 @@ pub enum Event<'a> {
     /// A string value starts here.
     TextStart,
     /// More of a string value, decoded; never empty.
-    Text(&'a str),
+    Text(Text<'a>),
     /// A string value is complete; `raw` is its JSON text, quotes included.
     TextEnd {
         /// The string as written, quotes and escapes included.
@@ -143,6 +178,9 @@ pub enum Status {
     },
 }
 
+/// What the reader expects next. The state's data (which kind of string an escape
+/// is in, the digits of a `\u` escape, the letters of a literal) sits beside it in
+/// the reader, so that the state is one byte and cheap to test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Before the root value.
@@ -159,23 +197,34 @@ enum State {
     Colon,
     /// After a value in a container: `,` or the closing bracket.
     AfterValue,
-    /// In a string (`key` for an object key).
-    Str { key: bool },
-    /// After a backslash in a string.
-    Escape { key: bool },
-    /// In `\uXXXX`: `digits` read so far, `code` their value; `high` a leading
-    /// surrogate waiting for its partner.
-    Unicode { key: bool, digits: u8, code: u16, high: Option<u16> },
-    /// After a leading surrogate: `\` then `u` must follow (`seen` of them read).
-    Surrogate { key: bool, high: u16, seen: u8 },
+    /// In a string value.
+    Text,
+    /// In an object key.
+    KeyText,
+    /// After a backslash in a string (`Reader::in_key` says which kind).
+    Escape,
+    /// In `\uXXXX` (see `Reader::unicode`).
+    Unicode,
+    /// After a leading surrogate: `\` then `u` must follow (see `Reader::unicode`).
+    Surrogate,
     /// In a number.
     Number,
-    /// In `true`, `false` or `null`: `at` letters of `word` matched.
-    Literal { word: &'static [u8], at: u8 },
+    /// In `true`, `false` or `null` (see `Reader::literal`).
+    Literal,
     /// The root value is complete.
     Done,
     /// Not JSON.
     Broken,
+}
+
+/// Where a `\u` escape is: `digits` read so far and `code` their value; `high` a
+/// leading surrogate waiting for its partner, of which `seen` bytes of `\u` came.
+#[derive(Debug, Clone, Copy, Default)]
+struct Unicode {
+    digits: u8,
+    code: u16,
+    high: Option<u16>,
+    seen: u8,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -197,7 +246,7 @@ struct Frame {
 ///     fn event(&mut self, path: &[Seg], event: Event<'_>) {
 ///         if let ([Seg::Key(key)], Event::Text(text)) = (path, event) {
 ///             if key.as_str() == "title" {
-///                 self.0.push_str(text);
+///                 text.push_to(&mut self.0);
 ///             }
 ///         }
 ///     }
@@ -217,9 +266,14 @@ pub struct Reader {
     pos: usize,
     state: State,
     lead: Lead,
+    /// In `Escape`, `Unicode` and `Surrogate`: whether the string is a key.
+    in_key: bool,
+    unicode: Unicode,
+    /// In `Literal`: the word, and how many of its letters matched.
+    literal: (&'static [u8], u8),
     frames: Vec<Frame>,
     path: Vec<Seg>,
-    /// The key being read, decoded.
+    /// The key being read byte by byte (one with escapes, or cut by a chunk), decoded.
     text: Vec<u8>,
     /// The keys of the open objects, decoded, end to end, and where each ends.
     key_bytes: Vec<u8>,
@@ -240,6 +294,9 @@ impl Reader {
             pos: 0,
             state: State::Lead,
             lead,
+            in_key: false,
+            unicode: Unicode::default(),
+            literal: (b"", 0),
             frames: Vec::new(),
             path: Vec::new(),
             text: Vec::new(),
@@ -267,6 +324,7 @@ impl Reader {
 
     /// Reads one more chunk, telling `sink` what it completes.
     pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+        let in_text = self.state == State::Text && self.run_start == self.buf.len();
         if chunk.len() <= 8 {
             // Cheaper than a call to copy a few bytes.
             for &byte in chunk {
@@ -275,8 +333,16 @@ impl Reader {
         } else {
             self.buf.extend_from_slice(chunk);
         }
+        // The common case: more plain text of a string value, all of it told.
+        if in_text && !chunk.is_empty() && is_plain_ascii(chunk) {
+            self.pos = self.buf.len();
+            let depth = self.depth();
+            sink.event(&self.path[..depth], Event::Text(Text(Piece::Ascii(&self.buf[self.run_start..]))));
+            self.run_start = self.pos;
+            return;
+        }
         self.run(sink);
-        if self.state == (State::Str { key: false }) {
+        if self.state == State::Text {
             self.flush_run(sink, false);
         }
     }
@@ -346,73 +412,98 @@ impl Reader {
         if run.is_empty() {
             return;
         }
-        let text = match std::str::from_utf8(run) {
-            Ok(text) => text,
-            Err(err) if err.error_len().is_none() && !closing => {
-                std::str::from_utf8(&run[..err.valid_up_to()]).unwrap_or_default()
+        let (piece, len) = if run.is_ascii() {
+            (Piece::Ascii(run), run.len())
+        } else {
+            let text = match std::str::from_utf8(run) {
+                Ok(text) => text,
+                Err(err) if err.error_len().is_none() && !closing => {
+                    std::str::from_utf8(&run[..err.valid_up_to()]).unwrap_or_default()
+                }
+                Err(_) => return self.fail(),
+            };
+            if text.is_empty() {
+                return;
             }
-            Err(_) => return self.fail(),
+            (Piece::Str(text), text.len())
         };
-        if text.is_empty() {
-            return;
-        }
-        self.run_start += text.len();
+        self.run_start += len;
         let depth = self.depth();
-        sink.event(&self.path[..depth], Event::Text(text));
+        sink.event(&self.path[..depth], Event::Text(Text(piece)));
     }
 
     /// An escape decoded: kept for a key, told for a value.
-    fn decoded<S: Sink + ?Sized>(&mut self, key: bool, text: &str, sink: &mut S) {
-        if key {
+    fn decoded<S: Sink + ?Sized>(&mut self, text: &str, sink: &mut S) {
+        if self.in_key {
             self.text.extend_from_slice(text.as_bytes());
+            self.state = State::KeyText;
         } else {
             let depth = self.depth();
-            sink.event(&self.path[..depth], Event::Text(text));
+            sink.event(&self.path[..depth], Event::Text(Text(Piece::Str(text))));
             self.run_start = self.pos + 1;
+            self.state = State::Text;
         }
     }
 
-    fn end_string<S: Sink + ?Sized>(&mut self, key: bool, sink: &mut S) {
-        if key {
-            let Ok(name) = std::str::from_utf8(&self.text) else { return self.fail() };
-            let depth = self.depth();
-            match &mut self.path[depth - 1] {
-                Seg::Key(k) => {
-                    k.name.clear();
-                    k.name.push_str(name);
-                    k.resolved.set(UNRESOLVED);
-                }
-                other => *other = Seg::Key(Key { name: name.to_owned(), resolved: Cell::new(UNRESOLVED) }),
-            }
-            self.remember_key(sink);
-            self.text.clear();
-            self.state = State::Colon;
-        } else {
-            self.flush_run(sink, true);
-            if self.state == State::Broken {
-                return;
-            }
-            let depth = self.depth();
-            sink.event(&self.path[..depth], Event::TextEnd { raw: &self.buf[self.value_start..=self.pos] });
-            self.after_value();
+    /// At the closing quote of a string value.
+    fn end_text<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        self.flush_run(sink, true);
+        if self.state == State::Broken {
+            return;
         }
+        let depth = self.depth();
+        sink.event(&self.path[..depth], Event::TextEnd { raw: &self.buf[self.value_start..=self.pos] });
+        self.after_value();
     }
 
-    /// Keeps the key just read among its object's keys, telling `sink` if it is there
-    /// already.
-    fn remember_key<S: Sink + ?Sized>(&mut self, sink: &mut S) {
-        let first = self.frames.last().map_or(0, |frame| frame.keys);
-        let mut start = if first == 0 { 0 } else { self.keys[first - 1] };
+    /// A key is read: `buf[range]` when it was read whole, else `text`. Names the
+    /// innermost step after it and tells `sink` if the object has it already.
+    fn end_key<S: Sink + ?Sized>(&mut self, range: Option<(usize, usize)>, sink: &mut S) {
+        let Reader { buf, text, path, frames, keys, key_bytes, .. } = self;
+        let name = match range {
+            Some((start, end)) => &buf[start..end],
+            None => &text[..],
+        };
+        let Ok(name) = std::str::from_utf8(name) else { return self.fail() };
+        let depth = frames.len();
+        match &mut path[depth - 1] {
+            Seg::Key(key) => {
+                key.name.clear();
+                key.name.push_str(name);
+                key.resolved.set(UNRESOLVED);
+            }
+            other => *other = Seg::Key(Key { name: name.to_owned(), resolved: Cell::new(UNRESOLVED) }),
+        }
+        // The keys of this object so far.
+        let first = frames.last().map_or(0, |frame| frame.keys);
+        let mut start = if first == 0 { 0 } else { keys[first - 1] };
         let mut repeated = false;
-        for &end in &self.keys[first..] {
-            repeated |= self.key_bytes[start..end] == self.text[..];
+        for &end in &keys[first..] {
+            repeated |= key_bytes[start..end] == *name.as_bytes();
             start = end;
         }
-        self.key_bytes.extend_from_slice(&self.text);
-        self.keys.push(self.key_bytes.len());
+        key_bytes.extend_from_slice(name.as_bytes());
+        keys.push(key_bytes.len());
         if repeated {
-            let depth = self.depth();
-            sink.repeated_key(&self.path[..depth]);
+            sink.repeated_key(&path[..depth]);
+        }
+        self.state = State::Colon;
+    }
+
+    /// At the `"` that opens a key: reads the whole key when it is there without
+    /// escapes, else starts reading it byte by byte.
+    fn start_key<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let start = self.pos + 1;
+        let rest = &self.buf[start..];
+        match rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+            Some(len) if rest[len] == b'"' => {
+                self.pos = start + len;
+                self.end_key(Some((start, start + len)), sink);
+            }
+            _ => {
+                self.text.clear();
+                self.state = State::KeyText;
+            }
         }
     }
 
@@ -431,49 +522,197 @@ impl Reader {
     fn start_value<S: Sink + ?Sized>(&mut self, byte: u8, sink: &mut S) {
         self.value_start = self.pos;
         match byte {
-            b'{' => self.push_frame(true, sink),
-            b'[' => self.push_frame(false, sink),
             b'"' => {
                 self.run_start = self.pos + 1;
                 let depth = self.depth();
                 sink.event(&self.path[..depth], Event::TextStart);
-                self.state = State::Str { key: false };
+                self.state = State::Text;
             }
+            b'{' => self.push_frame(true, sink),
+            b'[' => self.push_frame(false, sink),
             b'-' | b'0'..=b'9' => self.state = State::Number,
-            b't' => self.state = State::Literal { word: b"true", at: 1 },
-            b'f' => self.state = State::Literal { word: b"false", at: 1 },
-            b'n' => self.state = State::Literal { word: b"null", at: 1 },
+            b't' => self.start_literal(b"true", sink),
+            b'f' => self.start_literal(b"false", sink),
+            b'n' => self.start_literal(b"null", sink),
             _ => self.fail(),
         }
     }
 
+    /// At the first letter of `true`, `false` or `null`: the whole word when it is
+    /// there, else its letters one by one.
+    fn start_literal<S: Sink + ?Sized>(&mut self, word: &'static [u8], sink: &mut S) {
+        match self.buf.get(self.pos..self.pos + word.len()) {
+            Some(found) if found == word => {
+                self.pos += word.len() - 1;
+                self.end_literal(word, sink);
+            }
+            _ => {
+                self.literal = (word, 1);
+                self.state = State::Literal;
+            }
+        }
+    }
+
+    fn end_literal<S: Sink + ?Sized>(&mut self, word: &[u8], sink: &mut S) {
+        let depth = self.depth();
+        let event = match word {
+            b"true" => Event::Bool(true),
+            b"false" => Event::Bool(false),
+            _ => Event::Null,
+        };
+        sink.event(&self.path[..depth], event);
+        self.after_value();
+    }
+
+    /// In `Key` or `FirstKey`: reads the key, the colon and the first byte of the value
+    /// as far as the bytes go, leaving `pos` on the first byte not read (the common
+    /// sequence, in one step rather than one state at a time).
+    fn member<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let Some(byte) = self.skip_space() else { return };
+        match byte {
+            b'"' => self.start_key(sink),
+            b'}' if self.state == State::FirstKey => self.pop_frame(true, sink),
+            _ => return self.fail(),
+        }
+        if self.state == State::Broken {
+            return;
+        }
+        // Past the closing quote (or, for a key read byte by byte, the opening one).
+        self.pos += 1;
+        if self.state != State::Colon {
+            return;
+        }
+        let Some(byte) = self.skip_space() else { return };
+        if byte != b':' {
+            return self.fail();
+        }
+        self.pos += 1;
+        self.state = State::Value;
+        self.value(sink);
+    }
+
+    /// In `Value`: reads the first byte of the value if it is there, leaving `pos` on
+    /// the first byte not read.
+    fn value<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let Some(byte) = self.skip_space() else { return };
+        self.start_value(byte, sink);
+        if self.state != State::Broken {
+            self.pos += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace, `pos` moved onto it.
+    #[inline]
+    fn skip_space(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.buf.get(self.pos) {
+            if !is_space(byte) {
+                return Some(byte);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// Reads what is there. Each state reads its token as far as the bytes go, skipping
+    /// the whitespace before it; whole keys and literals are read in one step.
     fn run<S: Sink + ?Sized>(&mut self, sink: &mut S) {
-        while self.pos < self.buf.len() {
-            let byte = self.buf[self.pos];
+        while let Some(&byte) = self.buf.get(self.pos) {
             match self.state {
-                State::Str { key } => {
-                    // The fast path: a run of plain bytes.
+                State::Text => {
+                    // A run of plain bytes, then what ends it.
                     let rest = &self.buf[self.pos..];
                     let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
-                    if key {
-                        self.text.extend_from_slice(&rest[..run]);
-                    }
                     self.pos += run;
-                    let Some(&stop) = self.buf.get(self.pos) else { break };
-                    match stop {
-                        b'"' => self.end_string(key, sink),
-                        b'\\' => {
-                            if !key {
-                                self.flush_run(sink, true);
-                            }
+                    match self.buf.get(self.pos) {
+                        None => return,
+                        Some(b'"') => self.end_text(sink),
+                        Some(b'\\') => {
+                            self.flush_run(sink, true);
                             if self.state != State::Broken {
-                                self.state = State::Escape { key };
+                                self.in_key = false;
+                                self.state = State::Escape;
                             }
                         }
+                        Some(_) => self.fail(),
+                    }
+                }
+                State::AfterValue => {
+                    let Some(byte) = self.skip_space() else { return };
+                    let object = self.frames.last().is_some_and(|f| f.object);
+                    match byte {
+                        b',' if object => {
+                            self.pos += 1;
+                            self.state = State::Key;
+                            self.member(sink);
+                            continue;
+                        }
+                        b',' => {
+                            let next = match self.path[self.depth() - 1] {
+                                Seg::Index(i) => i + 1,
+                                Seg::Key(_) => 0,
+                            };
+                            self.set_seg_index(next);
+                            self.pos += 1;
+                            self.state = State::Value;
+                            self.value(sink);
+                            continue;
+                        }
+                        b'}' => self.pop_frame(true, sink),
+                        b']' => self.pop_frame(false, sink),
                         _ => self.fail(),
                     }
                 }
-                State::Escape { key } => {
+                State::FirstKey | State::Key => {
+                    self.member(sink);
+                    continue;
+                }
+                State::Colon => {
+                    let Some(byte) = self.skip_space() else { return };
+                    match byte {
+                        b':' => self.state = State::Value,
+                        _ => self.fail(),
+                    }
+                }
+                State::Value => {
+                    let Some(byte) = self.skip_space() else { return };
+                    self.start_value(byte, sink);
+                }
+                State::FirstItem => {
+                    let Some(byte) = self.skip_space() else { return };
+                    match byte {
+                        b']' => self.pop_frame(false, sink),
+                        _ => self.start_value(byte, sink),
+                    }
+                }
+                State::KeyText => {
+                    let rest = &self.buf[self.pos..];
+                    let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+                    self.text.extend_from_slice(&rest[..run]);
+                    self.pos += run;
+                    match self.buf.get(self.pos) {
+                        None => return,
+                        Some(b'"') => self.end_key(None, sink),
+                        Some(b'\\') => {
+                            self.in_key = true;
+                            self.state = State::Escape;
+                        }
+                        Some(_) => self.fail(),
+                    }
+                }
+                State::Number => {
+                    let rest = &self.buf[self.pos..];
+                    let run = rest
+                        .iter()
+                        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                        .unwrap_or(rest.len());
+                    self.pos += run;
+                    if self.pos == self.buf.len() {
+                        return;
+                    }
+                    self.end_number(sink);
+                    continue; // the byte after the number is read in the new state
+                }
+                State::Escape => {
                     let decoded = match byte {
                         b'"' => b'"',
                         b'\\' => b'\\',
@@ -484,31 +723,27 @@ impl Reader {
                         b'r' => b'\r',
                         b't' => b'\t',
                         b'u' => {
-                            self.state = State::Unicode { key, digits: 0, code: 0, high: None };
+                            self.unicode = Unicode::default();
+                            self.state = State::Unicode;
                             self.pos += 1;
                             continue;
                         }
-                        _ => {
-                            self.fail();
-                            break;
-                        }
+                        _ => return self.fail(),
                     };
                     let decoded = [decoded];
-                    self.decoded(key, std::str::from_utf8(&decoded).unwrap_or_default(), sink);
-                    self.state = State::Str { key };
+                    self.decoded(std::str::from_utf8(&decoded).unwrap_or_default(), sink);
                 }
-                State::Unicode { key, digits, code, high } => {
-                    let Some(digit) = (byte as char).to_digit(16) else {
-                        self.fail();
-                        break;
-                    };
+                State::Unicode => {
+                    let Some(digit) = (byte as char).to_digit(16) else { return self.fail() };
+                    let Unicode { digits, code, high, .. } = self.unicode;
                     let code = code << 4 | digit as u16;
                     if digits < 3 {
-                        self.state = State::Unicode { key, digits: digits + 1, code, high };
+                        self.unicode = Unicode { digits: digits + 1, code, high, seen: 0 };
                     } else {
                         let ch = match (high, code) {
                             (None, 0xD800..=0xDBFF) => {
-                                self.state = State::Surrogate { key, high: code, seen: 0 };
+                                self.unicode = Unicode { digits: 0, code: 0, high: Some(code), seen: 0 };
+                                self.state = State::Surrogate;
                                 self.pos += 1;
                                 continue;
                             }
@@ -519,113 +754,66 @@ impl Reader {
                             ),
                             (Some(_), _) => None,
                         };
-                        let Some(ch) = ch else {
-                            self.fail();
-                            break;
-                        };
+                        let Some(ch) = ch else { return self.fail() };
                         let mut utf8 = [0u8; 4];
-                        self.decoded(key, ch.encode_utf8(&mut utf8), sink);
-                        self.state = State::Str { key };
+                        self.decoded(ch.encode_utf8(&mut utf8), sink);
                     }
                 }
-                State::Surrogate { key, high, seen } => {
+                State::Surrogate => {
+                    let seen = self.unicode.seen;
                     let expected = if seen == 0 { b'\\' } else { b'u' };
                     if byte != expected {
-                        self.fail();
-                        break;
+                        return self.fail();
                     }
-                    self.state = if seen == 0 {
-                        State::Surrogate { key, high, seen: 1 }
+                    if seen == 0 {
+                        self.unicode.seen = 1;
                     } else {
-                        State::Unicode { key, digits: 0, code: 0, high: Some(high) }
-                    };
-                }
-                State::Number => {
-                    let rest = &self.buf[self.pos..];
-                    let run = rest
-                        .iter()
-                        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                        .unwrap_or(rest.len());
-                    self.pos += run;
-                    if self.pos == self.buf.len() {
-                        break;
+                        self.unicode.seen = 0;
+                        self.state = State::Unicode;
                     }
-                    self.end_number(sink);
-                    continue; // the byte after the number is read in the new state
                 }
-                State::Literal { word, at } => {
+                State::Literal => {
+                    let (word, at) = self.literal;
                     if byte != word[at as usize] {
-                        self.fail();
-                        break;
+                        return self.fail();
                     }
                     if at as usize + 1 == word.len() {
-                        let depth = self.depth();
-                        let event = match word {
-                            b"true" => Event::Bool(true),
-                            b"false" => Event::Bool(false),
-                            _ => Event::Null,
-                        };
-                        sink.event(&self.path[..depth], event);
-                        self.after_value();
+                        self.end_literal(word, sink);
                     } else {
-                        self.state = State::Literal { word, at: at + 1 };
+                        self.literal = (word, at + 1);
                     }
                 }
-                _ if is_space(byte) => {}
                 State::Lead => match (self.lead, byte) {
+                    (_, byte) if is_space(byte) => {}
                     (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => self.start_value(byte, sink),
                     (Lead::Embedded, _) => {}
                 },
-                State::Value => self.start_value(byte, sink),
-                State::FirstItem => match byte {
-                    b']' => self.pop_frame(false, sink),
-                    _ => self.start_value(byte, sink),
-                },
-                State::FirstKey | State::Key => match byte {
-                    b'"' => {
-                        self.text.clear();
-                        self.state = State::Str { key: true };
-                    }
-                    b'}' if self.state == State::FirstKey => self.pop_frame(true, sink),
-                    _ => self.fail(),
-                },
-                State::Colon => match byte {
-                    b':' => self.state = State::Value,
-                    _ => self.fail(),
-                },
-                State::AfterValue => {
-                    let object = self.frames.last().is_some_and(|f| f.object);
-                    match byte {
-                        b',' if object => self.state = State::Key,
-                        b',' => {
-                            let next = match self.path[self.depth() - 1] {
-                                Seg::Index(i) => i + 1,
-                                Seg::Key(_) => 0,
-                            };
-                            self.set_seg_index(next);
-                            self.state = State::Value;
-                        }
-                        b'}' => self.pop_frame(true, sink),
-                        b']' => self.pop_frame(false, sink),
-                        _ => self.fail(),
-                    }
-                }
                 State::Done => {
+                    if is_space(byte) {
+                        self.pos += 1;
+                        continue;
+                    }
                     if self.lead == Lead::Strict {
                         self.fail();
                     } else {
                         self.pos = self.buf.len();
                     }
-                    break;
+                    return;
                 }
-                State::Broken => break,
+                State::Broken => return,
             }
             if self.state == State::Broken {
-                break;
+                return;
             }
             self.pos += 1;
         }
     }
+}
+
+/// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
+#[inline]
+fn is_plain_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\'))
 }
 
 fn is_space(byte: u8) -> bool {

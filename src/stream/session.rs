@@ -271,7 +271,7 @@ impl Plan {
     }
 
     /// Sends the conversation so far and returns the reply's event stream.
-    async fn open(&self) -> Result<Wire, Error> {
+    async fn open(&self) -> Result<Incoming, Error> {
         let inner = &self.client.inner;
         let wire = inner.provider.wire();
         let call = Call {
@@ -291,7 +291,7 @@ impl Plan {
         };
         let response =
             inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
-        Ok(Wire::new(response, wire))
+        Ok(Incoming::new(response, wire))
     }
 
     fn secret(&self) -> Option<&str> {
@@ -300,7 +300,7 @@ impl Plan {
 }
 
 /// One reply arriving: server-sent events in, text out.
-struct Wire {
+struct Incoming {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     /// The provider's event format.
     format: &'static dyn crate::provider::Wire,
@@ -314,9 +314,9 @@ struct Wire {
     pending: std::collections::VecDeque<Vec<u8>>,
 }
 
-impl Wire {
+impl Incoming {
     fn new(response: reqwest::Response, format: &'static dyn crate::provider::Wire) -> Self {
-        Wire {
+        Incoming {
             body: Box::pin(response.bytes_stream()),
             format,
             decoder: sse::Decoder::default(),
@@ -432,7 +432,7 @@ struct Session<T: Streamable> {
     attempt: u32,
     usage: Usage,
     failed: Vec<Attempt>,
-    reading: Option<(Wire, PartialReader<T>)>,
+    reading: Option<(Incoming, PartialReader<T>)>,
     over: bool,
 }
 
@@ -516,9 +516,9 @@ where
 /// Where an item stream is.
 enum ItemState<T> {
     Start(Box<Plan>, Arc<Mutex<Usage>>),
-    Reading(Box<Plan>, Wire, ItemReader<T>, Arc<Mutex<Usage>>),
+    Reading(Box<Plan>, Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
     /// The body ended: the last items, then the verdict.
-    Closing(Wire, ItemReader<T>, Arc<Mutex<Usage>>),
+    Closing(Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
     Failed(Error),
     Over,
 }

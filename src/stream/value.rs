@@ -46,7 +46,7 @@ struct Root<P> {
 impl<P: Fill> Sink for Root<P> {
     #[inline]
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
-        let wrapped = *self.wrapped.get_or_insert(self.wrapper.is_some() && event == Event::Object);
+        let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
         let relative = match (wrapped, path) {
             (false, path) => path,
             (true, [Seg::Key(key), rest @ ..]) => {

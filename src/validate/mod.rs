@@ -110,6 +110,12 @@ impl Report {
         out
     }
 
+    /// Forgets every broken rule and goes back to the root, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.violations.clear();
+        self.current.clear();
+    }
+
     /// Whether no rule was broken.
     pub fn is_empty(&self) -> bool {
         self.violations.is_empty()

@@ -47,6 +47,11 @@ impl Path {
         self.segments.push(segment);
     }
 
+    /// Removes every step, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.segments.clear();
+    }
+
     /// Removes the last step.
     pub fn pop(&mut self) -> Option<PathSegment> {
         self.segments.pop()
