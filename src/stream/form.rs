@@ -52,6 +52,11 @@ use std::hash::BuildHasher;
 /// let partial: &SkillPartial = reader.partial().unwrap();
 /// assert_eq!(partial.name.as_deref(), Some("Kube"));
 /// assert_eq!(partial.is_required, None);
+/// // Not a whole `Skill` yet; once it is, the form stands for one.
+/// assert!(Skill::from_partial(partial).is_none());
+/// reader.feed(br#"rnetes", "is_required": true}"#);
+/// let skill = Skill::from_partial(reader.partial().unwrap()).unwrap();
+/// assert_eq!((skill.name.as_str(), skill.is_required), ("Kubernetes", true));
 /// ```
 pub trait Streamable {
     /// What the value looks like while it is being written.
@@ -122,6 +127,25 @@ pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<
 /// What the forms of one reply learn as they fill: the rules broken by nested values
 /// that are already complete, and which open values hold something their forms did not
 /// take (so that their checks read the JSON instead of the form).
+///
+/// ```
+/// use pluck::stream::json::{Event, Lead, Reader, Seg, Sink};
+/// use pluck::stream::{fill, Checks, Cx};
+///
+/// struct Form(Option<serde_json::Value>, Checks);
+/// impl Sink for Form {
+///     fn event(&mut self, path: &[Seg], event: Event<'_>) {
+///         let mut cx = Cx::new(path, &mut self.1);
+///         fill(&mut self.0, path, event, &mut cx);
+///     }
+/// }
+///
+/// let mut reader = Reader::new(Lead::Strict);
+/// let mut form = Form(None, Checks::new());
+/// reader.feed(br#"{"a": [1, "#, &mut form);
+/// assert_eq!(form.0, Some(serde_json::json!({"a": [1]})));
+/// assert!(form.1.report().is_empty());
+/// ```
 #[derive(Debug, Default)]
 pub struct Checks {
     report: Report,

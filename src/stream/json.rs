@@ -1,10 +1,11 @@
 //! An incremental JSON reader: bytes in, in chunks of any size, events out.
 //!
 //! The reader keeps every byte it was given (the raw reply is needed at the end) and a
-//! cursor into it; each byte is examined once by the scanner, and string contents are
-//! copied once more into a small buffer while they are decoded. Nothing is re-parsed.
-//! A chunk may end anywhere: inside a string, an escape, a `\u` sequence, a number, a
-//! literal or a multi-byte UTF-8 character. The state carries over.
+//! cursor into it; each byte is examined once by the scanner. Plain string text is told
+//! straight out of that buffer (a chunk that only continues a string is told without
+//! walking the states); keys and literals that arrive whole are read in one step. Nothing
+//! is re-parsed. A chunk may end anywhere: inside a string, an escape, a `\u` sequence,
+//! a number, a literal or a multi-byte UTF-8 character. The state carries over.
 //!
 //! The reader tells a [`Sink`] what it sees, each [`Event`] with the [`Seg`]ments that
 //! lead from the root to the value concerned. A scalar is told once it is complete;
@@ -55,6 +56,26 @@ impl Key {
 
 /// A piece of a string value, decoded: valid UTF-8, kept as bytes so that a plain
 /// ASCII piece (the common case) goes into a `String` without being checked twice.
+/// A piece never splits a character, even when a chunk does.
+///
+/// ```
+/// use pluck::stream::json::{Event, Lead, Reader, Seg, Sink};
+///
+/// struct Pieces(Vec<String>);
+/// impl Sink for Pieces {
+///     fn event(&mut self, _: &[Seg], event: Event<'_>) {
+///         if let Event::Text(text) = event {
+///             self.0.push(text.as_str().to_owned());
+///         }
+///     }
+/// }
+///
+/// let mut reader = Reader::new(Lead::Strict);
+/// let mut pieces = Pieces(Vec::new());
+/// reader.feed(b"\"caf\xc3", &mut pieces); // the chunk ends inside the `é`
+/// reader.feed(b"\xa9 au lait\"", &mut pieces);
+/// assert_eq!(pieces.0, ["caf", "é au lait"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Text<'a>(Piece<'a>);
 
