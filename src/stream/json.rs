@@ -345,23 +345,23 @@ impl Reader {
 
     /// Reads one more chunk, telling `sink` what it completes.
     pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+        // The common case, kept small: more plain text of a string value whose text so
+        // far is all told.
         let in_text = self.state == State::Text && self.run_start == self.buf.len();
-        if chunk.len() <= 8 {
-            // Cheaper than a call to copy a few bytes.
-            for &byte in chunk {
-                self.buf.push(byte);
-            }
-        } else {
-            self.buf.extend_from_slice(chunk);
-        }
-        // The common case: more plain text of a string value, all of it told.
+        self.buf.extend(chunk.iter().copied());
         if in_text && !chunk.is_empty() && is_plain_ascii(chunk) {
             self.pos = self.buf.len();
             let depth = self.depth();
             sink.event(&self.path[..depth], Event::Text(Text(Piece::Ascii(&self.buf[self.run_start..]))));
             self.run_start = self.pos;
-            return;
+        } else {
+            self.read(sink);
         }
+    }
+
+    /// Reads the bytes not read yet, then tells the text of an open string value.
+    #[inline(never)]
+    fn read<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         self.run(sink);
         if self.state == State::Text {
             self.flush_run(sink, false);
