@@ -13,6 +13,7 @@ use crate::ast::{Body, Container, Field};
 use crate::attr::Rule;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use syn::spanned::Spanned;
 
 pub fn emit(container: &Container) -> TokenStream {
     match &container.body {
@@ -122,7 +123,10 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
 
     let (wired, flattened): (Vec<&&Field>, Vec<&&Field>) = fields.iter().partition(|f| !f.flatten);
     let wired_names: Vec<_> = wired.iter().map(|f| &f.member).collect();
-    let wire: Vec<&str> = wired.iter().map(|f| f.wire_name.as_deref().unwrap_or_default()).collect();
+    let wire: Vec<syn::LitByteStr> = wired
+        .iter()
+        .map(|f| syn::LitByteStr::new(f.wire_name.as_deref().unwrap_or_default().as_bytes(), f.ty.span()))
+        .collect();
     let numbers: Vec<Literal> = (0..wired.len() as u32).map(Literal::u32_suffixed).collect();
     let flat_names: Vec<_> = flattened.iter().map(|f| &f.member).collect();
 

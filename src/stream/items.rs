@@ -79,7 +79,9 @@ impl<T: Extract> Sink for ItemSink<T> {
         }
         let index = match (wrapped, path) {
             (false, [Seg::Index(index)]) => *index,
-            (true, [Seg::Key(key), Seg::Index(index)]) if key.field(|k| (k == WRAPPER).then_some(0)).is_some() => {
+            (true, [Seg::Key(key), Seg::Index(index)])
+                if key.field(|k| (k == WRAPPER.as_bytes()).then_some(0)).is_some() =>
+            {
                 *index
             }
             _ => return,

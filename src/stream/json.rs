@@ -25,10 +25,17 @@ pub enum Seg {
 /// An object key as the reader decoded it, with room for the receiver to remember
 /// what the key resolved to (a field number), so that a key is matched once, not once
 /// per event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Key {
-    name: String,
+    /// Valid UTF-8: the reader checks it.
+    name: Vec<u8>,
     resolved: Cell<u32>,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key").field("name", &self.as_str()).field("resolved", &self.resolved).finish()
+    }
 }
 
 const UNRESOLVED: u32 = u32::MAX;
@@ -36,12 +43,18 @@ const UNRESOLVED: u32 = u32::MAX;
 impl Key {
     /// The key, decoded.
     pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.name).unwrap_or_default()
+    }
+
+    /// The key, decoded, as UTF-8 bytes (what fields are matched against).
+    pub fn as_bytes(&self) -> &[u8] {
         &self.name
     }
 
-    /// The field this key names, from `resolve` on first use and from memory after.
+    /// The field this key names, from `resolve` (given the key's bytes) on first use
+    /// and from memory after.
     #[inline]
-    pub fn field(&self, resolve: impl FnOnce(&str) -> Option<u32>) -> Option<u32> {
+    pub fn field(&self, resolve: impl FnOnce(&[u8]) -> Option<u32>) -> Option<u32> {
         match self.resolved.get() {
             UNRESOLVED => {
                 let found = resolve(&self.name);
@@ -485,25 +498,28 @@ impl Reader {
             Some((start, end)) => &buf[start..end],
             None => &text[..],
         };
-        let Ok(name) = std::str::from_utf8(name) else { return self.fail() };
+        // Keys are ASCII as a rule; the full check only for the others.
+        if !name.is_ascii() && std::str::from_utf8(name).is_err() {
+            return self.fail();
+        }
         let depth = frames.len();
         match &mut path[depth - 1] {
             Seg::Key(key) => {
                 key.name.clear();
-                key.name.push_str(name);
+                key.name.extend_from_slice(name);
                 key.resolved.set(UNRESOLVED);
             }
-            other => *other = Seg::Key(Key { name: name.to_owned(), resolved: Cell::new(UNRESOLVED) }),
+            other => *other = Seg::Key(Key { name: name.to_vec(), resolved: Cell::new(UNRESOLVED) }),
         }
         // The keys of this object so far.
         let first = frames.last().map_or(0, |frame| frame.keys);
         let mut start = if first == 0 { 0 } else { keys[first - 1] };
         let mut repeated = false;
         for &end in &keys[first..] {
-            repeated |= key_bytes[start..end] == *name.as_bytes();
+            repeated |= key_bytes[start..end] == *name;
             start = end;
         }
-        key_bytes.extend_from_slice(name.as_bytes());
+        key_bytes.extend_from_slice(name);
         keys.push(key_bytes.len());
         if repeated {
             sink.repeated_key(&path[..depth]);
@@ -882,6 +898,35 @@ fn is_json_number(raw: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Default)]
+    struct Keys(Vec<String>);
+
+    impl Sink for Keys {
+        fn event(&mut self, path: &[Seg], event: Event<'_>) {
+            if let ([Seg::Key(key)], Event::Number { .. }) = (path, event) {
+                self.0.push(key.as_str().to_owned());
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_utf8_whole_or_cut() {
+        let doc = "{\"caf\u{e9}\": 1, \"plain\": 2, \"\u{1f600}\": 3}".as_bytes();
+        for split in 0..=doc.len() {
+            let mut reader = Reader::new(Lead::Strict);
+            let mut keys = Keys::default();
+            reader.feed(&doc[..split], &mut keys);
+            reader.feed(&doc[split..], &mut keys);
+            assert_eq!(reader.finish(&mut keys), Status::Complete, "split at {split}");
+            assert_eq!(keys.0, ["caf\u{e9}", "plain", "\u{1f600}"], "split at {split}");
+        }
+        for bad in [&b"{\"a\xff\": 1}"[..], b"{\"\xc3\": 1}", b"{\"\xed\xa0\x80\": 1}"] {
+            let mut reader = Reader::new(Lead::Strict);
+            reader.feed(bad, &mut Keys::default());
+            assert!(matches!(reader.status(), Status::Broken { .. }), "{bad:?}");
+        }
+    }
 
     #[test]
     fn numbers_follow_the_grammar() {

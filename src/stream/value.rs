@@ -51,7 +51,7 @@ impl<P: Fill> Sink for Root<P> {
             (false, path) => path,
             (true, [Seg::Key(key), rest @ ..]) => {
                 let wrapper = self.wrapper.unwrap_or_default();
-                if key.field(|name| (name == wrapper).then_some(0)).is_none() {
+                if key.field(|name| (name == wrapper.as_bytes()).then_some(0)).is_none() {
                     return;
                 }
                 rest
