@@ -453,20 +453,67 @@ impl<P: Fill> Fill for Vec<P> {
         if let Some(item) = self.get_mut(*index) {
             item.update(rest, event, cx);
         } else if *index == self.len() {
-            match P::start(rest, event, cx) {
-                Some(item) => self.push(item),
-                // A `null` item too: the list shows no gaps.
-                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
-                None => {}
+            if let Some(item) = start_entry(rest, event, cx) {
+                self.push(item);
             }
         }
     }
 }
 
+/// Starts the form of a list item or a map value. A complete value that the form does
+/// not take is noted in `cx`, a `null` too: an item has no absent value to read it as.
+fn start_entry<P: Fill>(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<P> {
+    let form = P::start(path, event, cx);
+    if form.is_none() && path.is_empty() && event.complete().is_some() {
+        cx.lost();
+    }
+    form
+}
+
+/// An object's partial form as a map from key to form: maps, and `Value`'s objects.
+trait Entries {
+    type Form: Fill;
+    fn entry(&mut self, key: &str) -> Option<&mut Self::Form>;
+    fn put(&mut self, key: &str, form: Self::Form);
+}
+
+/// Sends an event to the entry that `path` starts with. A key written again starts
+/// its value anew (the last one wins, as serde reads maps).
+fn update_entries<M: Entries>(map: &mut M, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+    let [Seg::Key(key), rest @ ..] = path else { return };
+    match map.entry(key.as_str()) {
+        Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
+        _ => {
+            if let Some(value) = start_entry(rest, event, cx) {
+                map.put(key.as_str(), value);
+            }
+        }
+    }
+}
+
+/// A map's value, built from its partial form entry by entry.
+fn map_from_partial<'a, V, M>(entries: impl Iterator<Item = (&'a String, &'a V::Partial)>) -> Option<M>
+where
+    V: Streamable + 'a,
+    M: FromIterator<(String, V)>,
+{
+    entries.map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
+}
+
 impl<V: Streamable, S: BuildHasher + Default> Streamable for HashMap<String, V, S> {
     type Partial = HashMap<String, V::Partial, S>;
     fn from_partial(partial: &Self::Partial) -> Option<Self> {
-        partial.iter().map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
+        map_from_partial::<V, _>(partial.iter())
+    }
+}
+
+impl<P: Fill, S: BuildHasher> Entries for HashMap<String, P, S> {
+    type Form = P;
+    fn entry(&mut self, key: &str) -> Option<&mut P> {
+        self.get_mut(key)
+    }
+    fn put(&mut self, key: &str, form: P) {
+        self.insert(key.to_owned(), form);
     }
 }
 
@@ -475,24 +522,24 @@ impl<P: Fill, S: BuildHasher + Default> Fill for HashMap<String, P, S> {
         matches!((path, event), ([], Event::Object)).then(HashMap::default)
     }
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
-        let [Seg::Key(key), rest @ ..] = path else { return };
-        match self.get_mut(key.as_str()) {
-            Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-            _ => match P::start(rest, event, cx) {
-                Some(value) => {
-                    self.insert(key.as_str().to_owned(), value);
-                }
-                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
-                None => {}
-            },
-        }
+        update_entries(self, path, event, cx);
     }
 }
 
 impl<V: Streamable> Streamable for BTreeMap<String, V> {
     type Partial = BTreeMap<String, V::Partial>;
     fn from_partial(partial: &Self::Partial) -> Option<Self> {
-        partial.iter().map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
+        map_from_partial::<V, _>(partial.iter())
+    }
+}
+
+impl<P: Fill> Entries for BTreeMap<String, P> {
+    type Form = P;
+    fn entry(&mut self, key: &str) -> Option<&mut P> {
+        self.get_mut(key)
+    }
+    fn put(&mut self, key: &str, form: P) {
+        self.insert(key.to_owned(), form);
     }
 }
 
@@ -501,17 +548,7 @@ impl<P: Fill> Fill for BTreeMap<String, P> {
         matches!((path, event), ([], Event::Object)).then(BTreeMap::new)
     }
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
-        let [Seg::Key(key), rest @ ..] = path else { return };
-        match self.get_mut(key.as_str()) {
-            Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-            _ => match P::start(rest, event, cx) {
-                Some(value) => {
-                    self.insert(key.as_str().to_owned(), value);
-                }
-                None if rest.is_empty() && event.complete().is_some() => cx.lost(),
-                None => {}
-            },
-        }
+        update_entries(self, path, event, cx);
     }
 }
 
@@ -521,6 +558,16 @@ impl Streamable for serde_json::Value {
     type Partial = serde_json::Value;
     fn from_partial(partial: &serde_json::Value) -> Option<Self> {
         Some(partial.clone())
+    }
+}
+
+impl Entries for serde_json::Map<String, serde_json::Value> {
+    type Form = serde_json::Value;
+    fn entry(&mut self, key: &str) -> Option<&mut serde_json::Value> {
+        self.get_mut(key)
+    }
+    fn put(&mut self, key: &str, form: serde_json::Value) {
+        self.insert(key.to_owned(), form);
     }
 }
 
@@ -552,16 +599,7 @@ impl Fill for serde_json::Value {
                 }
             }
             (Value::Array(items), path) => items.update(path, event, cx),
-            (Value::Object(map), [Seg::Key(key), rest @ ..]) => match map.get_mut(key.as_str()) {
-                Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-                _ => match Value::start(rest, event, cx) {
-                    Some(value) => {
-                        map.insert(key.as_str().to_owned(), value);
-                    }
-                    None if rest.is_empty() && event.complete().is_some() => cx.lost(),
-                    None => {}
-                },
-            },
+            (Value::Object(map), path) => update_entries(map, path, event, cx),
             _ => {}
         }
     }
