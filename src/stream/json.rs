@@ -532,8 +532,9 @@ impl Reader {
     fn start_key<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         let start = self.pos + 1;
         let rest = &self.buf[start..];
-        match rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) {
-            Some(len) if rest[len] == b'"' => {
+        let len = plain_run(rest);
+        match rest.get(len) {
+            Some(b'"') => {
                 self.pos = start + len;
                 self.end_key(Some((start, start + len)), sink);
             }
@@ -658,7 +659,7 @@ impl Reader {
                 State::Text => {
                     // A run of plain bytes, then what ends it.
                     let rest = &self.buf[self.pos..];
-                    let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+                    let run = plain_run(rest);
                     self.pos += run;
                     match self.buf.get(self.pos) {
                         None => return,
@@ -723,7 +724,7 @@ impl Reader {
                 }
                 State::KeyText => {
                     let rest = &self.buf[self.pos..];
-                    let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+                    let run = plain_run(rest);
                     self.text.extend_from_slice(&rest[..run]);
                     self.pos += run;
                     match self.buf.get(self.pos) {
@@ -845,6 +846,13 @@ impl Reader {
             self.pos += 1;
         }
     }
+}
+
+/// How many bytes of a string's text come before its closing quote, an escape or a
+/// byte that may not appear in a string (all of them when none does).
+#[inline]
+fn plain_run(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(bytes.len())
 }
 
 /// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
