@@ -233,6 +233,35 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
                     _ => {}
                 }
             }
+
+            #[allow(unused_variables)]
+            #[inline]
+            fn text(
+                &mut self,
+                path: &[::pluck::stream::json::Seg],
+                text: ::pluck::stream::json::Text<'_>,
+                cx: &mut ::pluck::stream::Cx<'_>,
+            ) {
+                if let [::pluck::stream::json::Seg::Key(key), rest @ ..] = path {
+                    let field = key.field(|name| match name {
+                        #(#wire => ::core::option::Option::Some(#numbers),)*
+                        _ => ::core::option::Option::None,
+                    });
+                    match field {
+                        #(::core::option::Option::Some(#numbers) => {
+                            ::pluck::stream::fill_text(&mut self.#wired_names, rest, text, cx)
+                        })*
+                        _ => {
+                            #(::pluck::stream::fill_flattened(
+                                &mut self.#flat_names,
+                                path,
+                                ::pluck::stream::json::Event::Text(text),
+                                cx,
+                            );)*
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -11,7 +11,7 @@
 //! model writing `473.00` never shows `47`); strings show their growing prefix; lists
 //! and maps only grow.
 
-use super::json::{Event, Seg};
+use super::json::{Event, Seg, Text};
 use crate::validate::{Path, PathSegment, Report};
 use crate::Extract;
 use serde::de::DeserializeOwned;
@@ -95,6 +95,23 @@ pub trait Fill: Sized {
 
     /// Takes in an event at `path`, relative to the form's position.
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>);
+
+    /// Takes in more text of a string value at `path` ([`Event::Text`], the most
+    /// frequent event) on a way of its own, without matching the other events. The
+    /// default sends it to [`update`](Self::update).
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+        self.update(path, Event::Text(text), cx);
+    }
+}
+
+/// Sends more text of a string value to the form in `slot` (see [`Fill::text`]).
+#[inline]
+pub fn fill_text<P: Fill>(slot: &mut Option<P>, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+    match slot {
+        Some(form) => form.text(path, text, cx),
+        None => fill(slot, path, Event::Text(text), cx),
+    }
 }
 
 /// Sends an event to the form in `slot`, starting it if there is none yet.
@@ -340,6 +357,12 @@ impl Fill for String {
             text.push_to(self);
         }
     }
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>, _: &mut Cx<'_>) {
+        if path.is_empty() {
+            text.push_to(self);
+        }
+    }
 }
 
 impl Streamable for Cow<'static, str> {
@@ -456,6 +479,13 @@ impl<P: Fill> Fill for Vec<P> {
             if let Some(item) = start_entry(rest, event, cx) {
                 self.push(item);
             }
+        }
+    }
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+        match path {
+            [Seg::Index(index), rest @ ..] if *index < self.len() => self[*index].text(rest, text, cx),
+            _ => self.update(path, Event::Text(text), cx),
         }
     }
 }

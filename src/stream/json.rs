@@ -112,8 +112,11 @@ impl<'a> Text<'a> {
     pub fn push_to(&self, out: &mut String) {
         match self.0 {
             Piece::Ascii(bytes) if bytes.len() <= 8 => {
+                out.reserve(bytes.len());
                 for &byte in bytes {
-                    out.push(char::from(byte));
+                    // ASCII: the mask changes nothing, and tells the compiler that
+                    // each character is one byte.
+                    out.push(char::from(byte & 0x7f));
                 }
             }
             Piece::Ascii(bytes) => out.push_str(std::str::from_utf8(bytes).unwrap_or_default()),
@@ -180,6 +183,14 @@ impl Event<'_> {
 pub trait Sink {
     /// One event, at the value that `path` leads to from the root.
     fn event(&mut self, path: &[Seg], event: Event<'_>);
+
+    /// More text of the string value at `path`: an [`Event::Text`], the most frequent
+    /// event, on a way of its own so that a receiver can take it in without matching
+    /// the others. The default tells it as that event.
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>) {
+        self.event(path, Event::Text(text));
+    }
 
     /// The key that `path` ends with was already written in the same object (JSON
     /// allows it; serde's derived types reject it). Told before the value's events.
@@ -265,8 +276,22 @@ struct Unicode {
 struct Frame {
     object: bool,
     start: usize,
-    /// Where this object's keys start in `Reader::keys`.
+    /// Where this object's keys start in `Reader::keys`, and their decoded bytes in
+    /// `Reader::key_bytes`.
     keys: usize,
+    key_bytes: usize,
+    /// One bit per key hash (`key_bit`) of the keys this object has: a key whose bit
+    /// is clear is new, and only the others are compared with the keys kept.
+    seen: u64,
+}
+
+/// Where a key of an open object is kept: its bytes in the reply, or (a key with
+/// escapes, or one cut by a chunk) decoded in `Reader::key_bytes`.
+#[derive(Debug, Clone, Copy)]
+struct KeyAt {
+    start: usize,
+    end: usize,
+    decoded: bool,
 }
 
 /// The incremental reader.
@@ -309,9 +334,9 @@ pub struct Reader {
     path: Vec<Seg>,
     /// The key being read byte by byte (one with escapes, or cut by a chunk), decoded.
     text: Vec<u8>,
-    /// The keys of the open objects, decoded, end to end, and where each ends.
+    /// The keys of the open objects, and the decoded bytes of those that needed it.
     key_bytes: Vec<u8>,
-    keys: Vec<usize>,
+    keys: Vec<KeyAt>,
     /// In a string value: where its bytes not yet told start (escapes are told as
     /// they are decoded, plain runs straight out of `buf`).
     run_start: usize,
@@ -365,7 +390,7 @@ impl Reader {
         if in_text && !chunk.is_empty() && is_plain_ascii(chunk) {
             self.pos = self.buf.len();
             let depth = self.depth();
-            sink.event(&self.path[..depth], Event::Text(Text(Piece::Ascii(&self.buf[self.run_start..]))));
+            sink.text(&self.path[..depth], Text(Piece::Ascii(&self.buf[self.run_start..])));
             self.run_start = self.pos;
         } else {
             self.read(sink);
@@ -408,7 +433,13 @@ impl Reader {
     fn push_frame<S: Sink + ?Sized>(&mut self, object: bool, sink: &mut S) {
         let depth = self.depth();
         sink.event(&self.path[..depth], if object { Event::Object } else { Event::Array });
-        self.frames.push(Frame { object, start: self.pos, keys: self.keys.len() });
+        self.frames.push(Frame {
+            object,
+            start: self.pos,
+            keys: self.keys.len(),
+            key_bytes: self.key_bytes.len(),
+            seen: 0,
+        });
         let seg_slot = if object { None } else { Some(Seg::Index(0)) };
         if self.path.len() <= depth {
             self.path.push(seg_slot.unwrap_or_else(|| Seg::Key(Key::default())));
@@ -428,7 +459,7 @@ impl Reader {
         let frame = self.frames.pop().expect("checked above");
         if object {
             self.keys.truncate(frame.keys);
-            self.key_bytes.truncate(self.keys.last().copied().unwrap_or(0));
+            self.key_bytes.truncate(frame.key_bytes);
         }
         let depth = self.depth();
         sink.event(&self.path[..depth], Event::End { raw: &self.buf[frame.start..=self.pos] });
@@ -463,7 +494,7 @@ impl Reader {
         };
         self.run_start += len;
         let depth = self.depth();
-        sink.event(&self.path[..depth], Event::Text(Text(piece)));
+        sink.text(&self.path[..depth], Text(piece));
     }
 
     /// An escape decoded: kept for a key, told for a value.
@@ -473,7 +504,7 @@ impl Reader {
             self.state = State::KeyText;
         } else {
             let depth = self.depth();
-            sink.event(&self.path[..depth], Event::Text(Text(Piece::Str(text))));
+            sink.text(&self.path[..depth], Text(Piece::Str(text)));
             self.run_start = self.pos + 1;
             self.state = State::Text;
         }
@@ -511,16 +542,23 @@ impl Reader {
             }
             other => *other = Seg::Key(Key { name: name.to_vec(), resolved: Cell::new(UNRESOLVED) }),
         }
-        // The keys of this object so far.
-        let first = frames.last().map_or(0, |frame| frame.keys);
-        let mut start = if first == 0 { 0 } else { keys[first - 1] };
-        let mut repeated = false;
-        for &end in &keys[first..] {
-            repeated |= key_bytes[start..end] == *name;
-            start = end;
-        }
-        key_bytes.extend_from_slice(name);
-        keys.push(key_bytes.len());
+        // Whether this object has the key already: only a key whose bit is set is
+        // compared with the keys kept.
+        let Some(frame) = frames.last_mut() else { return };
+        let bit = key_bit(name);
+        let repeated = frame.seen & bit != 0
+            && keys[frame.keys..].iter().any(|at| {
+                let kept = if at.decoded { &key_bytes[at.start..at.end] } else { &buf[at.start..at.end] };
+                kept == name
+            });
+        frame.seen |= bit;
+        keys.push(match range {
+            Some((start, end)) => KeyAt { start, end, decoded: false },
+            None => {
+                key_bytes.extend_from_slice(name);
+                KeyAt { start: key_bytes.len() - name.len(), end: key_bytes.len(), decoded: true }
+            }
+        });
         if repeated {
             sink.repeated_key(&path[..depth]);
         }
@@ -848,6 +886,19 @@ impl Reader {
     }
 }
 
+/// One of 64 bits for a key, from its length and three of its bytes: cheap, and
+/// different for the keys of one object as a rule.
+#[inline]
+fn key_bit(name: &[u8]) -> u64 {
+    let len = name.len();
+    let (first, middle, last) = match name {
+        [] => (0, 0, 0),
+        _ => (name[0], name[len / 2], name[len - 1]),
+    };
+    let hash = (len as u64).wrapping_mul(0x9e37) ^ u64::from(first) ^ u64::from(middle) << 2 ^ u64::from(last) << 4;
+    1 << (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
 /// How many bytes of a string's text come before its closing quote, an escape or a
 /// byte that may not appear in a string (all of them when none does).
 #[inline]
@@ -858,7 +909,23 @@ fn plain_run(bytes: &[u8]) -> usize {
 /// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
 #[inline]
 fn is_plain_ascii(bytes: &[u8]) -> bool {
+    // Four to eight bytes (a typical chunk) as two words that may overlap.
+    if let (4..=8, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
+        return plain_word(u32::from_le_bytes(*head)) && plain_word(u32::from_le_bytes(*tail));
+    }
     bytes.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\'))
+}
+
+/// Whether the four bytes of `word` are all plain string text (see `is_plain_ascii`),
+/// tested together: a byte below 0x20, above 0x7f, or equal to `"` or `\\` sets the
+/// high bit of its lane.
+#[inline]
+fn plain_word(word: u32) -> bool {
+    const ONES: u32 = 0x0101_0101;
+    const HIGH: u32 = 0x8080_8080;
+    let below = |word: u32, n: u32| word.wrapping_sub(ONES * n) & !word & HIGH;
+    let equal = |word: u32, byte: u32| below(word ^ (ONES * byte), 1);
+    (word & HIGH) | below(word, 0x20) | equal(word, u32::from(b'"')) | equal(word, u32::from(b'\\')) == 0
 }
 
 fn is_space(byte: u8) -> bool {
@@ -933,6 +1000,25 @@ mod tests {
             let mut reader = Reader::new(Lead::Strict);
             reader.feed(bad, &mut Keys::default());
             assert!(matches!(reader.status(), Status::Broken { .. }), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn words_of_plain_text_are_told_as_bytes_are() {
+        let byte_wise = |bytes: &[u8]| bytes.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\');
+        let others = [0x00, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff];
+        for byte in 0..=255u8 {
+            for a in others {
+                for b in others {
+                    for lane in 0..4 {
+                        let mut word = [a, b, b'x', a];
+                        word[lane] = byte;
+                        assert_eq!(plain_word(u32::from_le_bytes(word)), byte_wise(&word), "{word:?}");
+                        let long = [word[0], word[1], word[2], word[3], b, a];
+                        assert_eq!(is_plain_ascii(&long), byte_wise(&long), "{long:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -19,7 +19,7 @@ mod session;
 pub(crate) mod sse;
 mod value;
 
-pub use form::{fill, fill_flattened, whole, Checks, Cx, Fill, Streamable, Whole};
+pub use form::{fill, fill_flattened, fill_text, whole, Checks, Cx, Fill, Streamable, Whole};
 pub use items::{ItemError, ItemReader};
 pub use session::{Items, PartialStream, Progress, StreamOptions, Update};
 pub use value::PartialReader;

@@ -1,7 +1,7 @@
 //! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
 
-use super::form::{fill, Checks, Cx, Fill, Streamable};
-use super::json::{Event, Lead, Reader, Seg, Sink, Status};
+use super::form::{fill, fill_text, Checks, Cx, Fill, Streamable};
+use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
 use crate::schema::{self, Target};
 use crate::validate::Report;
 use crate::Extract;
@@ -43,24 +43,41 @@ struct Root<P> {
     changed: bool,
 }
 
+impl<P> Root<P> {
+    /// The path from the value's position, or `None` for an event outside the value
+    /// (another key of the wrapper object).
+    #[inline]
+    fn relative<'p>(&mut self, path: &'p [Seg], event: &Event<'_>) -> Option<&'p [Seg]> {
+        let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
+        match (wrapped, path) {
+            (false, path) => Some(path),
+            (true, [Seg::Key(key), rest @ ..]) => {
+                let wrapper = self.wrapper.unwrap_or_default();
+                key.field(|name| (name == wrapper.as_bytes()).then_some(0)).map(|_| rest)
+            }
+            (true, _) => None,
+        }
+    }
+}
+
+/// The context of an event at `path`: the root (and its wrapper) are checked at the end.
+fn root_cx<'a>(checks: &'a mut Checks, wrapped: Option<bool>, path: &'a [Seg]) -> Cx<'a> {
+    Cx::new(path, checks).skip_root(1 + usize::from(wrapped == Some(true)))
+}
+
 impl<P: Fill> Sink for Root<P> {
     #[inline]
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
-        let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
-        let relative = match (wrapped, path) {
-            (false, path) => path,
-            (true, [Seg::Key(key), rest @ ..]) => {
-                let wrapper = self.wrapper.unwrap_or_default();
-                if key.field(|name| (name == wrapper.as_bytes()).then_some(0)).is_none() {
-                    return;
-                }
-                rest
-            }
-            (true, _) => return,
-        };
+        let Some(relative) = self.relative(path, &event) else { return };
         self.changed = true;
-        let mut cx = Cx::new(path, &mut self.checks).skip_root(1 + usize::from(wrapped));
-        fill(&mut self.value, relative, event, &mut cx);
+        fill(&mut self.value, relative, event, &mut root_cx(&mut self.checks, self.wrapped, path));
+    }
+
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>) {
+        let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
+        self.changed = true;
+        fill_text(&mut self.value, relative, text, &mut root_cx(&mut self.checks, self.wrapped, path));
     }
 
     fn repeated_key(&mut self, path: &[Seg]) {
