@@ -12,6 +12,7 @@
 //! a string is told as it grows ([`Event::Text`]) and once more when it closes.
 
 use std::cell::Cell;
+use std::collections::HashSet;
 
 /// One step from a container to the value being read: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +284,13 @@ struct Frame {
     /// One bit per key hash (`key_bit`) of the keys this object has: a key whose bit
     /// is clear is new, and only the others are compared with the keys kept.
     seen: u64,
+    /// Whether the object has `FEW_KEYS` keys or more, and its keys are in the last set
+    /// of `Reader::many` (objects nest, so their sets make a stack).
+    many: bool,
 }
+
+/// The number of keys up to which an object's keys are told apart by `Frame::seen`.
+const FEW_KEYS: usize = 16;
 
 /// Where a key of an open object is kept: its bytes in the reply, or (a key with
 /// escapes, or one cut by a chunk) decoded in `Reader::key_bytes`.
@@ -337,6 +344,8 @@ pub struct Reader {
     /// The keys of the open objects, and the decoded bytes of those that needed it.
     key_bytes: Vec<u8>,
     keys: Vec<KeyAt>,
+    /// The keys of each open object that has many, decoded.
+    many: Vec<HashSet<Vec<u8>>>,
     /// In a string value: where its bytes not yet told start (escapes are told as
     /// they are decoded, plain runs straight out of `buf`).
     run_start: usize,
@@ -361,6 +370,7 @@ impl Reader {
             text: Vec::new(),
             key_bytes: Vec::new(),
             keys: Vec::new(),
+            many: Vec::new(),
             run_start: 0,
             value_start: 0,
             broken_at: None,
@@ -439,6 +449,7 @@ impl Reader {
             keys: self.keys.len(),
             key_bytes: self.key_bytes.len(),
             seen: 0,
+            many: false,
         });
         let seg_slot = if object { None } else { Some(Seg::Index(0)) };
         if self.path.len() <= depth {
@@ -460,6 +471,9 @@ impl Reader {
         if object {
             self.keys.truncate(frame.keys);
             self.key_bytes.truncate(frame.key_bytes);
+            if frame.many {
+                self.many.pop();
+            }
         }
         let depth = self.depth();
         sink.event(&self.path[..depth], Event::End { raw: &self.buf[frame.start..=self.pos] });
@@ -524,13 +538,13 @@ impl Reader {
     /// A key is read: `buf[range]` when it was read whole, else `text`. Names the
     /// innermost step after it and tells `sink` if the object has it already.
     fn end_key<S: Sink + ?Sized>(&mut self, range: Option<(usize, usize)>, sink: &mut S) {
-        let Reader { buf, text, path, frames, keys, key_bytes, .. } = self;
+        let Reader { buf, text, path, frames, keys, key_bytes, many, .. } = self;
         let name = match range {
             Some((start, end)) => &buf[start..end],
             None => &text[..],
         };
         // Keys are ASCII as a rule; the full check only for the others.
-        if !name.is_ascii() && std::str::from_utf8(name).is_err() {
+        if name.iter().fold(0, |high, &b| high | b) >= 0x80 && std::str::from_utf8(name).is_err() {
             return self.fail();
         }
         let depth = frames.len();
@@ -542,16 +556,25 @@ impl Reader {
             }
             other => *other = Seg::Key(Key { name: name.to_vec(), resolved: Cell::new(UNRESOLVED) }),
         }
-        // Whether this object has the key already: only a key whose bit is set is
-        // compared with the keys kept.
+        // Whether this object has the key already. While it has few keys, only a key
+        // whose bit is set is compared with the keys kept; past that, its keys go in a
+        // set of their own, so that the test stays linear in the number of keys.
         let Some(frame) = frames.last_mut() else { return };
-        let bit = key_bit(name);
-        let repeated = frame.seen & bit != 0
-            && keys[frame.keys..].iter().any(|at| {
-                let kept = if at.decoded { &key_bytes[at.start..at.end] } else { &buf[at.start..at.end] };
-                kept == name
-            });
-        frame.seen |= bit;
+        let kept = |at: &KeyAt| if at.decoded { &key_bytes[at.start..at.end] } else { &buf[at.start..at.end] };
+        let earlier = &keys[frame.keys..];
+        let repeated = if earlier.len() < FEW_KEYS {
+            let bit = key_bit(name);
+            let repeated = frame.seen & bit != 0 && earlier.iter().any(|at| kept(at) == name);
+            frame.seen |= bit;
+            repeated
+        } else {
+            if !frame.many {
+                frame.many = true;
+                many.push(earlier.iter().map(|at| kept(at).to_vec()).collect());
+            }
+            let set = many.last_mut().expect("pushed when the object grew");
+            !set.insert(name.to_vec())
+        };
         keys.push(match range {
             Some((start, end)) => KeyAt { start, end, decoded: false },
             None => {
@@ -891,10 +914,8 @@ impl Reader {
 #[inline]
 fn key_bit(name: &[u8]) -> u64 {
     let len = name.len();
-    let (first, middle, last) = match name {
-        [] => (0, 0, 0),
-        _ => (name[0], name[len / 2], name[len - 1]),
-    };
+    let byte = |at: usize| name.get(at).copied().unwrap_or(0);
+    let (first, middle, last) = (byte(0), byte(len / 2), byte(len.wrapping_sub(1)));
     let hash = (len as u64).wrapping_mul(0x9e37) ^ u64::from(first) ^ u64::from(middle) << 2 ^ u64::from(last) << 4;
     1 << (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
 }
@@ -911,7 +932,7 @@ fn plain_run(bytes: &[u8]) -> usize {
 fn is_plain_ascii(bytes: &[u8]) -> bool {
     // Four to eight bytes (a typical chunk) as two words that may overlap.
     if let (4..=8, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
-        return plain_word(u32::from_le_bytes(*head)) && plain_word(u32::from_le_bytes(*tail));
+        return plain_word(u32::from_le_bytes(*head)) & plain_word(u32::from_le_bytes(*tail));
     }
     bytes.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\'))
 }
@@ -1000,6 +1021,47 @@ mod tests {
             let mut reader = Reader::new(Lead::Strict);
             reader.feed(bad, &mut Keys::default());
             assert!(matches!(reader.status(), Status::Broken { .. }), "{bad:?}");
+        }
+    }
+
+    #[derive(Default)]
+    struct Repeats(Vec<String>);
+
+    impl Sink for Repeats {
+        fn event(&mut self, _: &[Seg], _: Event<'_>) {}
+        fn repeated_key(&mut self, path: &[Seg]) {
+            let steps: Vec<String> = path
+                .iter()
+                .map(|seg| match seg {
+                    Seg::Key(key) => key.as_str().to_owned(),
+                    Seg::Index(index) => index.to_string(),
+                })
+                .collect();
+            self.0.push(steps.join("."));
+        }
+    }
+
+    #[test]
+    fn repeated_keys_are_told_in_small_and_large_objects() {
+        let object = |keys: &[String]| {
+            let members: Vec<String> = keys.iter().map(|key| format!("\"{key}\": 1")).collect();
+            format!("{{{}}}", members.join(", "))
+        };
+        let distinct: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+        let mut repeated = distinct.clone();
+        repeated.insert(5, "k3".to_owned()); // while the object has few keys
+        repeated.push("k40".to_owned()); // once it has many
+        repeated.push(r"k\u0034".to_owned()); // `k4`, escaped
+        let inner = object(&repeated);
+        let doc = format!(r#"{{"a": {inner}, "b": [{}, {inner}], "a": 2}}"#, object(&distinct));
+        for chunk in [1, 3, doc.len()] {
+            let mut reader = Reader::new(Lead::Strict);
+            let mut repeats = Repeats::default();
+            for piece in doc.as_bytes().chunks(chunk) {
+                reader.feed(piece, &mut repeats);
+            }
+            assert_eq!(reader.finish(&mut repeats), Status::Complete);
+            assert_eq!(repeats.0, ["a.k3", "a.k40", "a.k4", "b.1.k3", "b.1.k40", "b.1.k4", "a"], "chunks of {chunk}");
         }
     }
 
