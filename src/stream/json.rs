@@ -700,6 +700,39 @@ impl Reader {
         }
     }
 
+    /// In `AfterValue`: reads the `,` and what follows it (the next key, or the start
+    /// of the next item), or the closing bracket, as far as the bytes go, leaving `pos`
+    /// on the first byte not read.
+    #[inline]
+    fn after_value_step<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        let Some(byte) = self.skip_space() else { return };
+        let object = self.frames.last().is_some_and(|f| f.object);
+        match byte {
+            b',' if object => {
+                self.pos += 1;
+                self.state = State::Key;
+                self.member(sink);
+            }
+            b',' => {
+                let next = match self.path[self.depth() - 1] {
+                    Seg::Index(i) => i + 1,
+                    Seg::Key(_) => 0,
+                };
+                self.set_seg_index(next);
+                self.pos += 1;
+                self.state = State::Value;
+                self.value(sink);
+            }
+            b'}' | b']' => {
+                self.pop_frame(byte == b'}', sink);
+                if self.state != State::Broken {
+                    self.pos += 1;
+                }
+            }
+            _ => self.fail(),
+        }
+    }
+
     /// The next byte that is not whitespace, `pos` moved onto it.
     #[inline]
     fn skip_space(&mut self) -> Option<u8> {
@@ -724,7 +757,16 @@ impl Reader {
                     self.pos += run;
                     match self.buf.get(self.pos) {
                         None => return,
-                        Some(b'"') => self.end_text(sink),
+                        Some(b'"') => {
+                            // What follows a value is read at once, not after another
+                            // turn through the states.
+                            self.end_text(sink);
+                            if self.state == State::AfterValue {
+                                self.pos += 1;
+                                self.after_value_step(sink);
+                                continue;
+                            }
+                        }
                         Some(b'\\') => {
                             self.flush_run(sink, true);
                             if self.state != State::Broken {
@@ -736,30 +778,8 @@ impl Reader {
                     }
                 }
                 State::AfterValue => {
-                    let Some(byte) = self.skip_space() else { return };
-                    let object = self.frames.last().is_some_and(|f| f.object);
-                    match byte {
-                        b',' if object => {
-                            self.pos += 1;
-                            self.state = State::Key;
-                            self.member(sink);
-                            continue;
-                        }
-                        b',' => {
-                            let next = match self.path[self.depth() - 1] {
-                                Seg::Index(i) => i + 1,
-                                Seg::Key(_) => 0,
-                            };
-                            self.set_seg_index(next);
-                            self.pos += 1;
-                            self.state = State::Value;
-                            self.value(sink);
-                            continue;
-                        }
-                        b'}' => self.pop_frame(true, sink),
-                        b']' => self.pop_frame(false, sink),
-                        _ => self.fail(),
-                    }
+                    self.after_value_step(sink);
+                    continue;
                 }
                 State::FirstKey | State::Key => {
                     self.member(sink);
@@ -809,6 +829,9 @@ impl Reader {
                         return;
                     }
                     self.end_number(sink);
+                    if self.state == State::AfterValue {
+                        self.after_value_step(sink);
+                    }
                     continue; // the byte after the number is read in the new state
                 }
                 State::Escape => {
