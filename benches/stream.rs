@@ -3,7 +3,9 @@
 //!
 //! `cargo bench --bench stream` prints criterion's figures, then tables of the time per
 //! reply and its ratio to serde_json, from this same run: by mean, and by fastest sample
-//! (the steadier figure on a shared machine). `STREAM_BENCH_DUMP=dir` also
+//! (the steadier figure on a shared machine). The reader alone (its events counted, no
+//! partial form built) is measured too, to split the time between reading and building
+//! and checking the form. `STREAM_BENCH_DUMP=dir` also
 //! writes the three replies there (for benches/python/partial_bench.py).
 
 #[path = "../examples/types/job.rs"]
@@ -12,6 +14,7 @@ mod job;
 
 use criterion::{black_box, BenchmarkId, Criterion};
 use job::JobPostingAnalysis;
+use pluck::stream::json::{Event, Lead, Reader, Seg, Sink};
 use pluck::stream::PartialReader;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -84,6 +87,23 @@ where
     changed
 }
 
+/// The reader alone, telling its events to a sink that only counts them: how much of
+/// the time is reading, and how much is building the partial form and checking it.
+fn read_events(reply: &str) -> usize {
+    struct Count(usize);
+    impl Sink for Count {
+        fn event(&mut self, _: &[Seg], _: Event<'_>) {
+            self.0 += 1;
+        }
+    }
+    let mut reader = Reader::new(Lead::Embedded);
+    let mut count = Count(0);
+    for chunk in reply.as_bytes().chunks(CHUNK) {
+        reader.feed(chunk, &mut count);
+    }
+    count.0
+}
+
 fn read_and_finish<T>(reply: &str) -> T
 where
     T: pluck::Extract + pluck::stream::Streamable,
@@ -117,6 +137,7 @@ fn bench(c: &mut Criterion, cases: &[Case]) {
             group.sample_size(10).measurement_time(Duration::from_secs(8));
         }
         let reply = case.reply.as_str();
+        group.bench_function(BenchmarkId::new("reader", ""), |b| b.iter(|| read_events(black_box(reply))));
         if case.single {
             group.bench_function(BenchmarkId::new("serde_json", ""), |b| {
                 b.iter(|| serde_json::from_str::<JobPostingAnalysis>(black_box(reply)).unwrap())
@@ -190,23 +211,26 @@ fn main() {
     for (title, time) in [("mean", mean_ns as fn(&str, &str) -> Option<f64>), ("fastest sample", fastest_ns)] {
         println!("\ntime per reply ({title})");
         println!(
-            "{:<6} {:>9} {:>14} {:>14} {:>7} {:>20} {:>7}",
-            "reply", "bytes", "serde_json", "partial", "ratio", "partial+final", "ratio"
+            "{:<6} {:>9} {:>14} {:>14} {:>7} {:>20} {:>7} {:>14} {:>7}",
+            "reply", "bytes", "serde_json", "partial", "ratio", "partial+final", "ratio", "reader only", "ratio"
         );
         for case in &cases {
             let base = time(case.name, "serde_json");
             let partial = time(case.name, "partial");
             let full = time(case.name, "partial_and_final");
-            if let (Some(base), Some(partial), Some(full)) = (base, partial, full) {
+            let reader = time(case.name, "reader");
+            if let (Some(base), Some(partial), Some(full), Some(reader)) = (base, partial, full, reader) {
                 println!(
-                    "{:<6} {:>9} {:>11.1} µs {:>11.1} µs {:>7.2} {:>17.1} µs {:>7.2}",
+                    "{:<6} {:>9} {:>11.1} µs {:>11.1} µs {:>7.2} {:>17.1} µs {:>7.2} {:>11.1} µs {:>7.2}",
                     case.name,
                     case.reply.len(),
                     base / 1e3,
                     partial / 1e3,
                     partial / base,
                     full / 1e3,
-                    full / base
+                    full / base,
+                    reader / 1e3,
+                    reader / base
                 );
             }
         }
