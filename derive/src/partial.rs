@@ -129,6 +129,13 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
         .collect();
     let numbers: Vec<Literal> = (0..wired.len() as u32).map(Literal::u32_suffixed).collect();
     let flat_names: Vec<_> = flattened.iter().map(|f| &f.member).collect();
+    // The number of the field that `key` names (matched once per key, then remembered).
+    let field = quote! {
+        key.field(|name| match name {
+            #(#wire => ::core::option::Option::Some(#numbers),)*
+            _ => ::core::option::Option::None,
+        })
+    };
 
     let checked = !container.attrs.validators.is_empty()
         || container.attrs.garde
@@ -217,11 +224,7 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
                 match path {
                     [] => { #check }
                     [::pluck::stream::json::Seg::Key(key), rest @ ..] => {
-                        let field = key.field(|name| match name {
-                            #(#wire => ::core::option::Option::Some(#numbers),)*
-                            _ => ::core::option::Option::None,
-                        });
-                        match field {
+                        match #field {
                             #(::core::option::Option::Some(#numbers) => {
                                 ::pluck::stream::fill(&mut self.#wired_names, rest, event, cx)
                             })*
@@ -243,11 +246,7 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
                 cx: &mut ::pluck::stream::Cx<'_>,
             ) {
                 if let [::pluck::stream::json::Seg::Key(key), rest @ ..] = path {
-                    let field = key.field(|name| match name {
-                        #(#wire => ::core::option::Option::Some(#numbers),)*
-                        _ => ::core::option::Option::None,
-                    });
-                    match field {
+                    match #field {
                         #(::core::option::Option::Some(#numbers) => {
                             ::pluck::stream::fill_text(&mut self.#wired_names, rest, text, cx)
                         })*
