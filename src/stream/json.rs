@@ -339,7 +339,9 @@ pub struct Reader {
     literal: (&'static [u8], u8),
     frames: Vec<Frame>,
     path: Vec<Seg>,
-    /// The key being read byte by byte (one with escapes, or cut by a chunk), decoded.
+    /// A key cut by a chunk: where it starts in `buf` while it has no escape, else
+    /// `None` and its bytes so far, decoded, in `text`.
+    key_start: Option<usize>,
     text: Vec<u8>,
     /// The keys of the open objects, and the decoded bytes of those that needed it.
     key_bytes: Vec<u8>,
@@ -367,6 +369,7 @@ impl Reader {
             literal: (b"", 0),
             frames: Vec::new(),
             path: Vec::new(),
+            key_start: None,
             text: Vec::new(),
             key_bytes: Vec::new(),
             keys: Vec::new(),
@@ -600,7 +603,7 @@ impl Reader {
                 self.end_key(Some((start, start + len)), sink);
             }
             _ => {
-                self.text.clear();
+                self.key_start = Some(start);
                 self.state = State::KeyText;
             }
         }
@@ -806,16 +809,25 @@ impl Reader {
                 State::KeyText => {
                     let rest = &self.buf[self.pos..];
                     let run = plain_run(rest);
-                    self.text.extend_from_slice(&rest[..run]);
+                    if self.key_start.is_none() {
+                        self.text.extend_from_slice(&rest[..run]);
+                    }
                     self.pos += run;
-                    match self.buf.get(self.pos) {
-                        None => return,
-                        Some(b'"') => self.end_key(None, sink),
-                        Some(b'\\') => {
+                    match (self.buf.get(self.pos), self.key_start) {
+                        (None, _) => return,
+                        (Some(b'"'), Some(start)) => self.end_key(Some((start, self.pos)), sink),
+                        (Some(b'"'), None) => self.end_key(None, sink),
+                        (Some(b'\\'), start) => {
+                            // From here on the key is decoded into `text`.
+                            if let Some(start) = start {
+                                self.text.clear();
+                                self.text.extend_from_slice(&self.buf[start..self.pos]);
+                                self.key_start = None;
+                            }
                             self.in_key = true;
                             self.state = State::Escape;
                         }
-                        Some(_) => self.fail(),
+                        (Some(_), _) => self.fail(),
                     }
                 }
                 State::Number => {
