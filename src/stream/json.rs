@@ -959,7 +959,28 @@ fn key_bit(name: &[u8]) -> u64 {
 /// byte that may not appear in a string (all of them when none does).
 #[inline]
 fn plain_run(bytes: &[u8]) -> usize {
-    bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(bytes.len())
+    // Four bytes at a time, then the rest one by one.
+    let mut words = bytes.chunks_exact(4);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let found = run_enders(u32::from_le_bytes([word[0], word[1], word[2], word[3]]));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 4;
+    }
+    at + words.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(bytes.len() - at)
+}
+
+/// The bytes of `word` that end a plain run (`"`, `\\`, a control byte), each marked
+/// by the high bit of its lane. Only the lowest marked lane is sure to be one (a
+/// borrow may mark lanes above it), which is all `plain_run` needs.
+#[inline]
+fn run_enders(word: u32) -> u32 {
+    const ONES: u32 = 0x0101_0101;
+    const HIGH: u32 = 0x8080_8080;
+    let below = |word: u32, n: u32| word.wrapping_sub(ONES * n) & !word & HIGH;
+    below(word, 0x20) | below(word ^ (ONES * u32::from(b'"')), 1) | below(word ^ (ONES * u32::from(b'\\')), 1)
 }
 
 /// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
@@ -977,11 +998,7 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
 /// high bit of its lane.
 #[inline]
 fn plain_word(word: u32) -> bool {
-    const ONES: u32 = 0x0101_0101;
-    const HIGH: u32 = 0x8080_8080;
-    let below = |word: u32, n: u32| word.wrapping_sub(ONES * n) & !word & HIGH;
-    let equal = |word: u32, byte: u32| below(word ^ (ONES * byte), 1);
-    (word & HIGH) | below(word, 0x20) | equal(word, u32::from(b'"')) | equal(word, u32::from(b'\\')) == 0
+    (word & 0x8080_8080) | run_enders(word) == 0
 }
 
 fn is_space(byte: u8) -> bool {
@@ -1101,7 +1118,7 @@ mod tests {
     }
 
     #[test]
-    fn words_of_plain_text_are_told_as_bytes_are() {
+    fn words_of_plain_text_are_told_as_bytes_are_and_runs_end_where_they_do() {
         let byte_wise = |bytes: &[u8]| bytes.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\');
         let others = [0x00, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff];
         for byte in 0..=255u8 {
@@ -1113,6 +1130,11 @@ mod tests {
                         assert_eq!(plain_word(u32::from_le_bytes(word)), byte_wise(&word), "{word:?}");
                         let long = [word[0], word[1], word[2], word[3], b, a];
                         assert_eq!(is_plain_ascii(&long), byte_wise(&long), "{long:?}");
+                        let ends = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+                        for bytes in [&word[..], &long[..], &long[1..], &long[3..]] {
+                            let expected = bytes.iter().position(ends).unwrap_or(bytes.len());
+                            assert_eq!(plain_run(bytes), expected, "{bytes:?}");
+                        }
                     }
                 }
             }
