@@ -137,6 +137,54 @@ proptest! {
     }
 }
 
+/// A decimal number as a model may write it: up to 25 digits, a point anywhere, an
+/// exponent sometimes.
+fn decimal() -> impl Strategy<Value = String> {
+    ("-?[1-9][0-9]{0,24}", any::<prop::sample::Index>(), prop::option::of(-320i32..320)).prop_map(
+        |(digits, point, exponent)| {
+            let mut text = digits;
+            let start = usize::from(text.starts_with('-')) + 1;
+            let at = start + point.index(text.len() - start + 1);
+            if at < text.len() {
+                text.insert(at, '.');
+            }
+            match exponent {
+                Some(exponent) => format!("{text}e{exponent}"),
+                None => text,
+            }
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// A typed float shows what serde_json reads for it in the document, to the last
+    /// bit: the final value is serde_json's, and a partial must not contradict it.
+    #[test]
+    fn typed_floats_are_read_as_serde_json_reads_them(numbers in prop::collection::vec(decimal(), 1..8)) {
+        let doc = format!("{{\"items\": [{}]}}", numbers.join(", "));
+        let Ok(expected) = serde_json::from_str::<std::collections::BTreeMap<String, Vec<f64>>>(&doc) else {
+            return Ok(()); // out of range for f64
+        };
+        let mut reader = pluck::stream::PartialReader::<Vec<f64>>::new();
+        for chunk in doc.as_bytes().chunks(3) {
+            reader.feed(chunk);
+        }
+        let shown: Vec<u64> = reader.partial().unwrap().iter().map(|v| v.to_bits()).collect();
+        let read: Vec<u64> = expected["items"].iter().map(|v| v.to_bits()).collect();
+        prop_assert_eq!(shown, read, "{}", doc);
+        let narrow = serde_json::from_str::<std::collections::BTreeMap<String, Vec<f32>>>(&doc);
+        let mut reader = pluck::stream::PartialReader::<Vec<f32>>::new();
+        reader.feed(doc.as_bytes());
+        if let Ok(narrow) = narrow {
+            let shown: Vec<u32> = reader.partial().unwrap().iter().map(|v| v.to_bits()).collect();
+            let read: Vec<u32> = narrow["items"].iter().map(|v| v.to_bits()).collect();
+            prop_assert_eq!(shown, read, "{}", doc);
+        }
+    }
+}
+
 #[test]
 fn surrogate_pairs_and_escapes_split_anywhere() {
     let text = r#"{"k\u00e9y": "a\"b\\c\/d\ud83d\ude00e\u20acf\n", "n": -12.5e-3, "t": [true, false, null]}"#;

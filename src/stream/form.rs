@@ -373,7 +373,7 @@ impl Streamable for Cow<'static, str> {
 }
 
 macro_rules! scalar {
-    ($($t:ty => |$raw:ident| $parse:expr),* $(,)?) => {$(
+    ($($t:ty),* $(,)?) => {$(
         impl Streamable for $t {
             type Partial = $t;
             fn from_partial(partial: &$t) -> Option<Self> {
@@ -384,7 +384,7 @@ macro_rules! scalar {
         impl Fill for $t {
             fn start(path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) -> Option<Self> {
                 match (path, event) {
-                    ([], Event::Number { raw: $raw }) => $parse,
+                    ([], Event::Number { raw }) => serde_json::from_str(raw).ok(),
                     _ => None,
                 }
             }
@@ -393,14 +393,11 @@ macro_rules! scalar {
     )*};
 }
 
+// As serde_json reads a number in a document, to the last bit: its float parsing is
+// not `str::parse`'s (without its `float_roundtrip` feature, a long decimal may land one
+// bit away), and the final value is serde_json's.
 scalar! {
-    u8 => |raw| raw.parse().ok(), u16 => |raw| raw.parse().ok(), u32 => |raw| raw.parse().ok(),
-    u64 => |raw| raw.parse().ok(), u128 => |raw| raw.parse().ok(), usize => |raw| raw.parse().ok(),
-    i8 => |raw| raw.parse().ok(), i16 => |raw| raw.parse().ok(), i32 => |raw| raw.parse().ok(),
-    i64 => |raw| raw.parse().ok(), i128 => |raw| raw.parse().ok(), isize => |raw| raw.parse().ok(),
-    // As serde_json does: read as f64 (correctly rounded), then narrowed.
-    f64 => |raw| raw.parse::<f64>().ok().filter(|v| v.is_finite()),
-    f32 => |raw| raw.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v as f32),
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f64, f32,
 }
 
 impl Streamable for bool {
