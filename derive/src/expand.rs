@@ -117,16 +117,15 @@ fn check_field(field: &Field, place: &TokenStream) -> TokenStream {
         Rule::Dedup { kw } => Some(quote_spanned! {kw.span()=>
             ::pluck::validate::dedup::dedup(&mut #place);
         }),
-        Rule::DedupBy { kw, key, ignore_case } => {
-            let key_expr = if *ignore_case {
-                quote_spanned!(key.span()=> ::pluck::validate::dedup::fold_case(&item.#key))
-            } else {
-                quote_spanned!(key.span()=> ::core::clone::Clone::clone(&item.#key))
-            };
+        Rule::DedupBy { kw, key, ignore_case: true } => {
+            let key_expr = quote_spanned!(key.span()=> ::pluck::validate::dedup::folded(&item.#key));
             Some(quote_spanned! {kw.span()=>
-                ::pluck::validate::dedup::dedup_by(&mut #place, |item| #key_expr);
+                ::pluck::validate::dedup::dedup_by_folded(&mut #place, |item| #key_expr);
             })
         }
+        Rule::DedupBy { kw, key, ignore_case: false } => Some(quote_spanned! {kw.span()=>
+            ::pluck::validate::dedup::dedup_by(&mut #place, |item| ::core::clone::Clone::clone(&item.#key));
+        }),
         _ => None,
     });
     let checks = field.rules.iter().filter_map(|rule| match rule {
