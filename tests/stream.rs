@@ -150,6 +150,52 @@ async fn json_schema_mode_streams_content_deltas_with_usage() {
 }
 
 #[tokio::test]
+async fn partials_share_the_form_and_kept_ones_keep_what_they_showed() {
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    reply_once(&server, sse(content_stream(&text, Some("stop"), None, true))).await;
+
+    let client = client(&server, Mode::JsonSchema);
+    let mut stream = client.extract_stream::<JobPostingAnalysis>("posting");
+    // Every third partial is kept; the others are dropped before the next one comes.
+    // Once the title is complete its text stays where it is, unless the reader had to
+    // copy the form because a kept partial still held it.
+    let mut kept = Vec::new();
+    let (mut shared, mut copied) = (0, 0);
+    let mut last: Option<(usize, bool)> = None;
+    let mut seen = 0;
+    while let Some(update) = stream.next().await {
+        let Update::Partial(progress) = update.unwrap() else { continue };
+        seen += 1;
+        if progress.value.company_name.is_none() {
+            continue; // the title may still grow
+        }
+        let at = progress.value.job_title.as_ref().expect("the title comes first").as_ptr() as usize;
+        if let Some((before, was_kept)) = last {
+            if was_kept {
+                assert_ne!(at, before, "partial {seen}");
+                copied += 1;
+            } else {
+                assert_eq!(at, before, "partial {seen}");
+                shared += 1;
+            }
+        }
+        let keep = seen % 3 == 0;
+        last = Some((at, keep));
+        if keep {
+            kept.push(((*progress.value).clone(), progress.value));
+        }
+    }
+    assert!(shared > 10 && copied > 5, "{shared} shared, {copied} copied");
+    // What each kept partial showed when it came is what it shows now.
+    for (snapshot, value) in &kept {
+        assert_eq!(snapshot, &**value);
+    }
+    // And they show the reply growing.
+    assert!(kept.windows(2).all(|pair| pair[0].0 != pair[1].0));
+}
+
+#[tokio::test]
 async fn tools_mode_streams_argument_deltas() {
     let server = MockServer::start().await;
     let arguments = valid_analysis().to_string();

@@ -46,8 +46,10 @@ impl StreamOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Progress<P> {
-    /// The partial form: what has arrived, and nothing a later form contradicts.
-    pub value: P,
+    /// The partial form: what has arrived, and nothing a later form contradicts. It is
+    /// shared with the reader (see [`PartialReader::shared`]): holding it costs the
+    /// reader a copy of the form at its next change; dropping it costs nothing.
+    pub value: Arc<P>,
     /// Rules already broken by nested values that are complete (their paths are those
     /// of the reply). The final check reports them again if they still hold.
     pub violations: Report,
@@ -84,9 +86,10 @@ pub enum Update<T: Streamable> {
 /// it is first polled.
 ///
 /// One partial comes per text delta of the reply that changes the partial form (a
-/// delta inside a number changes nothing until the number ends). Each is a copy of the
-/// partial form, so its cost grows with the value; [`PartialReader`] is the
-/// copy-free, linear-time core, for those who drive their own transport.
+/// delta inside a number changes nothing until the number ends). Each shares the
+/// reader's form instead of copying it (see [`PartialReader::shared`]): a consumer
+/// that drops each partial before asking for the next reads the reply in time linear
+/// in its length; one that keeps them costs a copy of the form per kept partial.
 ///
 /// ```no_run
 /// # use pluck::Extract;
@@ -182,7 +185,7 @@ impl Client {
     pub fn extract_stream<T>(&self, text: impl Into<String>) -> PartialStream<T>
     where
         T: Extract + Streamable + Send,
-        T::Partial: Clone + Send,
+        T::Partial: Clone + Send + Sync,
     {
         self.request::<T>().user(text).stream()
     }
@@ -197,7 +200,7 @@ impl Client {
 impl<T> ExtractRequest<'_, T>
 where
     T: Extract + Streamable + Send,
-    T::Partial: Clone + Send,
+    T::Partial: Clone + Send + Sync,
 {
     /// Sends the request as a stream: partial values, then the validated value, with
     /// the re-ask loop. See [`PartialStream`].
@@ -439,7 +442,7 @@ struct Session<T: Streamable> {
 impl<T> Session<T>
 where
     T: Extract + Streamable + Send,
-    T::Partial: Clone + Send,
+    T::Partial: Clone + Send + Sync,
 {
     fn new(resolved: Resolved<'_>, options: StreamOptions) -> Self {
         Session {
@@ -474,12 +477,9 @@ where
                 Err(err) => return self.end(err),
                 Ok(Some(text)) => {
                     if reader.feed(&text) {
-                        if let Some(value) = reader.partial() {
-                            let progress = Progress {
-                                value: value.clone(),
-                                violations: reader.violations().clone(),
-                                attempt: self.attempt,
-                            };
+                        if let Some(value) = reader.shared() {
+                            let progress =
+                                Progress { value, violations: reader.violations().clone(), attempt: self.attempt };
                             return Some(Ok(Update::Partial(progress)));
                         }
                     }

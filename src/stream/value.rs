@@ -5,6 +5,7 @@ use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
 use crate::schema::{self, Target};
 use crate::validate::Report;
 use crate::Extract;
+use std::sync::Arc;
 
 /// Reads a reply chunk by chunk and keeps its partial form up to date, in time linear
 /// in the bytes read: each byte is examined a bounded number of times and nothing is
@@ -35,12 +36,63 @@ pub struct PartialReader<T: Streamable> {
 
 #[derive(Debug)]
 struct Root<P> {
-    value: Option<P>,
+    value: Option<Held<P>>,
+    /// How to copy the form when it changes while a handle still holds it (set by
+    /// `shared`, the only way a handle is made).
+    copy: Option<fn(&P) -> P>,
     checks: Checks,
     wrapper: Option<&'static str>,
     /// Whether the reply is wrapped, known from its first event.
     wrapped: Option<bool>,
     changed: bool,
+}
+
+/// The partial form, as the reader holds it.
+#[derive(Debug)]
+enum Held<P> {
+    /// Its own: changed in place.
+    Own(P),
+    /// Shared with the handles [`PartialReader::shared`] gave out; taken back at the
+    /// next change (copied if a handle still holds it).
+    Shared(Arc<P>),
+}
+
+impl<P> Held<P> {
+    fn get(&self) -> &P {
+        match self {
+            Held::Own(form) => form,
+            Held::Shared(form) => form,
+        }
+    }
+}
+
+/// The form, to change in place: taken back from the handles first (see `take_back`).
+#[inline]
+fn own<P>(slot: &mut Option<Held<P>>, copy: Option<fn(&P) -> P>) -> Option<&mut P> {
+    if let Some(Held::Shared(_)) = slot {
+        take_back(slot, copy);
+    }
+    match slot {
+        Some(Held::Own(form)) => Some(form),
+        _ => None,
+    }
+}
+
+/// Takes a shared form back, copying it if a handle still holds it (the handle keeps
+/// what it showed).
+#[cold]
+#[inline(never)]
+fn take_back<P>(slot: &mut Option<Held<P>>, copy: Option<fn(&P) -> P>) {
+    if let Some(Held::Shared(shared)) = slot.take() {
+        *slot = Some(match Arc::try_unwrap(shared) {
+            Ok(form) => Held::Own(form),
+            // `shared` set `copy` when it gave the handle out.
+            Err(shared) => match copy {
+                Some(copy) => Held::Own(copy(&shared)),
+                None => Held::Shared(shared),
+            },
+        });
+    }
 }
 
 impl<P> Root<P> {
@@ -70,14 +122,34 @@ impl<P: Fill> Sink for Root<P> {
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
         let Some(relative) = self.relative(path, &event) else { return };
         self.changed = true;
-        fill(&mut self.value, relative, event, &mut root_cx(&mut self.checks, self.wrapped, path));
+        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+        let started = self.value.is_some();
+        match own(&mut self.value, self.copy) {
+            Some(form) => form.update(relative, event, &mut cx),
+            None if !started => {
+                let mut form = None;
+                fill(&mut form, relative, event, &mut cx);
+                self.value = form.map(Held::Own);
+            }
+            None => {}
+        }
     }
 
     #[inline]
     fn text(&mut self, path: &[Seg], text: Text<'_>) {
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
         self.changed = true;
-        fill_text(&mut self.value, relative, text, &mut root_cx(&mut self.checks, self.wrapped, path));
+        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+        let started = self.value.is_some();
+        match own(&mut self.value, self.copy) {
+            Some(form) => form.text(relative, text, &mut cx),
+            None if !started => {
+                let mut form = None;
+                fill_text(&mut form, relative, text, &mut cx);
+                self.value = form.map(Held::Own);
+            }
+            None => {}
+        }
     }
 
     fn repeated_key(&mut self, path: &[Seg]) {
@@ -114,7 +186,7 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
+            root: Root { value: None, copy: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
         }
     }
 
@@ -127,7 +199,42 @@ impl<T: Streamable> PartialReader<T> {
 
     /// The value so far; `None` until its first part has arrived.
     pub fn partial(&self) -> Option<&T::Partial> {
-        self.root.value.as_ref()
+        self.root.value.as_ref().map(Held::get)
+    }
+
+    /// The value so far, as a handle that costs nothing to take and keeps what it
+    /// shows: the reader copies its form only if the form changes while a handle is
+    /// still held. A consumer that drops each handle before the next chunk (a UI that
+    /// draws it, a channel that sends it on) reads the reply in time linear in its
+    /// length.
+    ///
+    /// ```
+    /// use pluck::stream::PartialReader;
+    /// use std::sync::Arc;
+    ///
+    /// let mut reader = PartialReader::<Vec<String>>::new();
+    /// reader.feed(br#"{"items": ["Rust", "Ty"#);
+    /// let first = reader.shared().unwrap();
+    /// reader.feed(br#"pes"]}"#);
+    /// assert_eq!(*first, ["Rust", "Ty"]); // what it showed, kept
+    /// let second = reader.shared().unwrap();
+    /// assert_eq!(*second, ["Rust", "Types"]);
+    /// let rust = second[0].as_ptr();
+    /// drop(second);
+    /// reader.feed(b" ");
+    /// assert_eq!(reader.partial().unwrap()[0].as_ptr(), rust); // taken back, not copied
+    /// ```
+    pub fn shared(&mut self) -> Option<Arc<T::Partial>>
+    where
+        T::Partial: Clone,
+    {
+        self.root.copy = Some(<T::Partial as Clone>::clone);
+        let shared = match self.root.value.take()? {
+            Held::Own(form) => Arc::new(form),
+            Held::Shared(shared) => shared,
+        };
+        self.root.value = Some(Held::Shared(Arc::clone(&shared)));
+        Some(shared)
     }
 
     /// Rules broken by nested values that are already complete, at their paths in the
