@@ -1,6 +1,6 @@
 //! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
 
-use super::form::{fill, fill_text, Checks, Cx, Fill, Streamable};
+use super::form::{fill, Checks, Cx, Fill, Streamable};
 use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
 use crate::schema::{self, Target};
 use crate::validate::Report;
@@ -137,18 +137,15 @@ impl<P: Fill> Sink for Root<P> {
 
     #[inline]
     fn text(&mut self, path: &[Seg], text: Text<'_>) {
+        if self.value.is_none() {
+            // Nothing to add the text to: whatever the value makes of it.
+            return self.event(path, Event::Text(text));
+        }
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
         self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
-        let started = self.value.is_some();
-        match own(&mut self.value, self.copy) {
-            Some(form) => form.text(relative, text, &mut cx),
-            None if !started => {
-                let mut form = None;
-                fill_text(&mut form, relative, text, &mut cx);
-                self.value = form.map(Held::Own);
-            }
-            None => {}
+        if let Some(form) = own(&mut self.value, self.copy) {
+            form.text(relative, text, &mut cx);
         }
     }
 
