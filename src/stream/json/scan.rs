@@ -1,0 +1,142 @@
+//! The byte-level tests of the reader: where a plain run of string text ends, whether
+//! a chunk is plain text, a key's bit, the JSON number grammar. Words of four bytes are
+//! tested at once where that is cheaper than a byte at a time.
+
+/// One of 64 bits for a key, from its length and three of its bytes: cheap, and
+/// different for the keys of one object as a rule.
+#[inline]
+pub(super) fn key_bit(name: &[u8]) -> u64 {
+    let len = name.len();
+    let byte = |at: usize| name.get(at).copied().unwrap_or(0);
+    let (first, middle, last) = (byte(0), byte(len / 2), byte(len.wrapping_sub(1)));
+    let hash = (len as u64).wrapping_mul(0x9e37) ^ u64::from(first) ^ u64::from(middle) << 2 ^ u64::from(last) << 4;
+    1 << (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
+/// How many bytes of a string's text come before its closing quote, an escape or a
+/// byte that may not appear in a string (all of them when none does).
+#[inline]
+pub(super) fn plain_run(bytes: &[u8]) -> usize {
+    // Four bytes at a time, then the rest one by one.
+    let mut words = bytes.chunks_exact(4);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let found = run_enders(u32::from_le_bytes([word[0], word[1], word[2], word[3]]));
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 4;
+    }
+    at + words.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(bytes.len() - at)
+}
+
+/// The bytes of `word` that end a plain run (`"`, `\\`, a control byte), each marked
+/// by the high bit of its lane. Only the lowest marked lane is sure to be one (a
+/// borrow may mark lanes above it), which is all `plain_run` needs.
+#[inline]
+fn run_enders(word: u32) -> u32 {
+    const ONES: u32 = 0x0101_0101;
+    const HIGH: u32 = 0x8080_8080;
+    let below = |word: u32, n: u32| word.wrapping_sub(ONES * n) & !word & HIGH;
+    below(word, 0x20) | below(word ^ (ONES * u32::from(b'"')), 1) | below(word ^ (ONES * u32::from(b'\\')), 1)
+}
+
+/// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
+#[inline]
+pub(super) fn is_plain_ascii(bytes: &[u8]) -> bool {
+    // Four to eight bytes (a typical chunk) as two words that may overlap.
+    if let (4..=8, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
+        return plain_word(u32::from_le_bytes(*head)) & plain_word(u32::from_le_bytes(*tail));
+    }
+    bytes.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\'))
+}
+
+/// Whether the four bytes of `word` are all plain string text (see `is_plain_ascii`),
+/// tested together: a byte below 0x20, above 0x7f, or equal to `"` or `\\` sets the
+/// high bit of its lane.
+#[inline]
+fn plain_word(word: u32) -> bool {
+    (word & 0x8080_8080) | run_enders(word) == 0
+}
+
+#[inline]
+pub(super) fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// Whether `raw` is a number as JSON writes them: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+pub(super) fn is_json_number(raw: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while raw.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if raw.first() == Some(&b'-') {
+        i += 1;
+    }
+    match raw.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if raw.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(raw.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(raw.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == raw.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_of_plain_text_are_told_as_bytes_are_and_runs_end_where_they_do() {
+        let byte_wise = |bytes: &[u8]| bytes.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\');
+        let others = [0x00, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff];
+        for byte in 0..=255u8 {
+            for a in others {
+                for b in others {
+                    for lane in 0..4 {
+                        let mut word = [a, b, b'x', a];
+                        word[lane] = byte;
+                        assert_eq!(plain_word(u32::from_le_bytes(word)), byte_wise(&word), "{word:?}");
+                        let long = [word[0], word[1], word[2], word[3], b, a];
+                        assert_eq!(is_plain_ascii(&long), byte_wise(&long), "{long:?}");
+                        let ends = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+                        for bytes in [&word[..], &long[..], &long[1..], &long[3..]] {
+                            let expected = bytes.iter().position(ends).unwrap_or(bytes.len());
+                            assert_eq!(plain_run(bytes), expected, "{bytes:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_follow_the_grammar() {
+        for ok in ["0", "-0", "12", "1.5", "-1.5e10", "2E-3", "0.0e+1"] {
+            assert!(is_json_number(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "1.2.3", "--1"] {
+            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
+    }
+}
