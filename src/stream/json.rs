@@ -11,11 +11,12 @@
 //! lead from the root to the value concerned. A scalar is told once it is complete;
 //! a string is told as it grows ([`Event::Text`]) and once more when it closes.
 
+mod keys;
 mod scan;
 
-use scan::{is_json_number, is_plain_ascii, is_space, key_bit, plain_run};
+use keys::Keys;
+use scan::{is_json_number, is_plain_ascii, is_space, plain_run};
 use std::cell::Cell;
-use std::collections::HashSet;
 
 /// One step from a container to the value being read: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,28 +281,6 @@ struct Unicode {
 struct Frame {
     object: bool,
     start: usize,
-    /// Where this object's keys start in `Reader::keys`, and their decoded bytes in
-    /// `Reader::key_bytes`.
-    keys: usize,
-    key_bytes: usize,
-    /// One bit per key hash (`key_bit`) of the keys this object has: a key whose bit
-    /// is clear is new, and only the others are compared with the keys kept.
-    seen: u64,
-    /// Whether the object has `FEW_KEYS` keys or more, and its keys are in the last set
-    /// of `Reader::many` (objects nest, so their sets make a stack).
-    many: bool,
-}
-
-/// The number of keys up to which an object's keys are told apart by `Frame::seen`.
-const FEW_KEYS: usize = 16;
-
-/// Where a key of an open object is kept: its bytes in the reply, or (a key with
-/// escapes, or one cut by a chunk) decoded in `Reader::key_bytes`.
-#[derive(Debug, Clone, Copy)]
-struct KeyAt {
-    start: usize,
-    end: usize,
-    decoded: bool,
 }
 
 /// The incremental reader.
@@ -346,11 +325,8 @@ pub struct Reader {
     /// `None` and its bytes so far, decoded, in `text`.
     key_start: Option<usize>,
     text: Vec<u8>,
-    /// The keys of the open objects, and the decoded bytes of those that needed it.
-    key_bytes: Vec<u8>,
-    keys: Vec<KeyAt>,
-    /// The keys of each open object that has many, decoded.
-    many: Vec<HashSet<Vec<u8>>>,
+    /// The keys of the open objects.
+    keys: Keys,
     /// In a string value: where its bytes not yet told start (escapes are told as
     /// they are decoded, plain runs straight out of `buf`).
     run_start: usize,
@@ -374,9 +350,7 @@ impl Reader {
             path: Vec::new(),
             key_start: None,
             text: Vec::new(),
-            key_bytes: Vec::new(),
-            keys: Vec::new(),
-            many: Vec::new(),
+            keys: Keys::default(),
             run_start: 0,
             value_start: 0,
             broken_at: None,
@@ -449,14 +423,10 @@ impl Reader {
     fn push_frame<S: Sink + ?Sized>(&mut self, object: bool, sink: &mut S) {
         let depth = self.depth();
         sink.event(&self.path[..depth], if object { Event::Object } else { Event::Array });
-        self.frames.push(Frame {
-            object,
-            start: self.pos,
-            keys: self.keys.len(),
-            key_bytes: self.key_bytes.len(),
-            seen: 0,
-            many: false,
-        });
+        self.frames.push(Frame { object, start: self.pos });
+        if object {
+            self.keys.open();
+        }
         let seg_slot = if object { None } else { Some(Seg::Index(0)) };
         if self.path.len() <= depth {
             self.path.push(seg_slot.unwrap_or_else(|| Seg::Key(Key::default())));
@@ -475,11 +445,7 @@ impl Reader {
         }
         let frame = self.frames.pop().expect("checked above");
         if object {
-            self.keys.truncate(frame.keys);
-            self.key_bytes.truncate(frame.key_bytes);
-            if frame.many {
-                self.many.pop();
-            }
+            self.keys.close();
         }
         let depth = self.depth();
         sink.event(&self.path[..depth], Event::End { raw: &self.buf[frame.start..=self.pos] });
@@ -544,7 +510,7 @@ impl Reader {
     /// A key is read: `buf[range]` when it was read whole, else `text`. Names the
     /// innermost step after it and tells `sink` if the object has it already.
     fn end_key<S: Sink + ?Sized>(&mut self, range: Option<(usize, usize)>, sink: &mut S) {
-        let Reader { buf, text, path, frames, keys, key_bytes, many, .. } = self;
+        let Reader { buf, text, path, frames, keys, .. } = self;
         let name = match range {
             Some((start, end)) => &buf[start..end],
             None => &text[..],
@@ -562,32 +528,7 @@ impl Reader {
             }
             other => *other = Seg::Key(Key { name: name.to_vec(), resolved: Cell::new(UNRESOLVED) }),
         }
-        // Whether this object has the key already. While it has few keys, only a key
-        // whose bit is set is compared with the keys kept; past that, its keys go in a
-        // set of their own, so that the test stays linear in the number of keys.
-        let Some(frame) = frames.last_mut() else { return };
-        let kept = |at: &KeyAt| if at.decoded { &key_bytes[at.start..at.end] } else { &buf[at.start..at.end] };
-        let earlier = &keys[frame.keys..];
-        let repeated = if earlier.len() < FEW_KEYS {
-            let bit = key_bit(name);
-            let repeated = frame.seen & bit != 0 && earlier.iter().any(|at| kept(at) == name);
-            frame.seen |= bit;
-            repeated
-        } else {
-            if !frame.many {
-                frame.many = true;
-                many.push(earlier.iter().map(|at| kept(at).to_vec()).collect());
-            }
-            let set = many.last_mut().expect("pushed when the object grew");
-            !set.insert(name.to_vec())
-        };
-        keys.push(match range {
-            Some((start, end)) => KeyAt { start, end, decoded: false },
-            None => {
-                key_bytes.extend_from_slice(name);
-                KeyAt { start: key_bytes.len() - name.len(), end: key_bytes.len(), decoded: true }
-            }
-        });
+        let repeated = keys.insert(buf, range, name);
         if repeated {
             sink.repeated_key(&path[..depth]);
         }

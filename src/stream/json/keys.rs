@@ -1,0 +1,94 @@
+//! The keys of the open objects, kept to tell a key written twice in one object
+//! (JSON allows it; serde's derived types reject it). Linear in the number of keys: a
+//! 64-bit mask per object lets most new keys through without a comparison, and an
+//! object with many keys keeps them in a set.
+
+use super::scan::key_bit;
+use std::collections::HashSet;
+
+/// The number of keys up to which an object's keys are told apart by its mask.
+const FEW_KEYS: usize = 16;
+
+/// The keys of the open objects, innermost last.
+#[derive(Debug, Default)]
+pub(super) struct Keys {
+    kept: Vec<KeyAt>,
+    /// The bytes of the keys that were decoded (not read whole from the reply).
+    decoded: Vec<u8>,
+    objects: Vec<Object>,
+    /// The keys of each open object that has many (objects nest: their sets make a
+    /// stack).
+    many: Vec<HashSet<Vec<u8>>>,
+}
+
+/// Where a key is kept: its bytes in the reply, or (a key with escapes, or one cut by
+/// a chunk) decoded in `Keys::decoded`.
+#[derive(Debug, Clone, Copy)]
+struct KeyAt {
+    start: usize,
+    end: usize,
+    decoded: bool,
+}
+
+/// An open object.
+#[derive(Debug, Clone, Copy)]
+struct Object {
+    /// Where its keys start in `Keys::kept`, and their bytes in `Keys::decoded`.
+    kept: usize,
+    decoded: usize,
+    /// One bit per key (`key_bit`): a key whose bit is clear is new, and only the
+    /// others are compared with the keys kept.
+    seen: u64,
+    /// Whether its keys are in the last set of `Keys::many`.
+    many: bool,
+}
+
+impl Keys {
+    /// An object opens.
+    #[inline]
+    pub(super) fn open(&mut self) {
+        self.objects.push(Object { kept: self.kept.len(), decoded: self.decoded.len(), seen: 0, many: false });
+    }
+
+    /// The innermost object closes.
+    #[inline]
+    pub(super) fn close(&mut self) {
+        if let Some(object) = self.objects.pop() {
+            self.kept.truncate(object.kept);
+            self.decoded.truncate(object.decoded);
+            if object.many {
+                self.many.pop();
+            }
+        }
+    }
+
+    /// Keeps `name`, a key of the innermost object (at `range` of `reply` when it was
+    /// read whole there, else decoded), and says whether the object had it already.
+    #[inline]
+    pub(super) fn insert(&mut self, reply: &[u8], range: Option<(usize, usize)>, name: &[u8]) -> bool {
+        let Keys { kept, decoded, objects, many } = self;
+        let Some(object) = objects.last_mut() else { return false };
+        let bytes = |at: &KeyAt| if at.decoded { &decoded[at.start..at.end] } else { &reply[at.start..at.end] };
+        let earlier = &kept[object.kept..];
+        let repeated = if earlier.len() < FEW_KEYS {
+            let bit = key_bit(name);
+            let repeated = object.seen & bit != 0 && earlier.iter().any(|at| bytes(at) == name);
+            object.seen |= bit;
+            repeated
+        } else {
+            if !object.many {
+                object.many = true;
+                many.push(earlier.iter().map(|at| bytes(at).to_vec()).collect());
+            }
+            many.last_mut().is_some_and(|set| !set.insert(name.to_vec()))
+        };
+        kept.push(match range {
+            Some((start, end)) => KeyAt { start, end, decoded: false },
+            None => {
+                decoded.extend_from_slice(name);
+                KeyAt { start: decoded.len() - name.len(), end: decoded.len(), decoded: true }
+            }
+        });
+        repeated
+    }
+}
