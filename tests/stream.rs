@@ -7,6 +7,7 @@ use futures::StreamExt;
 use pluck::stream::{ItemError, PartialReader, StreamOptions, Update};
 use pluck::{Error, Mode};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use support::job::{ExperienceLevel, JobCategory, JobPostingAnalysis, Skill};
 use support::{bodies, client, reply_once, valid_analysis};
 use wiremock::{MockServer, ResponseTemplate};
@@ -315,6 +316,13 @@ async fn an_invalid_streamed_value_is_re_asked_and_streamed_again() {
         .expect("an early violation in the first attempt");
     assert!(early.value.overall_confidence.is_none(), "found before the end of the reply");
     assert_eq!(early.violations.to_string(), "categories[0].confidence: must be at most 1, got 2");
+    // The partials share the report rather than copying it: one report before the rule
+    // broke (still empty in the partials that hold it), one after.
+    let first: Vec<_> = partials.iter().filter(|p| p.attempt == 1).collect();
+    let mut reports: Vec<*const pluck::validate::Report> = first.iter().map(|p| Arc::as_ptr(&p.violations)).collect();
+    reports.dedup();
+    assert_eq!(reports.len(), 2, "{} partials", first.len());
+    assert!(first.iter().take_while(|p| p.violations.is_empty()).count() > 5);
     // The second attempt starts over from nothing.
     let second: Vec<_> = partials.iter().filter(|p| p.attempt == 2).collect();
     assert!(!second.is_empty());

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 /// A type with a partial form: what a value looks like while it is being written.
 ///
@@ -165,7 +166,9 @@ pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<
 /// ```
 #[derive(Debug, Default)]
 pub struct Checks {
-    report: Report,
+    /// Shared with the partials of a stream (`Progress::violations`): copied only when
+    /// a rule is broken while one of them still holds it.
+    report: Arc<Report>,
     /// Where a closed value's check records, emptied after each (kept for its room).
     scratch: Report,
     /// The open values less than this many steps from the root hold a value their
@@ -182,6 +185,11 @@ impl Checks {
     /// The rules broken so far, at their paths from the root.
     pub fn report(&self) -> &Report {
         &self.report
+    }
+
+    /// The rules broken so far, as a handle that costs nothing to take.
+    pub(crate) fn shared_report(&self) -> Arc<Report> {
+        Arc::clone(&self.report)
     }
 }
 
@@ -267,14 +275,16 @@ impl<'a> Cx<'a> {
                 Seg::Index(index) => PathSegment::Index(*index),
             })
             .collect();
-        let report = &mut self.checks.report;
         for violation in found {
             let mut path = base.clone();
             path.extend(&violation.path);
-            let known =
-                report.iter().any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
+            let known = self
+                .checks
+                .report
+                .iter()
+                .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
             if !known {
-                report.add_at(&path, violation.rule.clone(), violation.message.clone());
+                Arc::make_mut(&mut self.checks.report).add_at(&path, violation.rule.clone(), violation.message.clone());
             }
         }
     }

@@ -51,8 +51,9 @@ pub struct Progress<P> {
     /// reader a copy of the form at its next change; dropping it costs nothing.
     pub value: Arc<P>,
     /// Rules already broken by nested values that are complete (their paths are those
-    /// of the reply). The final check reports them again if they still hold.
-    pub violations: Report,
+    /// of the reply). The final check reports them again if they still hold. Shared
+    /// like `value`: partials in a row hold the same report until a rule is broken.
+    pub violations: Arc<Report>,
     /// The attempt this reply belongs to, from 1.
     pub attempt: u32,
 }
@@ -479,7 +480,7 @@ where
                     if reader.feed(&text) {
                         if let Some(value) = reader.shared() {
                             let progress =
-                                Progress { value, violations: reader.violations().clone(), attempt: self.attempt };
+                                Progress { value, violations: reader.shared_violations(), attempt: self.attempt };
                             return Some(Ok(Update::Partial(progress)));
                         }
                     }

@@ -240,6 +240,11 @@ impl<T: Streamable> PartialReader<T> {
         self.root.checks.report()
     }
 
+    /// [`violations`](Self::violations), as a handle that costs nothing to take.
+    pub(crate) fn shared_violations(&self) -> Arc<Report> {
+        self.root.checks.shared_report()
+    }
+
     /// Everything read so far.
     pub fn raw(&self) -> &[u8] {
         self.reader.bytes()
