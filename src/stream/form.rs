@@ -16,8 +16,9 @@ use crate::validate::{Path, PathSegment, Report};
 use crate::Extract;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 /// A type with a partial form: what a value looks like while it is being written.
@@ -171,6 +172,9 @@ pub struct Checks {
     report: Arc<Report>,
     /// Where a closed value's check records, emptied after each (kept for its room).
     scratch: Report,
+    /// A hash of each violation in `report`: a violation whose hash is new is new, and
+    /// only the others are compared with the report (so recording stays linear).
+    recorded: HashSet<u64>,
     /// The open values less than this many steps from the root hold a value their
     /// forms did not take; 0 when none do.
     lost_below: usize,
@@ -278,11 +282,14 @@ impl<'a> Cx<'a> {
         for violation in found {
             let mut path = base.clone();
             path.extend(&violation.path);
-            let known = self
-                .checks
-                .report
-                .iter()
-                .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
+            let mut hasher = DefaultHasher::new();
+            (&path, &violation.rule, &violation.message).hash(&mut hasher);
+            let known = !self.checks.recorded.insert(hasher.finish())
+                && self
+                    .checks
+                    .report
+                    .iter()
+                    .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
             if !known {
                 Arc::make_mut(&mut self.checks.report).add_at(&path, violation.rule.clone(), violation.message.clone());
             }
