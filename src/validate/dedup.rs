@@ -46,28 +46,18 @@ where
     L::Item: PartialEq,
 {
     let Some(items) = list.items_mut() else { return };
-    let mut kept: Vec<L::Item> = Vec::with_capacity(items.len());
-    for item in items.drain(..) {
-        if !kept.contains(&item) {
-            kept.push(item);
-        }
+    if let Some(repeated) = repeats(items) {
+        remove(items, &repeated);
     }
-    *items = kept;
 }
 
 /// Removes every item whose key equals an earlier item's key.
 pub fn dedup_by<L: List, K: PartialEq>(list: &mut L, key: impl Fn(&L::Item) -> K) {
     let Some(items) = list.items_mut() else { return };
-    let mut seen: Vec<K> = Vec::with_capacity(items.len());
-    items.retain(|item| {
-        let k = key(item);
-        if seen.contains(&k) {
-            false
-        } else {
-            seen.push(k);
-            true
-        }
-    });
+    let keys: Vec<K> = items.iter().map(key).collect();
+    if let Some(repeated) = repeats(&keys) {
+        remove(items, &repeated);
+    }
 }
 
 /// Removes every item whose key, compared without regard to case, equals an earlier
@@ -83,19 +73,22 @@ pub fn dedup_by<L: List, K: PartialEq>(list: &mut L, key: impl Fn(&L::Item) -> K
 /// ```
 pub fn dedup_by_folded<L: List>(list: &mut L, key: impl for<'a> Fn(&'a L::Item) -> Option<Folded<'a>>) {
     let Some(items) = list.items_mut() else { return };
-    let repeated: Vec<bool> = {
-        let keys: Vec<Option<Folded<'_>>> = items.iter().map(&key).collect();
-        let repeated = |(at, k): (usize, &Option<Folded<'_>>)| keys[..at].contains(k);
-        if !keys.iter().enumerate().any(repeated) {
-            return;
-        }
-        keys.iter().enumerate().map(repeated).collect()
-    };
-    let mut at = 0;
-    items.retain(|_| {
-        at += 1;
-        !repeated[at - 1]
-    });
+    let repeated = repeats(&items.iter().map(&key).collect::<Vec<_>>());
+    if let Some(repeated) = repeated {
+        remove(items, &repeated);
+    }
+}
+
+/// Which of `keys` equal an earlier one, or `None` when none does.
+fn repeats<K: PartialEq>(keys: &[K]) -> Option<Vec<bool>> {
+    let repeated = |(at, key): (usize, &K)| keys[..at].contains(key);
+    keys.iter().enumerate().any(repeated).then(|| keys.iter().enumerate().map(repeated).collect())
+}
+
+/// Removes the items marked in `repeated`, keeping the order of the others.
+fn remove<T>(items: &mut Vec<T>, repeated: &[bool]) {
+    let mut marks = repeated.iter();
+    items.retain(|_| !marks.next().copied().unwrap_or(false));
 }
 
 /// A string key as `ignore_case` compares it: an ASCII string as it is (compared
