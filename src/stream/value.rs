@@ -37,9 +37,6 @@ pub struct PartialReader<T: Streamable> {
 #[derive(Debug)]
 struct Root<P> {
     value: Option<Held<P>>,
-    /// How to copy the form when it changes while a handle still holds it (set by
-    /// `shared`, the only way a handle is made).
-    copy: Option<fn(&P) -> P>,
     checks: Checks,
     wrapper: Option<&'static str>,
     /// Whether the reply is wrapped, known from its first event.
@@ -53,24 +50,24 @@ enum Held<P> {
     /// Its own: changed in place.
     Own(P),
     /// Shared with the handles [`PartialReader::shared`] gave out; taken back at the
-    /// next change (copied if a handle still holds it).
-    Shared(Arc<P>),
+    /// next change, copied with the function beside it if a handle still holds it.
+    Shared(Arc<P>, fn(&P) -> P),
 }
 
 impl<P> Held<P> {
     fn get(&self) -> &P {
         match self {
             Held::Own(form) => form,
-            Held::Shared(form) => form,
+            Held::Shared(form, _) => form,
         }
     }
 }
 
 /// The form, to change in place: taken back from the handles first (see `take_back`).
 #[inline]
-fn own<P>(slot: &mut Option<Held<P>>, copy: Option<fn(&P) -> P>) -> Option<&mut P> {
-    if let Some(Held::Shared(_)) = slot {
-        take_back(slot, copy);
+fn own<P>(slot: &mut Option<Held<P>>) -> Option<&mut P> {
+    if let Some(Held::Shared(..)) = slot {
+        take_back(slot);
     }
     match slot {
         Some(Held::Own(form)) => Some(form),
@@ -82,16 +79,9 @@ fn own<P>(slot: &mut Option<Held<P>>, copy: Option<fn(&P) -> P>) -> Option<&mut 
 /// what it showed).
 #[cold]
 #[inline(never)]
-fn take_back<P>(slot: &mut Option<Held<P>>, copy: Option<fn(&P) -> P>) {
-    if let Some(Held::Shared(shared)) = slot.take() {
-        *slot = Some(match Arc::try_unwrap(shared) {
-            Ok(form) => Held::Own(form),
-            // `shared` set `copy` when it gave the handle out.
-            Err(shared) => match copy {
-                Some(copy) => Held::Own(copy(&shared)),
-                None => Held::Shared(shared),
-            },
-        });
+fn take_back<P>(slot: &mut Option<Held<P>>) {
+    if let Some(Held::Shared(shared, copy)) = slot.take() {
+        *slot = Some(Held::Own(Arc::try_unwrap(shared).unwrap_or_else(|shared| copy(&shared))));
     }
 }
 
@@ -123,15 +113,13 @@ impl<P: Fill> Sink for Root<P> {
         let Some(relative) = self.relative(path, &event) else { return };
         self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
-        let started = self.value.is_some();
-        match own(&mut self.value, self.copy) {
+        match own(&mut self.value) {
             Some(form) => form.update(relative, event, &mut cx),
-            None if !started => {
+            None => {
                 let mut form = None;
                 fill(&mut form, relative, event, &mut cx);
                 self.value = form.map(Held::Own);
             }
-            None => {}
         }
     }
 
@@ -144,7 +132,7 @@ impl<P: Fill> Sink for Root<P> {
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
         self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
-        if let Some(form) = own(&mut self.value, self.copy) {
+        if let Some(form) = own(&mut self.value) {
             form.text(relative, text, &mut cx);
         }
     }
@@ -183,7 +171,7 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, copy: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
+            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
         }
     }
 
@@ -225,12 +213,11 @@ impl<T: Streamable> PartialReader<T> {
     where
         T::Partial: Clone,
     {
-        self.root.copy = Some(<T::Partial as Clone>::clone);
         let shared = match self.root.value.take()? {
             Held::Own(form) => Arc::new(form),
-            Held::Shared(shared) => shared,
+            Held::Shared(shared, _) => shared,
         };
-        self.root.value = Some(Held::Shared(Arc::clone(&shared)));
+        self.root.value = Some(Held::Shared(Arc::clone(&shared), <T::Partial as Clone>::clone));
         Some(shared)
     }
 
