@@ -369,9 +369,9 @@ impl Fill for String {
         matches!((path, event), ([], Event::TextStart)).then(|| String::with_capacity(24))
     }
     #[inline]
-    fn update(&mut self, path: &[Seg], event: Event<'_>, _: &mut Cx<'_>) {
-        if let ([], Event::Text(text)) = (path, event) {
-            text.push_to(self);
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        if let Event::Text(text) = event {
+            self.text(path, text, cx);
         }
     }
     #[inline]
@@ -637,11 +637,7 @@ impl Fill for serde_json::Value {
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
         use serde_json::Value;
         match (self, path) {
-            (Value::String(text), []) => {
-                if let Event::Text(more) = event {
-                    more.push_to(text);
-                }
-            }
+            (Value::String(text), path) => text.update(path, event, cx),
             (Value::Array(items), path) => items.update(path, event, cx),
             (Value::Object(map), path) => update_entries(map, path, event, cx),
             _ => {}
