@@ -73,17 +73,13 @@ impl<T: Extract> Sink for ItemSink<T> {
         if matches!(event, Event::Array) {
             self.list |= match path {
                 [] => !wrapped,
-                [Seg::Key(key)] => wrapped && key.as_str() == WRAPPER,
+                [Seg::Key(key)] => wrapped && key.is(WRAPPER),
                 _ => false,
             };
         }
         let index = match (wrapped, path) {
             (false, [Seg::Index(index)]) => *index,
-            (true, [Seg::Key(key), Seg::Index(index)])
-                if key.field(|k| (k == WRAPPER.as_bytes()).then_some(0)).is_some() =>
-            {
-                *index
-            }
+            (true, [Seg::Key(key), Seg::Index(index)]) if key.is(WRAPPER) => *index,
             _ => return,
         };
         let Some(json) = event.complete() else { return };

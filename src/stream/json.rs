@@ -56,6 +56,11 @@ impl Key {
         &self.name
     }
 
+    /// Whether the key is `name` (a wrapper's property), remembered as a field is.
+    pub(crate) fn is(&self, name: &str) -> bool {
+        self.field(|key| (key == name.as_bytes()).then_some(0)).is_some()
+    }
+
     /// The field this key names, from `resolve` (given the key's bytes) on first use
     /// and from memory after.
     #[inline]

@@ -93,10 +93,7 @@ impl<P> Root<P> {
         let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
         match (wrapped, path) {
             (false, path) => Some(path),
-            (true, [Seg::Key(key), rest @ ..]) => {
-                let wrapper = self.wrapper.unwrap_or_default();
-                key.field(|name| (name == wrapper.as_bytes()).then_some(0)).map(|_| rest)
-            }
+            (true, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
             (true, _) => None,
         }
     }
