@@ -630,9 +630,14 @@ impl Reader {
         }
         // Past the closing quote (or, for a key read byte by byte, the opening one).
         self.pos += 1;
-        if self.state != State::Colon {
-            return;
+        if self.state == State::Colon {
+            self.colon(sink);
         }
+    }
+
+    /// In `Colon`: reads the `:` and the first byte of the value as far as the bytes
+    /// go, leaving `pos` on the first byte not read.
+    fn colon<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         let Some(byte) = self.skip_space() else { return };
         if byte != b':' {
             return self.fail();
@@ -738,15 +743,12 @@ impl Reader {
                     continue;
                 }
                 State::Colon => {
-                    let Some(byte) = self.skip_space() else { return };
-                    match byte {
-                        b':' => self.state = State::Value,
-                        _ => self.fail(),
-                    }
+                    self.colon(sink);
+                    continue;
                 }
                 State::Value => {
-                    let Some(byte) = self.skip_space() else { return };
-                    self.start_value(byte, sink);
+                    self.value(sink);
+                    continue;
                 }
                 State::FirstItem => {
                     let Some(byte) = self.skip_space() else { return };
