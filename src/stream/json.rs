@@ -57,6 +57,7 @@ impl Key {
     }
 
     /// Whether the key is `name` (a wrapper's property), remembered as a field is.
+    #[inline]
     pub(crate) fn is(&self, name: &str) -> bool {
         self.field(|key| (key == name.as_bytes()).then_some(0)).is_some()
     }
