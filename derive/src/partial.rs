@@ -62,11 +62,11 @@ fn whole(container: &Container) -> TokenStream {
     }
 }
 
-fn companion(container: &Container, fields: &[Field]) -> TokenStream {
+fn companion(container: &Container, all: &[Field]) -> TokenStream {
     let ident = container.ident;
     let vis = container.vis;
     let partial = format_ident!("{}Partial", ident);
-    let fields: Vec<&Field> = fields.iter().filter(|f| !f.skip).collect();
+    let fields: Vec<&Field> = all.iter().filter(|f| !f.skip).collect();
 
     let def_generics = bounded(container.generics, quote!(::pluck::stream::Streamable));
     let def_where = &def_generics.where_clause;
@@ -149,7 +149,7 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
         }
     });
 
-    let from_partial = build(container);
+    let from_partial = build(container, all);
 
     quote! {
         #[doc = #doc]
@@ -267,11 +267,7 @@ fn companion(container: &Container, fields: &[Field]) -> TokenStream {
 
 /// The body of `from_partial`: the value built from its finished partial form, or
 /// `None` where serde reads the struct in a way of its own (then the JSON is read).
-fn build(container: &Container) -> TokenStream {
-    let all = match &container.body {
-        Body::Struct(all) => all.as_slice(),
-        Body::Enum(_) => &[],
-    };
+fn build(container: &Container, all: &[Field]) -> TokenStream {
     if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
         return quote!(::core::option::Option::None);
     }
