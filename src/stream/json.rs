@@ -136,6 +136,26 @@ impl<'a> Text<'a> {
     }
 }
 
+/// Appends `chunk` to `buf`. A chunk of up to eight bytes (a token or two, the usual
+/// size of a streamed delta) is copied as a fixed-size array: `extend_from_slice` of a
+/// length not known until run time calls `memcpy`, which costs more than the bytes.
+#[inline]
+fn append(buf: &mut Vec<u8>, chunk: &[u8]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match chunk.len() {
+                $($n => {
+                    if let Some(bytes) = chunk.first_chunk::<$n>() {
+                        buf.extend_from_slice(bytes);
+                    }
+                })*
+                _ => buf.extend_from_slice(chunk),
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8);
+}
+
 /// What the reader saw at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
@@ -382,7 +402,7 @@ impl Reader {
         // The common case, kept small: more plain text of a string value whose text so
         // far is all told.
         let in_text = self.state == State::Text && self.run_start == self.buf.len();
-        self.buf.extend(chunk.iter().copied());
+        append(&mut self.buf, chunk);
         if in_text && !chunk.is_empty() && is_plain_ascii(chunk) {
             self.pos = self.buf.len();
             let depth = self.depth();
