@@ -113,7 +113,12 @@ pub(crate) fn checked<T: Extract>(json: &[u8]) -> Result<T, Report> {
 
 /// [`parse`], then the value's rules: what the re-ask loop accepts.
 pub(crate) fn validated<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
-    let mut value = parse::<T>(raw, wrapper)?;
+    checked_value(parse::<T>(raw, wrapper)?, wrapper)
+}
+
+/// The rules of a value read from a reply, broken ones reported at their paths in the
+/// reply (under the `wrapper`'s property, when there is one).
+pub(crate) fn checked_value<T: Extract>(mut value: T, wrapper: Option<&'static str>) -> Result<T, Report> {
     let mut report = Report::new();
     match wrapper {
         Some(key) => report.with_field(key, |r| value.check(r)),

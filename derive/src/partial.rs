@@ -39,6 +39,10 @@ fn whole(container: &Container) -> TokenStream {
                 use ::pluck::__private::{CloneIt as _, CloneNot as _};
                 ::pluck::__private::CloneProbe(partial).__pluck_clone()
             }
+
+            fn from_finished(partial: Self) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(partial)
+            }
         }
 
         #[automatically_derived]
@@ -149,7 +153,8 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
         }
     });
 
-    let from_partial = build(container, all);
+    let from_partial = build(container, all, Access::Copy);
+    let from_finished = build(container, all, Access::Take);
 
     quote! {
         #[doc = #doc]
@@ -195,6 +200,11 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
             #[allow(unused_variables)]
             fn from_partial(partial: &#partial #ty_generics) -> ::core::option::Option<Self> {
                 #from_partial
+            }
+
+            #[allow(unused_variables)]
+            fn from_finished(partial: #partial #ty_generics) -> ::core::option::Option<Self> {
+                #from_finished
             }
         }
 
@@ -265,9 +275,19 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
     }
 }
 
-/// The body of `from_partial`: the value built from its finished partial form, or
-/// `None` where serde reads the struct in a way of its own (then the JSON is read).
-fn build(container: &Container, all: &[Field]) -> TokenStream {
+/// How `build` gets at the form's fields.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// `from_partial`: the form is borrowed; its values are copied.
+    Copy,
+    /// `from_finished`: the form is owned; its values are moved out.
+    Take,
+}
+
+/// The body of `from_partial` or `from_finished`: the value built from its finished
+/// partial form, or `None` where serde reads the struct in a way of its own (then the
+/// JSON is read).
+fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
     if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
         return quote!(::core::option::Option::None);
     }
@@ -278,19 +298,25 @@ fn build(container: &Container, all: &[Field]) -> TokenStream {
         if f.skip {
             return quote!(#member: ::core::default::Default::default());
         }
+        let (form, whole, from) = match access {
+            Access::Copy => (
+                quote!(&partial.#member),
+                quote!(::pluck::__private::CloneProbe(&whole.0).__pluck_clone()?),
+                quote!(from_partial),
+            ),
+            Access::Take => (quote!(partial.#member), quote!(whole.0), quote!(from_finished)),
+        };
         if f.whole {
             return quote! {
-                #member: match &partial.#member {
-                    ::core::option::Option::Some(whole) => {
-                        ::pluck::__private::CloneProbe(&whole.0).__pluck_clone()?
-                    }
+                #member: match #form {
+                    ::core::option::Option::Some(whole) => #whole,
                     ::core::option::Option::None => return ::core::option::Option::None,
                 }
             };
         }
         quote! {
-            #member: match &partial.#member {
-                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::from_partial(form)?,
+            #member: match #form {
+                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::#from(form)?,
                 ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent()?,
             }
         }

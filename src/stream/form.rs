@@ -76,6 +76,24 @@ pub trait Streamable {
         None
     }
 
+    /// What [`from_partial`](Self::from_partial) gives, taken out of a form that is no
+    /// longer needed instead of copied from it: how a finished reply becomes its value
+    /// without reading its JSON again. The default copies.
+    fn from_finished(partial: Self::Partial) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        Self::from_partial(&partial)
+    }
+
+    /// Whether the form stands for a JSON `null` (only forms that take one as a value,
+    /// such as `serde_json::Value`'s, do), which an `Option` reads as `None`. The
+    /// default is `false`.
+    fn is_null(partial: &Self::Partial) -> bool {
+        let _ = partial;
+        false
+    }
+
     /// The value of a field missing from its object, as serde reads it: `None` for an
     /// `Option`, and no value (an error) for the rest, which is the default.
     fn absent() -> Option<Self>
@@ -178,6 +196,9 @@ pub struct Checks {
     /// The open values less than this many steps from the root hold a value their
     /// forms did not take; 0 when none do.
     lost_below: usize,
+    /// Whether any form did not take a value: then the form does not stand for the
+    /// whole reply.
+    lost_any: bool,
 }
 
 impl Checks {
@@ -194,6 +215,11 @@ impl Checks {
     /// The rules broken so far, as a handle that costs nothing to take.
     pub(crate) fn shared_report(&self) -> Arc<Report> {
         Arc::clone(&self.report)
+    }
+
+    /// Whether a value was not taken by its form (see [`Cx::lost`]).
+    pub(crate) fn lost_any(&self) -> bool {
+        self.lost_any
     }
 }
 
@@ -224,6 +250,7 @@ impl<'a> Cx<'a> {
     /// are then checked from their JSON, which tells what is wrong.
     #[inline]
     pub fn lost(&mut self) {
+        self.checks.lost_any = true;
         self.checks.lost_below = self.checks.lost_below.max(self.path.len());
     }
 
@@ -328,6 +355,9 @@ impl<T: DeserializeOwned> Fill for Whole<T> {
 
 impl<T: DeserializeOwned> Streamable for Whole<T> {
     type Partial = Whole<T>;
+    fn from_finished(partial: Whole<T>) -> Option<Self> {
+        Some(partial)
+    }
 }
 
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Whole<T> {
@@ -348,9 +378,12 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Whole<T> {
 impl<T: DeserializeOwned + schemars::JsonSchema + 'static> Extract for Whole<T> {}
 
 /// The start of a form shown only once complete: the value, when `event` completes it.
+/// A `null` starts none, whatever `T` makes of it: it reads as an absent value, as for
+/// every form (so that an `Option` around the form reads it as `None`, as serde does).
 pub fn whole<T: DeserializeOwned>(path: &[Seg], event: Event<'_>, _cx: &mut Cx<'_>) -> Option<T> {
-    match (path, event.complete()) {
-        ([], Some(json)) => serde_json::from_slice(json).ok(),
+    match (path, event) {
+        (_, Event::Null) => None,
+        ([], event) => serde_json::from_slice(event.complete()?).ok(),
         _ => None,
     }
 }
@@ -359,6 +392,9 @@ impl Streamable for String {
     type Partial = String;
     fn from_partial(partial: &String) -> Option<Self> {
         Some(partial.clone())
+    }
+    fn from_finished(partial: String) -> Option<Self> {
+        Some(partial)
     }
 }
 
@@ -386,6 +422,9 @@ impl Streamable for Cow<'static, str> {
     type Partial = String;
     fn from_partial(partial: &String) -> Option<Self> {
         Some(Cow::Owned(partial.clone()))
+    }
+    fn from_finished(partial: String) -> Option<Self> {
+        Some(Cow::Owned(partial))
     }
 }
 
@@ -452,7 +491,19 @@ impl Fill for char {
 impl<T: Streamable> Streamable for Option<T> {
     type Partial = T::Partial;
     fn from_partial(partial: &T::Partial) -> Option<Self> {
-        T::from_partial(partial).map(Some)
+        match T::is_null(partial) {
+            true => Some(None),
+            false => T::from_partial(partial).map(Some),
+        }
+    }
+    fn from_finished(partial: T::Partial) -> Option<Self> {
+        match T::is_null(&partial) {
+            true => Some(None),
+            false => T::from_finished(partial).map(Some),
+        }
+    }
+    fn is_null(partial: &T::Partial) -> bool {
+        T::is_null(partial)
     }
     fn absent() -> Option<Self> {
         Some(None)
@@ -463,6 +514,12 @@ impl<T: Streamable> Streamable for Box<T> {
     type Partial = T::Partial;
     fn from_partial(partial: &T::Partial) -> Option<Self> {
         T::from_partial(partial).map(Box::new)
+    }
+    fn from_finished(partial: T::Partial) -> Option<Self> {
+        T::from_finished(partial).map(Box::new)
+    }
+    fn is_null(partial: &T::Partial) -> bool {
+        T::is_null(partial)
     }
     fn absent() -> Option<Self> {
         T::absent().map(Box::new)
@@ -477,6 +534,9 @@ impl<T: Streamable> Streamable for Vec<T> {
     type Partial = Vec<T::Partial>;
     fn from_partial(partial: &Vec<T::Partial>) -> Option<Self> {
         partial.iter().map(T::from_partial).collect()
+    }
+    fn from_finished(partial: Vec<T::Partial>) -> Option<Self> {
+        partial.into_iter().map(T::from_finished).collect()
     }
 }
 
@@ -544,10 +604,22 @@ where
     entries.map(|(key, value)| Some((key.clone(), V::from_partial(value)?))).collect()
 }
 
+/// A map's value, taken out of its finished partial form entry by entry.
+fn map_from_finished<V, M>(entries: impl IntoIterator<Item = (String, V::Partial)>) -> Option<M>
+where
+    V: Streamable,
+    M: FromIterator<(String, V)>,
+{
+    entries.into_iter().map(|(key, value)| Some((key, V::from_finished(value)?))).collect()
+}
+
 impl<V: Streamable, S: BuildHasher + Default> Streamable for HashMap<String, V, S> {
     type Partial = HashMap<String, V::Partial, S>;
     fn from_partial(partial: &Self::Partial) -> Option<Self> {
         map_from_partial::<V, _>(partial.iter())
+    }
+    fn from_finished(partial: Self::Partial) -> Option<Self> {
+        map_from_finished::<V, _>(partial)
     }
 }
 
@@ -574,6 +646,9 @@ impl<V: Streamable> Streamable for BTreeMap<String, V> {
     type Partial = BTreeMap<String, V::Partial>;
     fn from_partial(partial: &Self::Partial) -> Option<Self> {
         map_from_partial::<V, _>(partial.iter())
+    }
+    fn from_finished(partial: Self::Partial) -> Option<Self> {
+        map_from_finished::<V, _>(partial)
     }
 }
 
@@ -602,6 +677,12 @@ impl Streamable for serde_json::Value {
     type Partial = serde_json::Value;
     fn from_partial(partial: &serde_json::Value) -> Option<Self> {
         Some(partial.clone())
+    }
+    fn from_finished(partial: serde_json::Value) -> Option<Self> {
+        Some(partial)
+    }
+    fn is_null(partial: &serde_json::Value) -> bool {
+        partial.is_null()
     }
 }
 

@@ -42,6 +42,8 @@ struct Root<P> {
     /// Whether the reply is wrapped, known from its first event.
     wrapped: Option<bool>,
     changed: bool,
+    /// The length of the document once its root has closed.
+    document: Option<usize>,
 }
 
 /// The partial form, as the reader holds it.
@@ -107,6 +109,9 @@ fn root_cx<'a>(checks: &'a mut Checks, wrapped: Option<bool>, path: &'a [Seg]) -
 impl<P: Fill> Sink for Root<P> {
     #[inline]
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
+        if let ([], Event::End { raw }) = (path, event) {
+            self.document = Some(raw.len());
+        }
         let Some(relative) = self.relative(path, &event) else { return };
         self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
@@ -149,12 +154,41 @@ impl<T: Streamable + Extract> PartialReader<T> {
     /// Reads the rest of the reply: the value, validated, or every reason it is not
     /// one (as the re-ask loop reports them).
     ///
+    /// When the partial form took every value of a reply that is the JSON document and
+    /// nothing else, the value is taken out of the form (see
+    /// [`Streamable::from_finished`](super::Streamable::from_finished)) rather than read
+    /// from the JSON again; otherwise (prose around the JSON, a value of the wrong type,
+    /// a key written twice) the whole reply is read as a non-streamed one is. Either way
+    /// the value is the one serde reads from the reply.
+    ///
     /// # Errors
     /// The report of the parse error or of the broken rules.
     pub fn finish(mut self) -> Result<T, Report> {
         self.reader.finish(&mut self.root);
+        if let Some(value) = self.finished() {
+            return crate::parse::checked_value(value, self.root.wrapper);
+        }
         let raw = String::from_utf8_lossy(self.reader.bytes());
         crate::parse::validated::<T>(&raw, self.root.wrapper)
+    }
+
+    /// The value, taken out of the form when the form can vouch that it is what serde
+    /// reads from the reply: the reply is the document and nothing else (as
+    /// [`json_text`](crate::parse::json_text) finds it), and the forms took every value
+    /// in it (no value of the wrong type, no key written twice).
+    fn finished(&mut self) -> Option<T> {
+        let trimmed = self.reader.bytes().trim_ascii();
+        let whole = matches!(trimmed.first(), Some(b'{' | b'[')) && self.root.document == Some(trimmed.len());
+        if !whole || self.reader.status() != Status::Complete || self.root.checks.lost_any() {
+            return None;
+        }
+        match self.root.value.take()? {
+            Held::Own(form) => T::from_finished(form),
+            Held::Shared(form, _) => match Arc::try_unwrap(form) {
+                Ok(form) => T::from_finished(form),
+                Err(form) => T::from_partial(&form),
+            },
+        }
     }
 }
 
@@ -168,7 +202,7 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false },
+            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false, document: None },
         }
     }
 
