@@ -838,8 +838,10 @@ impl Reader {
                         }
                         _ => return self.fail(),
                     };
-                    let decoded = [decoded];
-                    self.decoded(std::str::from_utf8(&decoded).unwrap_or_default(), sink);
+                    // `char::encode_utf8`, not `str::from_utf8`: a call to check one byte
+                    // cost more than the escape.
+                    let mut utf8 = [0u8; 4];
+                    self.decoded(char::from(decoded).encode_utf8(&mut utf8), sink);
                 }
                 State::Unicode => {
                     let Some(digit) = (byte as char).to_digit(16) else { return self.fail() };
