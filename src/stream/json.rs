@@ -15,7 +15,7 @@ mod keys;
 mod scan;
 
 use keys::Keys;
-use scan::{is_json_number, is_plain_ascii, is_space, plain_run};
+use scan::{is_ascii, is_json_number, is_plain_ascii, is_space, plain_run};
 use std::cell::Cell;
 
 /// One step from a container to the value being read: an object key or an array index.
@@ -544,7 +544,7 @@ impl Reader {
             None => &text[..],
         };
         // Keys are ASCII as a rule; the full check only for the others.
-        if name.iter().fold(0, |high, &b| high | b) >= 0x80 && std::str::from_utf8(name).is_err() {
+        if !is_ascii(name) && std::str::from_utf8(name).is_err() {
             return self.fail();
         }
         let depth = frames.len();

@@ -41,6 +41,19 @@ fn run_enders(word: u32) -> u32 {
     below(word, 0x20) | below(word ^ (ONES * u32::from(b'"')), 1) | below(word ^ (ONES * u32::from(b'\\')), 1)
 }
 
+/// Whether every byte is ASCII. Four to sixteen bytes (most keys) are tested as two
+/// words that may overlap, cheaper than `<[u8]>::is_ascii` for so few.
+#[inline]
+pub(super) fn is_ascii(bytes: &[u8]) -> bool {
+    if let (8..=16, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
+        return (u64::from_le_bytes(*head) | u64::from_le_bytes(*tail)) & 0x8080_8080_8080_8080 == 0;
+    }
+    if let (4..=7, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
+        return (u32::from_le_bytes(*head) | u32::from_le_bytes(*tail)) & 0x8080_8080 == 0;
+    }
+    bytes.is_ascii()
+}
+
 /// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
 #[inline]
 pub(super) fn is_plain_ascii(bytes: &[u8]) -> bool {
@@ -125,6 +138,22 @@ mod tests {
                             assert_eq!(plain_run(bytes), expected, "{bytes:?}");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_is_told_at_every_length_and_position() {
+        for len in 0..=20 {
+            let mut bytes = vec![b'k'; len];
+            assert!(is_ascii(&bytes), "{len}");
+            for at in 0..len {
+                for high in [0x80, 0xc3, 0xff] {
+                    bytes[at] = high;
+                    assert!(!is_ascii(&bytes), "{len} {at} {high}");
+                    bytes[at] = 0x7f;
+                    assert!(is_ascii(&bytes), "{len} {at}");
                 }
             }
         }
