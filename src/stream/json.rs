@@ -136,26 +136,28 @@ impl<'a> Text<'a> {
     }
 }
 
-/// Appends `chunk` to `buf`. A chunk of up to eight bytes (a token or two, the usual
-/// size of a streamed delta) is copied as a fixed-size array: `extend_from_slice` of a
-/// length not known until run time calls `memcpy`, which costs more than the bytes.
-/// Always inlined: the compiler kept it out of line, and the call cost about a third
-/// of its instructions.
+/// Appends `bytes` to `buf`, a slice of one of the lengths listed as a fixed-size
+/// array: `extend_from_slice` of a length not known until run time calls `memcpy`,
+/// which costs more than a few bytes.
+macro_rules! append_as_array {
+    ($buf:expr, $bytes:expr, $($n:literal)*) => {
+        match $bytes.len() {
+            $($n => {
+                if let Some(array) = $bytes.first_chunk::<$n>() {
+                    $buf.extend_from_slice(array);
+                }
+            })*
+            _ => $buf.extend_from_slice($bytes),
+        }
+    };
+}
+
+/// Appends `chunk` to `buf`; a chunk of up to eight bytes (a token or two, the usual
+/// size of a streamed delta) as a fixed-size array. Always inlined: the compiler kept
+/// it out of line, and the call cost about a third of its instructions.
 #[inline(always)]
 fn append(buf: &mut Vec<u8>, chunk: &[u8]) {
-    macro_rules! fixed {
-        ($($n:literal)*) => {
-            match chunk.len() {
-                $($n => {
-                    if let Some(bytes) = chunk.first_chunk::<$n>() {
-                        buf.extend_from_slice(bytes);
-                    }
-                })*
-                _ => buf.extend_from_slice(chunk),
-            }
-        };
-    }
-    fixed!(1 2 3 4 5 6 7 8);
+    append_as_array!(buf, chunk, 1 2 3 4 5 6 7 8);
 }
 
 /// What the reader saw at a position.
@@ -551,7 +553,8 @@ impl Reader {
         match &mut path[depth - 1] {
             Seg::Key(key) => {
                 key.name.clear();
-                key.name.extend_from_slice(name);
+                // Keys are short as a rule.
+                append_as_array!(key.name, name, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
                 key.resolved.set(UNRESOLVED);
             }
             other => *other = Seg::Key(Key { name: name.to_vec(), resolved: Cell::new(UNRESOLVED) }),
