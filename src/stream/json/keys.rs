@@ -64,31 +64,54 @@ impl Keys {
 
     /// Keeps `name`, a key of the innermost object (at `range` of `reply` when it was
     /// read whole there, else decoded), and says whether the object had it already.
-    #[inline]
+    /// Always inlined, the rarer cases out of line: it runs once per key.
+    #[inline(always)]
     pub(super) fn insert(&mut self, reply: &[u8], range: Option<(usize, usize)>, name: &[u8]) -> bool {
-        let Keys { kept, decoded, objects, many } = self;
-        let Some(object) = objects.last_mut() else { return false };
-        let bytes = |at: &KeyAt| if at.decoded { &decoded[at.start..at.end] } else { &reply[at.start..at.end] };
-        let earlier = &kept[object.kept..];
-        let repeated = if earlier.len() < FEW_KEYS {
+        let Some(object) = self.objects.last_mut() else { return false };
+        let repeated = if self.kept.len() - object.kept < FEW_KEYS {
             let bit = key_bit(name);
-            let repeated = object.seen & bit != 0 && earlier.iter().any(|at| bytes(at) == name);
+            let seen = object.seen;
             object.seen |= bit;
-            repeated
+            seen & bit != 0 && self.kept_already(reply, name)
         } else {
-            if !object.many {
-                object.many = true;
-                many.push(earlier.iter().map(|at| bytes(at).to_vec()).collect());
-            }
-            many.last_mut().is_some_and(|set| !set.insert(name.to_vec()))
+            self.insert_many(reply, name)
         };
-        kept.push(match range {
+        self.kept.push(match range {
             Some((start, end)) => KeyAt { start, end, decoded: false },
             None => {
-                decoded.extend_from_slice(name);
-                KeyAt { start: decoded.len() - name.len(), end: decoded.len(), decoded: true }
+                self.decoded.extend_from_slice(name);
+                KeyAt { start: self.decoded.len() - name.len(), end: self.decoded.len(), decoded: true }
             }
         });
         repeated
+    }
+
+    /// The bytes of a key kept.
+    fn bytes<'a>(&'a self, reply: &'a [u8], at: &KeyAt) -> &'a [u8] {
+        if at.decoded {
+            &self.decoded[at.start..at.end]
+        } else {
+            &reply[at.start..at.end]
+        }
+    }
+
+    /// Whether the innermost object, which has few keys, has `name` already.
+    #[inline(never)]
+    fn kept_already(&self, reply: &[u8], name: &[u8]) -> bool {
+        let first = self.objects.last().map_or(0, |object| object.kept);
+        self.kept[first..].iter().any(|at| self.bytes(reply, at) == name)
+    }
+
+    /// Keeps `name` in the set of the innermost object, which has many keys, and says
+    /// whether it was there already.
+    #[inline(never)]
+    fn insert_many(&mut self, reply: &[u8], name: &[u8]) -> bool {
+        let Some(object) = self.objects.last_mut() else { return false };
+        if !object.many {
+            object.many = true;
+            let set = self.kept[object.kept..].iter().map(|at| self.bytes(reply, at).to_vec()).collect();
+            self.many.push(set);
+        }
+        self.many.last_mut().is_some_and(|set| !set.insert(name.to_vec()))
     }
 }
