@@ -403,15 +403,21 @@ impl Reader {
 
     /// Reads one more chunk, telling `sink` what it completes.
     pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
-        // The common case, kept small: more plain text of a string value whose text so
-        // far is all told.
-        let in_text = self.state == State::Text && self.run_start == self.buf.len();
+        // The common cases, kept small: more plain text of a string value whose text so
+        // far is all told, or of a key read straight out of `buf` (told when it closes).
+        let in_string = match self.state {
+            State::Text => self.run_start == self.buf.len(),
+            State::KeyText => self.key_start.is_some(),
+            _ => false,
+        };
         append(&mut self.buf, chunk);
-        if in_text && !chunk.is_empty() && is_plain_ascii(chunk) {
+        if in_string && !chunk.is_empty() && is_plain_ascii(chunk) {
             self.pos = self.buf.len();
-            let depth = self.depth();
-            sink.text(&self.path[..depth], Text(Piece::Ascii(&self.buf[self.run_start..])));
-            self.run_start = self.pos;
+            if self.state == State::Text {
+                let depth = self.depth();
+                sink.text(&self.path[..depth], Text(Piece::Ascii(&self.buf[self.run_start..])));
+                self.run_start = self.pos;
+            }
         } else {
             self.read(sink);
         }
