@@ -63,19 +63,24 @@ pub(super) fn is_ascii(bytes: &[u8]) -> bool {
 /// Whether every byte is printable ASCII and neither `"` nor `\\`: plain string text.
 #[inline]
 pub(super) fn is_plain_ascii(bytes: &[u8]) -> bool {
-    // Four to eight bytes (a typical chunk) as two words that may overlap.
+    // Four to eight bytes (a typical chunk) as one word of two halves that may overlap.
     if let (4..=8, Some(head), Some(tail)) = (bytes.len(), bytes.first_chunk(), bytes.last_chunk()) {
-        return plain_word(u32::from_le_bytes(*head)) & plain_word(u32::from_le_bytes(*tail));
+        return plain_word(u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32);
     }
     bytes.iter().fold(true, |plain, &b| plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\'))
 }
 
-/// Whether the four bytes of `word` are all plain string text (see `is_plain_ascii`),
-/// tested together: a byte below 0x20, above 0x7f, or equal to `"` or `\\` sets the
-/// high bit of its lane.
+/// Whether the eight bytes of `word` are all plain string text (see `is_plain_ascii`),
+/// tested together. A byte above 0x7f sets the high bit of its lane in `word`; once
+/// none does, a byte below 0x20, or equal to `"` or `\\` (zero after the `xor`), borrows
+/// in its subtraction and sets the high bit of its lane there.
 #[inline]
-fn plain_word(word: u32) -> bool {
-    (word & 0x8080_8080) | run_enders(word) == 0
+fn plain_word(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (word | word.wrapping_sub(ONES * 0x20) | quote.wrapping_sub(ONES) | backslash.wrapping_sub(ONES)) & (ONES * 0x80)
+        == 0
 }
 
 #[inline]
@@ -135,7 +140,8 @@ mod tests {
                     for lane in 0..4 {
                         let mut word = [a, b, b'x', a];
                         word[lane] = byte;
-                        assert_eq!(plain_word(u32::from_le_bytes(word)), byte_wise(&word), "{word:?}");
+                        let twice = u64::from(u32::from_le_bytes(word)) * 0x1_0000_0001;
+                        assert_eq!(plain_word(twice), byte_wise(&word), "{word:?}");
                         let long = [word[0], word[1], word[2], word[3], b, a];
                         assert_eq!(is_plain_ascii(&long), byte_wise(&long), "{long:?}");
                         let ends = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
