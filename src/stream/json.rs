@@ -152,12 +152,22 @@ macro_rules! append_as_array {
     };
 }
 
-/// Appends `chunk` to `buf`; a chunk of up to eight bytes (a token or two, the usual
-/// size of a streamed delta) as a fixed-size array. Always inlined: the compiler kept
-/// it out of line, and the call cost about a third of its instructions.
+/// Appends `chunk` to `buf`. A chunk of four to eight bytes (a token or two, the usual
+/// size of a streamed delta) is put together in one word from its first and last four
+/// bytes (the same bytes where they overlap), appended whole, and the bytes past the
+/// chunk cut again: cheaper than a jump on the length to a copy of that size. Always
+/// inlined: the compiler kept it out of line, and the call cost about a third of its
+/// instructions.
 #[inline(always)]
 fn append(buf: &mut Vec<u8>, chunk: &[u8]) {
-    append_as_array!(buf, chunk, 1 2 3 4 5 6 7 8);
+    if let (4..=8, Some(head), Some(tail)) = (chunk.len(), chunk.first_chunk::<4>(), chunk.last_chunk::<4>()) {
+        let len = buf.len() + chunk.len();
+        let tail = u64::from(u32::from_le_bytes(*tail)) << (8 * (chunk.len() - 4));
+        buf.extend_from_slice(&(u64::from(u32::from_le_bytes(*head)) | tail).to_le_bytes());
+        buf.truncate(len);
+    } else {
+        append_as_array!(buf, chunk, 1 2 3);
+    }
 }
 
 /// What the reader saw at a position.
@@ -935,6 +945,17 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_of_every_length_are_appended_as_they_are() {
+        let bytes: Vec<u8> = (1..=20).collect();
+        for len in 0..=bytes.len() {
+            let mut buf = b"prefix".to_vec();
+            append(&mut buf, &bytes[..len]);
+            assert_eq!(buf[..6], *b"prefix", "{len}");
+            assert_eq!(buf[6..], bytes[..len], "{len}");
+        }
+    }
 
     #[derive(Default)]
     struct Keys(Vec<String>);
