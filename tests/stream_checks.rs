@@ -2,7 +2,7 @@
 //! reports early is what reading each closed value from its JSON reports, for values
 //! that keep their rules, break them, or do not fit their types at all.
 
-use pluck::stream::PartialReader;
+use pluck::stream::{PartialReader, Streamable};
 use pluck::Extract;
 use proptest::prelude::*;
 use schemars::JsonSchema;
@@ -32,6 +32,8 @@ struct Band {
     tags: Vec<String>,
     kind: Kind,
     note: Option<Note>,
+    #[extract(length(max = 2))]
+    labels: Vec<String>,
     #[serde(skip)]
     seen: bool,
 }
@@ -92,13 +94,15 @@ fn item() -> impl Strategy<Value = String> {
         prop::option::weighted(0.9, kind()),
         prop::option::weighted(0.7, note()),
         prop::option::weighted(0.1, number()),
+        prop::option::weighted(0.9, tags()),
     )
-        .prop_map(|(low, high, tags, kind, note, again)| {
-            let entries: Vec<String> = [("low", low), ("high", high), ("tags", tags), ("kind", kind), ("note", note)]
-                .into_iter()
-                .chain([("low", again)])
-                .filter_map(|(key, value)| value.map(|value| format!("\"{key}\": {value}")))
-                .collect();
+        .prop_map(|(low, high, tags, kind, note, again, labels)| {
+            let entries: Vec<String> =
+                [("low", low), ("high", high), ("tags", tags), ("kind", kind), ("note", note), ("labels", labels)]
+                    .into_iter()
+                    .chain([("low", again)])
+                    .filter_map(|(key, value)| value.map(|value| format!("\"{key}\": {value}")))
+                    .collect();
             format!("{{{}}}", entries.join(", "))
         })
 }
@@ -132,6 +136,15 @@ proptest! {
                 early.iter().filter(|v| v.starts_with(&format!("{prefix}.")) || v.starts_with(&format!("{prefix}:"))).collect();
             match from_json(index, item) {
                 Some(mut expected) => {
+                    // A check lends the form's values and gives them back as they were,
+                    // though the check drops repeated tags from what it was lent.
+                    let form = reader.partial().and_then(|items| items.get(index)).expect("an object shows");
+                    let mut lent = form.clone();
+                    if let Some(mut band) = Band::lend(&mut lent) {
+                        let _ = pluck::validate(&mut band);
+                        Band::give_back(&mut band, &mut lent);
+                    }
+                    prop_assert_eq!(&lent, form, "item {}", item);
                     let mut got: Vec<String> = mine.into_iter().cloned().collect();
                     expected.sort();
                     got.sort();
@@ -149,7 +162,7 @@ proptest! {
 #[test]
 fn a_rule_broken_inside_a_closed_item_is_known_before_the_reply_ends() {
     let mut reader = PartialReader::<Vec<Band>>::new();
-    reader.feed(br#"{"items": [{"low": 4, "high": 2, "tags": ["a"], "kind": "wide", "note": {"text": ""}}, {"low": 1"#);
+    reader.feed(br#"{"items": [{"low": 4, "high": 2, "tags": ["a"], "kind": "wide", "note": {"text": ""}, "labels": []}, {"low": 1"#);
     let early: Vec<String> = reader.violations().iter().map(ToString::to_string).collect();
     assert_eq!(
         early,
@@ -162,7 +175,7 @@ fn a_rule_broken_inside_a_closed_item_is_known_before_the_reply_ends() {
 fn a_value_of_the_wrong_type_is_a_parse_error_not_an_absent_value() {
     let mut reader = PartialReader::<Vec<Band>>::new();
     // `note` is optional, so a form that dropped the string would pass.
-    reader.feed(br#"{"items": [{"tags": [], "kind": "wide", "note": "later"}]"#);
+    reader.feed(br#"{"items": [{"tags": [], "kind": "wide", "note": "later", "labels": []}]"#);
     let early = reader.violations();
     assert_eq!(early.len(), 1, "{early}");
     assert_eq!(early.violations()[0].rule, "parse");

@@ -155,6 +155,7 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
 
     let from_partial = build(container, all, Access::Copy);
     let from_finished = build(container, all, Access::Take);
+    let (lend, give_back) = lending(container, all);
 
     quote! {
         #[doc = #doc]
@@ -205,6 +206,16 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
             #[allow(unused_variables)]
             fn from_finished(partial: #partial #ty_generics) -> ::core::option::Option<Self> {
                 #from_finished
+            }
+
+            #[allow(unused_variables)]
+            fn lend(partial: &mut #partial #ty_generics) -> ::core::option::Option<Self> {
+                #lend
+            }
+
+            #[allow(unused_variables)]
+            fn give_back(value: &mut Self, partial: &mut #partial #ty_generics) {
+                #give_back
             }
         }
 
@@ -326,6 +337,82 @@ fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
         use ::pluck::__private::{CloneIt as _, CloneNot as _};
         ::core::option::Option::Some(#ident { #(#values,)* })
     }
+}
+
+/// The bodies of `lend` and `give_back`: the value of a closed form with the form's
+/// values moved into it for its check, and moved back after. A field with a `dedup`
+/// rule is copied instead (its check may drop items, which the form must keep), and
+/// so is a whole field; a skipped field is its default. A form that cannot vouch for
+/// its value lends nothing, and gives back what its fields lent.
+fn lending(container: &Container, all: &[Field]) -> (TokenStream, TokenStream) {
+    if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
+        return (quote!(::core::option::Option::None), TokenStream::new());
+    }
+    let ident = container.ident;
+    let lent: Vec<&Field> = all.iter().filter(|f| !f.skip).collect();
+    let vars: Vec<syn::Ident> = (0..lent.len()).map(|i| format_ident!("__pluck_{}", i)).collect();
+    let copied = |f: &Field| f.whole || f.rules.iter().any(|r| matches!(r, Rule::Dedup { .. } | Rule::DedupBy { .. }));
+    let takes = lent.iter().map(|f| {
+        let member = &f.member;
+        let ty = f.ty;
+        if f.whole {
+            return quote! {
+                match &partial.#member {
+                    ::core::option::Option::Some(whole) => ::pluck::__private::CloneProbe(&whole.0).__pluck_clone(),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            };
+        }
+        let (form, from) = match copied(f) {
+            true => (quote!(&partial.#member), quote!(from_partial)),
+            false => (quote!(&mut partial.#member), quote!(lend)),
+        };
+        quote! {
+            match #form {
+                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::#from(form),
+                ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent(),
+            }
+        }
+    });
+    // Gives back field `value` (an expression of type `&mut F`), when it was lent.
+    let back = |f: &Field, value: TokenStream| {
+        let member = &f.member;
+        let ty = f.ty;
+        (!copied(f)).then(|| {
+            quote! {
+                if let ::core::option::Option::Some(form) = &mut partial.#member {
+                    <#ty as ::pluck::stream::Streamable>::give_back(#value, form);
+                }
+            }
+        })
+    };
+    let failed = lent.iter().zip(&vars).map(|(f, var)| {
+        let back = back(f, quote!(#var));
+        quote!(if let ::core::option::Option::Some(#var) = &mut #var { #back })
+    });
+    let members: Vec<_> = lent.iter().map(|f| &f.member).collect();
+    let skipped = all.iter().filter(|f| f.skip).map(|f| &f.member);
+    let lend = quote! {
+        #[allow(unused_imports)]
+        use ::pluck::__private::{CloneIt as _, CloneNot as _};
+        #(let #vars = #takes;)*
+        #[allow(unreachable_patterns)]
+        match (#(#vars,)*) {
+            (#(::core::option::Option::Some(#vars),)*) => ::core::option::Option::Some(#ident {
+                #(#members: #vars,)*
+                #(#skipped: ::core::default::Default::default(),)*
+            }),
+            (#(mut #vars,)*) => {
+                #(#failed)*
+                ::core::option::Option::None
+            }
+        }
+    };
+    let give_back = lent.iter().map(|f| {
+        let member = &f.member;
+        back(f, quote!(&mut value.#member))
+    });
+    (lend, quote!(#(#give_back)*))
 }
 
 /// Whether `ident` appears anywhere in `ty`.

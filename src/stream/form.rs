@@ -86,6 +86,26 @@ pub trait Streamable {
         Self::from_partial(&partial)
     }
 
+    /// What [`from_partial`](Self::from_partial) gives, with the form's values moved
+    /// into it rather than copied, to be checked and then handed back with
+    /// [`give_back`](Self::give_back): how a closed value is checked without copying
+    /// it. `None` leaves the form as it was. The default copies.
+    fn lend(partial: &mut Self::Partial) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        Self::from_partial(partial)
+    }
+
+    /// Moves back into `partial` what [`lend`](Self::lend) moved out of it. The default
+    /// does nothing (the default `lend` copies).
+    fn give_back(value: &mut Self, partial: &mut Self::Partial)
+    where
+        Self: Sized,
+    {
+        let _ = (value, partial);
+    }
+
     /// Whether the form stands for a JSON `null` (only forms that take one as a value,
     /// such as `serde_json::Value`'s, do), which an `Option` reads as `None`. The
     /// default is `false`.
@@ -255,9 +275,9 @@ impl<'a> Cx<'a> {
     }
 
     /// Checks a `T` that has just closed, from its finished partial `form` when the
-    /// form can vouch for the value ([`Streamable::from_partial`]), else from its
-    /// JSON, and records what it breaks.
-    pub fn check_closed<T: Extract + Streamable>(&mut self, form: &T::Partial, json: &[u8]) {
+    /// form can vouch for the value (its values lent to the check and given back, see
+    /// [`Streamable::lend`]), else from its JSON, and records what it breaks.
+    pub fn check_closed<T: Extract + Streamable>(&mut self, form: &mut T::Partial, json: &[u8]) {
         if self.path.len() < self.root_depth {
             return;
         }
@@ -267,12 +287,13 @@ impl<'a> Cx<'a> {
             self.checks.lost_below = depth;
             None
         } else {
-            T::from_partial(form)
+            T::lend(form)
         };
         match built {
             Some(mut value) => {
                 let mut found = std::mem::take(&mut self.checks.scratch);
                 value.check(&mut found);
+                T::give_back(&mut value, form);
                 self.record(&found);
                 found.clear();
                 self.checks.scratch = found;
@@ -396,6 +417,12 @@ impl Streamable for String {
     fn from_finished(partial: String) -> Option<Self> {
         Some(partial)
     }
+    fn lend(partial: &mut String) -> Option<Self> {
+        Some(std::mem::take(partial))
+    }
+    fn give_back(value: &mut String, partial: &mut String) {
+        std::mem::swap(value, partial);
+    }
 }
 
 impl Fill for String {
@@ -505,6 +532,17 @@ impl<T: Streamable> Streamable for Option<T> {
     fn is_null(partial: &T::Partial) -> bool {
         T::is_null(partial)
     }
+    fn lend(partial: &mut T::Partial) -> Option<Self> {
+        match T::is_null(partial) {
+            true => Some(None),
+            false => T::lend(partial).map(Some),
+        }
+    }
+    fn give_back(value: &mut Self, partial: &mut T::Partial) {
+        if let Some(value) = value {
+            T::give_back(value, partial);
+        }
+    }
     fn absent() -> Option<Self> {
         Some(None)
     }
@@ -517,6 +555,12 @@ impl<T: Streamable> Streamable for Box<T> {
     }
     fn from_finished(partial: T::Partial) -> Option<Self> {
         T::from_finished(partial).map(Box::new)
+    }
+    fn lend(partial: &mut T::Partial) -> Option<Self> {
+        T::lend(partial).map(Box::new)
+    }
+    fn give_back(value: &mut Self, partial: &mut T::Partial) {
+        T::give_back(value, partial);
     }
     fn is_null(partial: &T::Partial) -> bool {
         T::is_null(partial)
@@ -537,6 +581,24 @@ impl<T: Streamable> Streamable for Vec<T> {
     }
     fn from_finished(partial: Vec<T::Partial>) -> Option<Self> {
         partial.into_iter().map(T::from_finished).collect()
+    }
+    fn lend(partial: &mut Vec<T::Partial>) -> Option<Self> {
+        let mut items = Vec::with_capacity(partial.len());
+        for form in partial.iter_mut() {
+            match T::lend(form) {
+                Some(item) => items.push(item),
+                None => {
+                    Self::give_back(&mut items, partial);
+                    return None;
+                }
+            }
+        }
+        Some(items)
+    }
+    fn give_back(value: &mut Self, partial: &mut Vec<T::Partial>) {
+        for (item, form) in value.iter_mut().zip(partial) {
+            T::give_back(item, form);
+        }
     }
 }
 
