@@ -286,6 +286,12 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
     }
 }
 
+/// Whether a finished form can stand for the value: not where serde reads the struct
+/// in a way of its own (a serde attribute the form does not follow, a flattened field).
+fn vouches(container: &Container, all: &[Field]) -> bool {
+    !container.attrs.opaque && !all.iter().any(|f| f.flatten || f.opaque)
+}
+
 /// How `build` gets at the form's fields.
 #[derive(Clone, Copy, PartialEq)]
 enum Access {
@@ -299,7 +305,7 @@ enum Access {
 /// partial form, or `None` where serde reads the struct in a way of its own (then the
 /// JSON is read).
 fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
-    if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
+    if !vouches(container, all) {
         return quote!(::core::option::Option::None);
     }
     let ident = container.ident;
@@ -345,7 +351,7 @@ fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
 /// so is a whole field; a skipped field is its default. A form that cannot vouch for
 /// its value lends nothing, and gives back what its fields lent.
 fn lending(container: &Container, all: &[Field]) -> (TokenStream, TokenStream) {
-    if container.attrs.opaque || all.iter().any(|f| f.flatten || f.opaque) {
+    if !vouches(container, all) {
         return (quote!(::core::option::Option::None), TokenStream::new());
     }
     let ident = container.ident;
