@@ -292,13 +292,51 @@ fn vouches(container: &Container, all: &[Field]) -> bool {
     !container.attrs.opaque && !all.iter().any(|f| f.flatten || f.opaque)
 }
 
-/// How `build` gets at the form's fields.
+/// How a field's value is got at from the form.
 #[derive(Clone, Copy, PartialEq)]
 enum Access {
     /// `from_partial`: the form is borrowed; its values are copied.
     Copy,
     /// `from_finished`: the form is owned; its values are moved out.
     Take,
+    /// `lend`: the form is borrowed mutably; its values are moved out, to be given
+    /// back, except those `lent_by_copy`.
+    Lend,
+}
+
+/// Whether `lend` copies the field rather than moving it: a field with a `dedup` rule
+/// (its check may drop items, which the form must keep), and a whole field.
+fn lent_by_copy(f: &Field) -> bool {
+    f.whole || f.rules.iter().any(|r| matches!(r, Rule::Dedup { .. } | Rule::DedupBy { .. }))
+}
+
+/// The value of field `f` (not skipped) from its form, as an `Option` of its type:
+/// `None` when the form cannot vouch for it.
+fn field_value(f: &Field, access: Access) -> TokenStream {
+    let member = &f.member;
+    let ty = f.ty;
+    if f.whole {
+        return match access {
+            Access::Take => quote!(partial.#member.map(|whole| whole.0)),
+            Access::Copy | Access::Lend => quote! {
+                match &partial.#member {
+                    ::core::option::Option::Some(whole) => ::pluck::__private::CloneProbe(&whole.0).__pluck_clone(),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            },
+        };
+    }
+    let (form, from) = match access {
+        Access::Take => (quote!(partial.#member), quote!(from_finished)),
+        Access::Lend if !lent_by_copy(f) => (quote!(&mut partial.#member), quote!(lend)),
+        Access::Copy | Access::Lend => (quote!(&partial.#member), quote!(from_partial)),
+    };
+    quote! {
+        match #form {
+            ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::#from(form),
+            ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent(),
+        }
+    }
 }
 
 /// The body of `from_partial` or `from_finished`: the value built from its finished
@@ -311,30 +349,11 @@ fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
     let ident = container.ident;
     let values = all.iter().map(|f| {
         let member = &f.member;
-        let ty = f.ty;
-        if f.skip {
-            return quote!(#member: ::core::default::Default::default());
-        }
-        let (form, whole, from) = match access {
-            Access::Copy => (
-                quote!(&partial.#member),
-                quote!(::pluck::__private::CloneProbe(&whole.0).__pluck_clone()?),
-                quote!(from_partial),
-            ),
-            Access::Take => (quote!(partial.#member), quote!(whole.0), quote!(from_finished)),
-        };
-        if f.whole {
-            return quote! {
-                #member: match #form {
-                    ::core::option::Option::Some(whole) => #whole,
-                    ::core::option::Option::None => return ::core::option::Option::None,
-                }
-            };
-        }
-        quote! {
-            #member: match #form {
-                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::#from(form)?,
-                ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent()?,
+        match f.skip {
+            true => quote!(#member: ::core::default::Default::default()),
+            false => {
+                let value = field_value(f, access);
+                quote!(#member: #value?)
             }
         }
     });
@@ -346,10 +365,9 @@ fn build(container: &Container, all: &[Field], access: Access) -> TokenStream {
 }
 
 /// The bodies of `lend` and `give_back`: the value of a closed form with the form's
-/// values moved into it for its check, and moved back after. A field with a `dedup`
-/// rule is copied instead (its check may drop items, which the form must keep), and
-/// so is a whole field; a skipped field is its default. A form that cannot vouch for
-/// its value lends nothing, and gives back what its fields lent.
+/// values moved into it for its check, and moved back after; fields `lent_by_copy` are
+/// copied, and a skipped field is its default. A form that cannot vouch for its value
+/// lends nothing, and gives back what its fields lent.
 fn lending(container: &Container, all: &[Field]) -> (TokenStream, TokenStream) {
     if !vouches(container, all) {
         return (quote!(::core::option::Option::None), TokenStream::new());
@@ -357,34 +375,12 @@ fn lending(container: &Container, all: &[Field]) -> (TokenStream, TokenStream) {
     let ident = container.ident;
     let lent: Vec<&Field> = all.iter().filter(|f| !f.skip).collect();
     let vars: Vec<syn::Ident> = (0..lent.len()).map(|i| format_ident!("__pluck_{}", i)).collect();
-    let copied = |f: &Field| f.whole || f.rules.iter().any(|r| matches!(r, Rule::Dedup { .. } | Rule::DedupBy { .. }));
-    let takes = lent.iter().map(|f| {
-        let member = &f.member;
-        let ty = f.ty;
-        if f.whole {
-            return quote! {
-                match &partial.#member {
-                    ::core::option::Option::Some(whole) => ::pluck::__private::CloneProbe(&whole.0).__pluck_clone(),
-                    ::core::option::Option::None => ::core::option::Option::None,
-                }
-            };
-        }
-        let (form, from) = match copied(f) {
-            true => (quote!(&partial.#member), quote!(from_partial)),
-            false => (quote!(&mut partial.#member), quote!(lend)),
-        };
-        quote! {
-            match #form {
-                ::core::option::Option::Some(form) => <#ty as ::pluck::stream::Streamable>::#from(form),
-                ::core::option::Option::None => <#ty as ::pluck::stream::Streamable>::absent(),
-            }
-        }
-    });
+    let takes = lent.iter().map(|f| field_value(f, Access::Lend));
     // Gives back field `value` (an expression of type `&mut F`), when it was lent.
     let back = |f: &Field, value: TokenStream| {
         let member = &f.member;
         let ty = f.ty;
-        (!copied(f)).then(|| {
+        (!lent_by_copy(f)).then(|| {
             quote! {
                 if let ::core::option::Option::Some(form) = &mut partial.#member {
                     <#ty as ::pluck::stream::Streamable>::give_back(#value, form);
