@@ -520,25 +520,16 @@ impl Fill for char {
 impl<T: Streamable> Streamable for Option<T> {
     type Partial = T::Partial;
     fn from_partial(partial: &T::Partial) -> Option<Self> {
-        match T::is_null(partial) {
-            true => Some(None),
-            false => T::from_partial(partial).map(Some),
-        }
+        or_null(T::is_null(partial), || T::from_partial(partial))
     }
     fn from_finished(partial: T::Partial) -> Option<Self> {
-        match T::is_null(&partial) {
-            true => Some(None),
-            false => T::from_finished(partial).map(Some),
-        }
+        or_null(T::is_null(&partial), || T::from_finished(partial))
     }
     fn is_null(partial: &T::Partial) -> bool {
         T::is_null(partial)
     }
     fn lend(partial: &mut T::Partial) -> Option<Self> {
-        match T::is_null(partial) {
-            true => Some(None),
-            false => T::lend(partial).map(Some),
-        }
+        or_null(T::is_null(partial), || T::lend(partial))
     }
     fn give_back(value: &mut Self, partial: &mut T::Partial) {
         if let Some(value) = value {
@@ -547,6 +538,15 @@ impl<T: Streamable> Streamable for Option<T> {
     }
     fn absent() -> Option<Self> {
         Some(None)
+    }
+}
+
+/// An `Option`'s value from the form of its `T`: `None` when the form took a `null`
+/// (`null` is true), else what `value` makes of the form.
+fn or_null<T>(null: bool, value: impl FnOnce() -> Option<T>) -> Option<Option<T>> {
+    match null {
+        true => Some(None),
+        false => value().map(Some),
     }
 }
 
