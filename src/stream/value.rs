@@ -63,6 +63,15 @@ impl<P> Held<P> {
             Held::Shared(form, _) => form,
         }
     }
+
+    /// The form itself, copied if a handle still holds it (the handle keeps what it
+    /// showed).
+    fn into_form(self) -> P {
+        match self {
+            Held::Own(form) => form,
+            Held::Shared(shared, copy) => Arc::try_unwrap(shared).unwrap_or_else(|shared| copy(&shared)),
+        }
+    }
 }
 
 /// The form, to change in place: taken back from the handles first (see `take_back`).
@@ -77,14 +86,11 @@ fn own<P>(slot: &mut Option<Held<P>>) -> Option<&mut P> {
     }
 }
 
-/// Takes a shared form back, copying it if a handle still holds it (the handle keeps
-/// what it showed).
+/// Takes a shared form back (see `Held::into_form`).
 #[cold]
 #[inline(never)]
 fn take_back<P>(slot: &mut Option<Held<P>>) {
-    if let Some(Held::Shared(shared, copy)) = slot.take() {
-        *slot = Some(Held::Own(Arc::try_unwrap(shared).unwrap_or_else(|shared| copy(&shared))));
-    }
+    *slot = slot.take().map(|held| Held::Own(held.into_form()));
 }
 
 impl<P> Root<P> {
@@ -182,13 +188,7 @@ impl<T: Streamable + Extract> PartialReader<T> {
         if !whole || self.reader.status() != Status::Complete || self.root.checks.lost_any() {
             return None;
         }
-        match self.root.value.take()? {
-            Held::Own(form) => T::from_finished(form),
-            Held::Shared(form, _) => match Arc::try_unwrap(form) {
-                Ok(form) => T::from_finished(form),
-                Err(form) => T::from_partial(&form),
-            },
-        }
+        T::from_finished(self.root.value.take()?.into_form())
     }
 }
 
