@@ -5,7 +5,10 @@
 //! reply and its ratio to serde_json, from this same run: by mean, and by fastest sample
 //! (the steadier figure on a shared machine). The reader alone (its events counted, no
 //! partial form built) is measured too, to split the time between reading and building
-//! and checking the form. `STREAM_BENCH_DUMP=dir` also
+//! and checking the form. So is decoding the same reply's deltas as they come over the
+//! wire, each in an OpenAI `chat.completion.chunk` event read by `serde_json` into the
+//! borrowed struct pluck's OpenAI stream decoder uses: what a streamed reply costs
+//! before the reader sees it. `STREAM_BENCH_DUMP=dir` also
 //! writes the three replies there (for benches/python/partial_bench.py).
 
 #[path = "../examples/types/job.rs"]
@@ -104,6 +107,59 @@ fn read_events(reply: &str) -> usize {
     count.0
 }
 
+/// The reply's deltas of about `CHUNK` bytes (whole characters: a JSON string carries
+/// no half of one), each as the data of an OpenAI chat-completion chunk event.
+fn envelopes(reply: &str) -> Vec<String> {
+    let mut events = Vec::new();
+    let mut rest = reply;
+    while !rest.is_empty() {
+        let mut end = CHUNK.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let content = serde_json::to_string(&rest[..end]).expect("a string");
+        events.push(format!(
+            r#"{{"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion.chunk","created":1741570283,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_06737a9306","choices":[{{"index":0,"delta":{{"content":{content}}},"logprobs":null,"finish_reason":null}}]}}"#
+        ));
+        rest = &rest[end..];
+    }
+    events
+}
+
+/// Reads each event as pluck's OpenAI stream decoder does (the same borrowed struct),
+/// and counts the bytes of content.
+fn decode_envelopes(events: &[String]) -> usize {
+    use std::borrow::Cow;
+    #[derive(serde::Deserialize)]
+    struct Chunk<'a> {
+        #[serde(default, borrow)]
+        choices: Vec<Choice<'a>>,
+        #[serde(default)]
+        #[allow(dead_code)]
+        usage: Option<Value>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Choice<'a> {
+        #[serde(default, borrow)]
+        delta: Option<Delta<'a>>,
+        #[serde(default, borrow)]
+        #[allow(dead_code)]
+        finish_reason: Option<Cow<'a, str>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Delta<'a> {
+        #[serde(default, borrow)]
+        content: Option<Cow<'a, str>>,
+    }
+    events
+        .iter()
+        .map(|event| {
+            let chunk: Chunk<'_> = serde_json::from_str(event).expect("an event");
+            chunk.choices.into_iter().next().and_then(|c| c.delta?.content).map_or(0, |c| c.len())
+        })
+        .sum()
+}
+
 fn read_and_finish<T>(reply: &str) -> T
 where
     T: pluck::Extract + pluck::stream::Streamable,
@@ -138,6 +194,8 @@ fn bench(c: &mut Criterion, cases: &[Case]) {
         }
         let reply = case.reply.as_str();
         group.bench_function(BenchmarkId::new("reader", ""), |b| b.iter(|| read_events(black_box(reply))));
+        let events = envelopes(reply);
+        group.bench_function(BenchmarkId::new("envelopes", ""), |b| b.iter(|| decode_envelopes(black_box(&events))));
         if case.single {
             group.bench_function(BenchmarkId::new("serde_json", ""), |b| {
                 b.iter(|| serde_json::from_str::<JobPostingAnalysis>(black_box(reply)).unwrap())
@@ -196,8 +254,9 @@ fn main() {
             std::fs::write(format!("{dir}/{}.json", case.name), &case.reply).expect("dump");
         }
     }
-    // The replies are what they claim to be.
+    // The replies are what they claim to be, and their events carry them whole.
     for case in &cases {
+        assert_eq!(decode_envelopes(&envelopes(&case.reply)), case.reply.len());
         if case.single {
             read_and_finish::<JobPostingAnalysis>(&case.reply);
         } else {
@@ -211,17 +270,30 @@ fn main() {
     for (title, time) in [("mean", mean_ns as fn(&str, &str) -> Option<f64>), ("fastest sample", fastest_ns)] {
         println!("\ntime per reply ({title})");
         println!(
-            "{:<6} {:>9} {:>14} {:>14} {:>7} {:>20} {:>7} {:>14} {:>7}",
-            "reply", "bytes", "serde_json", "partial", "ratio", "partial+final", "ratio", "reader only", "ratio"
+            "{:<6} {:>9} {:>14} {:>14} {:>7} {:>20} {:>7} {:>14} {:>7} {:>14} {:>7}",
+            "reply",
+            "bytes",
+            "serde_json",
+            "partial",
+            "ratio",
+            "partial+final",
+            "ratio",
+            "reader only",
+            "ratio",
+            "SSE envelopes",
+            "ratio"
         );
         for case in &cases {
             let base = time(case.name, "serde_json");
             let partial = time(case.name, "partial");
             let full = time(case.name, "partial_and_final");
             let reader = time(case.name, "reader");
-            if let (Some(base), Some(partial), Some(full), Some(reader)) = (base, partial, full, reader) {
+            let wire = time(case.name, "envelopes");
+            if let (Some(base), Some(partial), Some(full), Some(reader), Some(wire)) =
+                (base, partial, full, reader, wire)
+            {
                 println!(
-                    "{:<6} {:>9} {:>11.1} µs {:>11.1} µs {:>7.2} {:>17.1} µs {:>7.2} {:>11.1} µs {:>7.2}",
+                    "{:<6} {:>9} {:>11.1} µs {:>11.1} µs {:>7.2} {:>17.1} µs {:>7.2} {:>11.1} µs {:>7.2} {:>11.1} µs {:>7.2}",
                     case.name,
                     case.reply.len(),
                     base / 1e3,
@@ -230,7 +302,9 @@ fn main() {
                     full / 1e3,
                     full / base,
                     reader / 1e3,
-                    reader / base
+                    reader / base,
+                    wire / 1e3,
+                    wire / base
                 );
             }
         }
