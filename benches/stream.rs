@@ -131,25 +131,50 @@ fn envelopes(reply: &str) -> Vec<String> {
 fn decode_envelopes(events: &[String]) -> usize {
     use std::borrow::Cow;
     #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
     struct Chunk<'a> {
         #[serde(default, borrow)]
         choices: Vec<Choice<'a>>,
         #[serde(default)]
-        #[allow(dead_code)]
         usage: Option<Value>,
+        #[serde(default)]
+        error: Option<Value>,
     }
     #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
     struct Choice<'a> {
         #[serde(default, borrow)]
         delta: Option<Delta<'a>>,
         #[serde(default, borrow)]
-        #[allow(dead_code)]
         finish_reason: Option<Cow<'a, str>>,
     }
     #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
     struct Delta<'a> {
         #[serde(default, borrow)]
         content: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        refusal: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        tool_calls: Option<Vec<ToolDelta<'a>>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct ToolDelta<'a> {
+        #[serde(default)]
+        index: u32,
+        #[serde(default, borrow)]
+        id: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        function: Option<Function<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Function<'a> {
+        #[serde(default, borrow)]
+        name: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        arguments: Option<Cow<'a, str>>,
     }
     events
         .iter()
