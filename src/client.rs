@@ -1,7 +1,7 @@
 //! [`Client`]: where requests go and how they are sent.
 
 use crate::error::ConfigError;
-use crate::provider::Provider;
+use crate::provider::{LimitName, Provider};
 use crate::request::ExtractRequest;
 use crate::transport::{RetryPolicy, Transport};
 use crate::{Error, Extract, Mode};
@@ -84,6 +84,7 @@ pub(crate) struct Inner {
     pub(crate) max_retries: u32,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
+    pub(crate) limit_name: LimitName,
 }
 
 impl fmt::Debug for Client {
@@ -263,6 +264,7 @@ pub struct ClientBuilder {
     retry_policy: Option<RetryPolicy>,
     temperature: Option<f32>,
     max_tokens: Option<u32>,
+    max_completion_tokens: Option<bool>,
     http: Option<reqwest::Client>,
 }
 
@@ -360,9 +362,35 @@ impl ClientBuilder {
     }
 
     /// The default limit on tokens per reply (`max_tokens`; Gemini's
-    /// `maxOutputTokens`). Anthropic requires one and gets 4096 when unset.
+    /// `maxOutputTokens`). Anthropic requires one and gets 4096 when unset. OpenAI's
+    /// own API gets it as `max_completion_tokens`, other OpenAI-compatible servers as
+    /// `max_tokens` (see [`max_completion_tokens`](Self::max_completion_tokens)).
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Whether an OpenAI-compatible server gets the token limit as
+    /// `max_completion_tokens`, OpenAI's current name and the only one its reasoning
+    /// models (o1, o3, o4-mini, GPT-5) accept, rather than `max_tokens`, the name
+    /// llama.cpp, Ollama, vLLM and most other servers read. The default is `true` for
+    /// OpenAI's own API and `false` for any other base URL: set it for a proxy or a
+    /// deployment (Azure OpenAI) that serves reasoning models. Other providers have
+    /// names of their own and ignore it.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder()
+    ///     .base_url("https://my-resource.openai.azure.com/openai/v1")
+    ///     .api_key("...")
+    ///     .model("o4-mini")
+    ///     .max_tokens(2000)
+    ///     .max_completion_tokens(true)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn max_completion_tokens(mut self, send: bool) -> Self {
+        self.max_completion_tokens = Some(send);
         self
     }
 
@@ -431,6 +459,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| ConfigError::Http(e.to_string()))?,
         };
+        let limit_name = match self.max_completion_tokens.unwrap_or(base == wire.default_base_url()) {
+            true => LimitName::MaxCompletionTokens,
+            false => LimitName::MaxTokens,
+        };
         let transport = Transport {
             http,
             policy: self.retry_policy.unwrap_or_default(),
@@ -449,6 +481,7 @@ impl ClientBuilder {
                 max_retries: self.max_retries.unwrap_or(2),
                 temperature: self.temperature,
                 max_tokens: self.max_tokens,
+                limit_name,
             }),
         })
     }
@@ -488,5 +521,18 @@ mod tests {
         let llama = picked(&[("PLUCK_PROVIDER", "llamacpp"), ("OPENAI_BASE_URL", "http://127.0.0.1:8088/v1")]).unwrap();
         let llama = llama.build().unwrap();
         assert_eq!((llama.provider(), llama.mode()), (Provider::OpenAi, Mode::JsonObjectSchema));
+    }
+
+    #[test]
+    fn the_token_limit_is_named_as_the_server_reads_it() {
+        let name = |builder: ClientBuilder| builder.api_key("k").build().unwrap().inner.limit_name;
+        assert_eq!(name(Client::builder()), LimitName::MaxCompletionTokens);
+        assert_eq!(name(Client::builder().base_url("https://api.openai.com/v1/")), LimitName::MaxCompletionTokens);
+        assert_eq!(name(Client::builder().base_url("http://127.0.0.1:8080/v1")), LimitName::MaxTokens);
+        assert_eq!(name(Client::builder().llama_cpp()), LimitName::MaxTokens);
+        assert_eq!(name(Client::builder().ollama()), LimitName::MaxTokens);
+        let azure = Client::builder().base_url("https://r.openai.azure.com/openai/v1").max_completion_tokens(true);
+        assert_eq!(name(azure), LimitName::MaxCompletionTokens);
+        assert_eq!(name(Client::builder().max_completion_tokens(false)), LimitName::MaxTokens);
     }
 }

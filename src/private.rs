@@ -5,7 +5,7 @@
 //! from another crate) is skipped. Method resolution picks between the two traits
 //! (autoref specialisation), so users never mark nested fields by hand.
 
-use crate::provider::{Call, Provider};
+use crate::provider::{Call, LimitName, Provider};
 use crate::schema::{self, RuleSet};
 use crate::validate::Report;
 use crate::{Error, Extract, Message, Mode};
@@ -97,7 +97,16 @@ impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
 /// As [`schema::prepare`], when `T`'s schema does not fit the mode.
 pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
     let prepared = schema::prepare::<T>(mode.target())?;
-    let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
+    let call = Call {
+        model,
+        messages,
+        retries: &[],
+        schema: &prepared,
+        mode,
+        temperature: None,
+        max_tokens: None,
+        limit_name: LimitName::MaxCompletionTokens,
+    };
     Ok(Provider::OpenAi.wire().body(&call))
 }
 

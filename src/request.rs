@@ -160,6 +160,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 mode,
                 temperature,
                 max_tokens,
+                limit_name: inner.limit_name,
             };
             let body = wire.body(&call);
             let bytes = inner.transport.post(&url, &inner.headers, body.into(), wire.classifier(), secret).await?;

@@ -3,7 +3,7 @@
 
 mod support;
 
-use pluck::{Error, Mode};
+use pluck::{Client, Error, Mode};
 use serde_json::json;
 use support::job::JobPostingAnalysis;
 use support::*;
@@ -197,6 +197,24 @@ async fn wrapped_values_are_validated_at_their_paths() {
 }
 
 #[tokio::test]
+async fn the_token_limit_goes_out_under_the_name_asked_for() {
+    let server = MockServer::start().await;
+    reply_once(&server, ok(completion(&valid_analysis().to_string(), 1, 1))).await;
+    let client = Client::builder()
+        .base_url(format!("{}/v1", server.uri()))
+        .api_key(SECRET)
+        .model("o4-mini")
+        .max_tokens(800)
+        .max_completion_tokens(true)
+        .build()
+        .unwrap();
+    client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+    let body = &bodies(&server).await[0];
+    assert_eq!(body["max_completion_tokens"], 800);
+    assert!(body.get("max_tokens").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn request_options_reach_the_wire() {
     let server = MockServer::start().await;
     reply_once(&server, ok(completion(&valid_analysis().to_string(), 1, 1))).await;
@@ -214,6 +232,7 @@ async fn request_options_reach_the_wire() {
     assert_eq!(body["model"], "other-model");
     assert_eq!(body["temperature"], 0.0);
     assert_eq!(body["max_tokens"], 800);
+    assert!(body.get("max_completion_tokens").is_none(), "{body}");
     assert_eq!(body["response_format"], json!({"type": "json_object"}));
     let system = body["messages"][0]["content"].as_str().unwrap();
     assert!(system.starts_with("You read job ads.\n\nAnswer with one JSON object"), "{system}");

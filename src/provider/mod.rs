@@ -156,6 +156,18 @@ pub(crate) struct Call<'a> {
     pub mode: Mode,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
+    /// The name an OpenAI-compatible server reads `max_tokens` under.
+    pub limit_name: LimitName,
+}
+
+/// The name of the token limit in an OpenAI-compatible request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LimitName {
+    /// `max_tokens`: what compatible servers (llama.cpp, Ollama, vLLM, ...) read.
+    MaxTokens,
+    /// `max_completion_tokens`: OpenAI's current name, the only one its reasoning
+    /// models (o1, o3, o4-mini, GPT-5) accept.
+    MaxCompletionTokens,
 }
 
 /// A reply that did not validate, and what the model is told about it.

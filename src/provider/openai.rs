@@ -1,7 +1,7 @@
 //! The OpenAI chat-completions wire format, spoken by OpenAI and by most compatible
 //! servers (Azure OpenAI, Ollama, vLLM, llama.cpp, OpenRouter, ...).
 
-use super::{key_header, Call, Finish, Reply, Retry, Wire};
+use super::{key_header, Call, Finish, LimitName, Reply, Retry, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
 use crate::{Error, Message, Mode, Usage};
@@ -101,6 +101,8 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<ResponseFormat<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tools: Option<[Tool<'a>; 1]>,
@@ -193,7 +195,8 @@ fn body(call: &Call) -> Vec<u8> {
             retries: call.retries.iter().flat_map(|retry| reask(call.mode, retry, schema.name())).collect(),
         },
         temperature: call.temperature,
-        max_tokens: call.max_tokens,
+        max_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxTokens),
+        max_completion_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxCompletionTokens),
         response_format,
         tools,
         tool_choice,

@@ -286,6 +286,7 @@ impl Plan {
             mode: self.mode,
             temperature: self.temperature,
             max_tokens: self.max_tokens,
+            limit_name: inner.limit_name,
         };
         let body = wire.stream_body(wire.body(&call), self.include_usage);
         let url = if self.model == inner.model && inner.provider == Provider::OpenAi {
