@@ -112,16 +112,31 @@ fn framed(document: impl Strategy<Value = String>) -> impl Strategy<Value = Stri
     (before, document, after).prop_map(|(before, document, after)| format!("{before}{document}{after}"))
 }
 
-fn read<T: Extract + pluck::stream::Streamable>(reply: &str, size: usize) -> Result<T, Report> {
+/// Reads `reply` in chunks of `size` bytes. Along the way, `feed` says a chunk changed
+/// something exactly when the partial form or the rules broken so far differ from
+/// before it.
+fn read<T>(reply: &str, size: usize) -> Result<T, Report>
+where
+    T: Extract + pluck::stream::Streamable,
+    T::Partial: Clone + PartialEq + std::fmt::Debug,
+{
     let mut reader = PartialReader::<T>::new();
-    for chunk in reply.as_bytes().chunks(size) {
-        reader.feed(chunk);
+    let mut before = (None, Report::default());
+    for (i, chunk) in reply.as_bytes().chunks(size).enumerate() {
+        let changed = reader.feed(chunk);
+        let now = (reader.partial().cloned(), reader.violations().clone());
+        assert_eq!(changed, now != before, "chunk {i} ({:?}) of {reply:?}", String::from_utf8_lossy(chunk));
+        before = now;
     }
     reader.finish()
 }
 
 /// The same reply read from its JSON: prose ahead of it keeps the form from vouching.
-fn read_json<T: Extract + pluck::stream::Streamable>(reply: &str) -> Result<T, Report> {
+fn read_json<T>(reply: &str) -> Result<T, Report>
+where
+    T: Extract + pluck::stream::Streamable,
+    T::Partial: Clone + PartialEq + std::fmt::Debug,
+{
     read(&format!("Answer: {reply}"), reply.len() + 8)
 }
 

@@ -141,6 +141,15 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
         })
     };
 
+    // A key that names no field: the flattened fields' (which start with the object),
+    // else nobody's.
+    let unknown_key = match flat_names.is_empty() {
+        true => quote!(cx.unchanged();),
+        false => quote! {
+            #(::pluck::stream::fill_flattened(&mut self.#flat_names, path, event, cx);)*
+        },
+    };
+
     let checked = !container.attrs.validators.is_empty()
         || container.attrs.garde
         || container.attrs.validator
@@ -243,18 +252,20 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
                 cx: &mut ::pluck::stream::Cx<'_>,
             ) {
                 match path {
-                    [] => { #check }
+                    [] => {
+                        // The object's own events show nothing; a check may record.
+                        cx.unchanged();
+                        #check
+                    }
                     [::pluck::stream::json::Seg::Key(key), rest @ ..] => {
                         match #field {
                             #(::core::option::Option::Some(#numbers) => {
                                 ::pluck::stream::fill(&mut self.#wired_names, rest, event, cx)
                             })*
-                            _ => {
-                                #(::pluck::stream::fill_flattened(&mut self.#flat_names, path, event, cx);)*
-                            }
+                            _ => { #unknown_key }
                         }
                     }
-                    _ => {}
+                    _ => cx.unchanged(),
                 }
             }
 
@@ -266,20 +277,17 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
                 text: ::pluck::stream::json::Text<'_>,
                 cx: &mut ::pluck::stream::Cx<'_>,
             ) {
-                if let [::pluck::stream::json::Seg::Key(key), rest @ ..] = path {
-                    match #field {
+                match path {
+                    [::pluck::stream::json::Seg::Key(key), rest @ ..] => match #field {
                         #(::core::option::Option::Some(#numbers) => {
                             ::pluck::stream::fill_text(&mut self.#wired_names, rest, text, cx)
                         })*
                         _ => {
-                            #(::pluck::stream::fill_flattened(
-                                &mut self.#flat_names,
-                                path,
-                                ::pluck::stream::json::Event::Text(text),
-                                cx,
-                            );)*
+                            let event = ::pluck::stream::json::Event::Text(text);
+                            #unknown_key
                         }
-                    }
+                    },
+                    _ => cx.unchanged(),
                 }
             }
         }

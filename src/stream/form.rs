@@ -133,7 +133,9 @@ pub trait Fill: Sized {
     /// it returns a form.
     fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self>;
 
-    /// Takes in an event at `path`, relative to the form's position.
+    /// Takes in an event at `path`, relative to the form's position. An event that
+    /// changes nothing (the close of a value already shown) says so with
+    /// [`Cx::unchanged`]; otherwise the form counts as changed.
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>);
 
     /// Takes in more text of a string value at `path` ([`Event::Text`], the most
@@ -164,8 +166,11 @@ pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &
         Some(form) => form.update(path, event, cx),
         None => {
             *slot = P::start(path, event, cx);
-            if slot.is_none() && path.is_empty() && !matches!(event, Event::Null) && event.complete().is_some() {
-                cx.lost();
+            if slot.is_none() {
+                cx.unchanged();
+                if path.is_empty() && !matches!(event, Event::Null) && event.complete().is_some() {
+                    cx.lost();
+                }
             }
         }
     }
@@ -250,12 +255,15 @@ pub struct Cx<'a> {
     path: &'a [Seg],
     checks: &'a mut Checks,
     root_depth: usize,
+    /// Whether the event left the forms and the report as they were (see
+    /// [`Cx::unchanged`]).
+    quiet: bool,
 }
 
 impl<'a> Cx<'a> {
     /// A context for an event at `path` (from the root), recording into `checks`.
     pub fn new(path: &'a [Seg], checks: &'a mut Checks) -> Self {
-        Cx { path, checks, root_depth: 0 }
+        Cx { path, checks, root_depth: 0, quiet: false }
     }
 
     /// Leaves the values less than `depth` steps from the root unchecked (the root, or
@@ -263,6 +271,20 @@ impl<'a> Cx<'a> {
     pub(crate) fn skip_root(mut self, depth: usize) -> Self {
         self.root_depth = depth;
         self
+    }
+
+    /// Tells the reader that the form this event reached made nothing of it (the end of
+    /// a string already shown, the close of an object, a value it does not take), so
+    /// that [`PartialReader::feed`](super::PartialReader::feed) reports no change for
+    /// it. A form that never says so is taken to have changed with every event.
+    #[inline]
+    pub fn unchanged(&mut self) {
+        self.quiet = true;
+    }
+
+    /// Whether the event changed a form or the report (see [`Cx::unchanged`]).
+    pub(crate) fn changed(&self) -> bool {
+        !self.quiet
     }
 
     /// Notes that the value completed by this event was not taken by its form (a value
@@ -340,6 +362,7 @@ impl<'a> Cx<'a> {
                     .any(|v| v.path == path && v.rule == violation.rule && v.message == violation.message);
             if !known {
                 Arc::make_mut(&mut self.checks.report).add_at(&path, violation.rule.clone(), violation.message.clone());
+                self.quiet = false;
             }
         }
     }
@@ -371,7 +394,9 @@ impl<T: DeserializeOwned> Fill for Whole<T> {
     fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
         whole(path, event, cx).map(Whole)
     }
-    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+    fn update(&mut self, _: &[Seg], _: Event<'_>, cx: &mut Cx<'_>) {
+        cx.unchanged();
+    }
 }
 
 impl<T: DeserializeOwned> Streamable for Whole<T> {
@@ -435,14 +460,16 @@ impl Fill for String {
     }
     #[inline]
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
-        if let Event::Text(text) = event {
-            self.text(path, text, cx);
+        match event {
+            Event::Text(text) => self.text(path, text, cx),
+            _ => cx.unchanged(),
         }
     }
     #[inline]
-    fn text(&mut self, path: &[Seg], text: Text<'_>, _: &mut Cx<'_>) {
-        if path.is_empty() {
-            text.push_to(self);
+    fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+        match path {
+            [] => text.push_to(self),
+            _ => cx.unchanged(),
         }
     }
 }
@@ -473,7 +500,9 @@ macro_rules! scalar {
                     _ => None,
                 }
             }
-            fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+            fn update(&mut self, _: &[Seg], _: Event<'_>, cx: &mut Cx<'_>) {
+                cx.unchanged();
+            }
         }
     )*};
 }
@@ -499,7 +528,9 @@ impl Fill for bool {
             _ => None,
         }
     }
-    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+    fn update(&mut self, _: &[Seg], _: Event<'_>, cx: &mut Cx<'_>) {
+        cx.unchanged();
+    }
 }
 
 impl Streamable for char {
@@ -513,7 +544,9 @@ impl Fill for char {
     fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
         whole(path, event, cx)
     }
-    fn update(&mut self, _: &[Seg], _: Event<'_>, _: &mut Cx<'_>) {}
+    fn update(&mut self, _: &[Seg], _: Event<'_>, cx: &mut Cx<'_>) {
+        cx.unchanged();
+    }
 }
 
 /// `null` shows as `None`, like an absent value.
@@ -610,12 +643,15 @@ impl<P: Fill> Fill for Vec<P> {
     }
     #[inline]
     fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
-        let [Seg::Index(index), rest @ ..] = path else { return };
+        let [Seg::Index(index), rest @ ..] = path else { return cx.unchanged() };
         if let Some(item) = self.get_mut(*index) {
             item.update(rest, event, cx);
-        } else if *index == self.len() {
-            if let Some(item) = start_entry(rest, event, cx) {
-                self.push(item);
+        } else if *index != self.len() {
+            cx.unchanged();
+        } else {
+            match start_entry(rest, event, cx) {
+                Some(item) => self.push(item),
+                None => cx.unchanged(),
             }
         }
     }
@@ -648,14 +684,13 @@ trait Entries {
 /// Sends an event to the entry that `path` starts with. A key written again starts
 /// its value anew (the last one wins, as serde reads maps).
 fn update_entries<M: Entries>(map: &mut M, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
-    let [Seg::Key(key), rest @ ..] = path else { return };
+    let [Seg::Key(key), rest @ ..] = path else { return cx.unchanged() };
     match map.entry(key.as_str()) {
         Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-        _ => {
-            if let Some(value) = start_entry(rest, event, cx) {
-                map.put(key.as_str(), value);
-            }
-        }
+        _ => match start_entry(rest, event, cx) {
+            Some(value) => map.put(key.as_str(), value),
+            None => cx.unchanged(),
+        },
     }
 }
 
@@ -785,7 +820,7 @@ impl Fill for serde_json::Value {
             (Value::String(text), path) => text.update(path, event, cx),
             (Value::Array(items), path) => items.update(path, event, cx),
             (Value::Object(map), path) => update_entries(map, path, event, cx),
-            _ => {}
+            _ => cx.unchanged(),
         }
     }
 }

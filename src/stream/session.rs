@@ -60,7 +60,9 @@ pub struct Progress<P> {
 
 /// One step of a streamed extraction.
 ///
-/// A stream shows [`Partial`](Update::Partial)s as the reply arrives, then either
+/// A stream shows [`Partial`](Update::Partial)s as the reply arrives (one for each chunk
+/// that changes the value or the rules it breaks, none for a chunk that changes
+/// neither), then either
 /// [`Done`](Update::Done) and ends, or, when the finished reply does not validate,
 /// [`Retry`](Update::Retry) with the errors the model is told about, followed by the
 /// partials of the next reply (starting again from nothing, with `attempt` one
@@ -69,7 +71,7 @@ pub struct Progress<P> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Update<T: Streamable> {
-    /// The reply so far.
+    /// The reply so far, changed since the last one.
     Partial(Progress<T::Partial>),
     /// The finished reply did not validate; the model is asked again.
     Retry {

@@ -119,7 +119,6 @@ impl<P: Fill> Sink for Root<P> {
             self.document = Some(raw.len());
         }
         let Some(relative) = self.relative(path, &event) else { return };
-        self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
         match own(&mut self.value) {
             Some(form) => form.update(relative, event, &mut cx),
@@ -129,6 +128,7 @@ impl<P: Fill> Sink for Root<P> {
                 self.value = form.map(Held::Own);
             }
         }
+        self.changed |= cx.changed();
     }
 
     #[inline]
@@ -138,11 +138,11 @@ impl<P: Fill> Sink for Root<P> {
             return self.event(path, Event::Text(text));
         }
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
-        self.changed = true;
         let mut cx = root_cx(&mut self.checks, self.wrapped, path);
         if let Some(form) = own(&mut self.value) {
             form.text(relative, text, &mut cx);
         }
+        self.changed |= cx.changed();
     }
 
     fn repeated_key(&mut self, path: &[Seg]) {
@@ -206,7 +206,10 @@ impl<T: Streamable> PartialReader<T> {
         }
     }
 
-    /// Reads one more chunk; returns whether the partial form changed.
+    /// Reads one more chunk; returns whether the partial form or the rules broken so
+    /// far ([`violations`](Self::violations)) changed. A chunk that only closes a
+    /// string or an object already shown, or holds the first letters of an enum value
+    /// (shown once complete), changes neither.
     pub fn feed(&mut self, chunk: &[u8]) -> bool {
         self.root.changed = false;
         self.reader.feed(chunk, &mut self.root);
