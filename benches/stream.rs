@@ -6,9 +6,8 @@
 //! (the steadier figure on a shared machine). The reader alone (its events counted, no
 //! partial form built) is measured too, to split the time between reading and building
 //! and checking the form. So is decoding the same reply's deltas as they come over the
-//! wire, each in an OpenAI `chat.completion.chunk` event read by `serde_json` into the
-//! borrowed struct pluck's OpenAI stream decoder uses: what a streamed reply costs
-//! before the reader sees it. `STREAM_BENCH_DUMP=dir` also
+//! wire, each in an OpenAI `chat.completion.chunk` event, with pluck's OpenAI stream
+//! decoder: what a streamed reply costs before the reader sees it. `STREAM_BENCH_DUMP=dir` also
 //! writes the three replies there (for benches/python/partial_bench.py).
 
 #[path = "../examples/types/job.rs"]
@@ -126,62 +125,11 @@ fn envelopes(reply: &str) -> Vec<String> {
     events
 }
 
-/// Reads each event as pluck's OpenAI stream decoder does (the same borrowed struct),
-/// and counts the bytes of content.
+/// Reads each event with pluck's OpenAI stream decoder, and counts the bytes of content.
 fn decode_envelopes(events: &[String]) -> usize {
-    use std::borrow::Cow;
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Chunk<'a> {
-        #[serde(default, borrow)]
-        choices: Vec<Choice<'a>>,
-        #[serde(default)]
-        usage: Option<Value>,
-        #[serde(default)]
-        error: Option<Value>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Choice<'a> {
-        #[serde(default, borrow)]
-        delta: Option<Delta<'a>>,
-        #[serde(default, borrow)]
-        finish_reason: Option<Cow<'a, str>>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Delta<'a> {
-        #[serde(default, borrow)]
-        content: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        refusal: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        tool_calls: Option<Vec<ToolDelta<'a>>>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct ToolDelta<'a> {
-        #[serde(default)]
-        index: u32,
-        #[serde(default, borrow)]
-        id: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        function: Option<Function<'a>>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Function<'a> {
-        #[serde(default, borrow)]
-        name: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        arguments: Option<Cow<'a, str>>,
-    }
     events
         .iter()
-        .map(|event| {
-            let chunk: Chunk<'_> = serde_json::from_str(event).expect("an event");
-            chunk.choices.into_iter().next().and_then(|c| c.delta?.content).map_or(0, |c| c.len())
-        })
+        .map(|event| pluck::__private::stream_chunk_text(event.as_bytes()).expect("an event").map_or(0, |t| t.len()))
         .sum()
 }
 

@@ -110,6 +110,18 @@ pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> R
     Ok(Provider::OpenAi.wire().body(&call))
 }
 
+/// The text one OpenAI chat-completion chunk event carries (its content, or its tool
+/// call's arguments), read as a stream reads it, for benchmarks of streaming.
+///
+/// # Errors
+/// A decode error for data that is no chunk, or a chunk that carries an error.
+pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
+    match Provider::OpenAi.wire().stream_event(data)? {
+        crate::provider::openai_stream::Event::Chunk(delta) => Ok(delta.text),
+        crate::provider::openai_stream::Event::Done => Ok(None),
+    }
+}
+
 /// Reads a chat-completions reply into a validated `T`, as the re-ask loop does after
 /// the HTTP round trip (decode, find the JSON, deserialize, run the rules), for
 /// benchmarks of parsing and validation.
