@@ -648,11 +648,8 @@ impl<P: Fill> Fill for Vec<P> {
             item.update(rest, event, cx);
         } else if *index != self.len() {
             cx.unchanged();
-        } else {
-            match start_entry(rest, event, cx) {
-                Some(item) => self.push(item),
-                None => cx.unchanged(),
-            }
+        } else if let Some(item) = start_entry(rest, event, cx) {
+            self.push(item);
         }
     }
     #[inline]
@@ -664,12 +661,16 @@ impl<P: Fill> Fill for Vec<P> {
     }
 }
 
-/// Starts the form of a list item or a map value. A complete value that the form does
-/// not take is noted in `cx`, a `null` too: an item has no absent value to read it as.
+/// Starts the form of a list item or a map value. As for [`fill`], an event that starts
+/// none changes nothing; a complete value that the form does not take is noted in `cx`,
+/// a `null` too: an item has no absent value to read it as.
 fn start_entry<P: Fill>(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<P> {
     let form = P::start(path, event, cx);
-    if form.is_none() && path.is_empty() && event.complete().is_some() {
-        cx.lost();
+    if form.is_none() {
+        cx.unchanged();
+        if path.is_empty() && event.complete().is_some() {
+            cx.lost();
+        }
     }
     form
 }
@@ -687,10 +688,11 @@ fn update_entries<M: Entries>(map: &mut M, path: &[Seg], event: Event<'_>, cx: &
     let [Seg::Key(key), rest @ ..] = path else { return cx.unchanged() };
     match map.entry(key.as_str()) {
         Some(value) if !(rest.is_empty() && event.starts()) => value.update(rest, event, cx),
-        _ => match start_entry(rest, event, cx) {
-            Some(value) => map.put(key.as_str(), value),
-            None => cx.unchanged(),
-        },
+        _ => {
+            if let Some(value) = start_entry(rest, event, cx) {
+                map.put(key.as_str(), value);
+            }
+        }
     }
 }
 
