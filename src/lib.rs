@@ -47,6 +47,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// The derive names the crate `::pluck`; the crate's own tests derive too.
+#[cfg(test)]
+extern crate self as pluck;
+
 mod client;
 mod error;
 mod extract;

@@ -1,9 +1,10 @@
 //! Reading the value out of what the model wrote: find the JSON (bare, fenced, or inside
 //! prose), deserialize it with the path of any error, unwrap non-object types.
 
-use crate::validate::{Path, Report};
+use crate::validate::{Path, PathSegment, Report};
 use crate::Extract;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The JSON inside a reply: the whole reply when it is one JSON object or array, else a
@@ -43,7 +44,7 @@ fn fenced(raw: &str) -> Option<&str> {
     Some(&body[..close])
 }
 
-/// Parses `raw` into a `T`, or a report of why not (rule `parse`, with the path serde
+/// Parses `raw` into a `T`, or a report of why not (rule `parse`, at the path serde
 /// stopped at). With a `wrapper`, the value is read from that property; a bare value
 /// is accepted too.
 pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
@@ -53,59 +54,35 @@ pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Res
         report.add("parse", format!("{what}; answer with the JSON only"));
         return Err(report);
     };
-    // The plain read first: tracking the path costs a copy of every key, and is only
-    // needed to report an error.
     let Some(key) = wrapper else {
-        if let Ok(value) = serde_json::from_str::<T>(text) {
-            return Ok(value);
-        }
-        let mut de = serde_json::Deserializer::from_str(text);
-        let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(value) => return Ok(value),
-            Err(err) => err,
-        };
-        add_data_error(&mut report, err.path().to_string(), &err.into_inner());
-        return Err(report);
+        return deserialize(text.as_bytes()).map_err(|failure| {
+            failure.report_to(&mut report);
+            report
+        });
     };
     // Only the wrapper's value is read into a `T`; the rest of the object is skipped.
     let outer = serde_json::from_str::<HashMap<String, Box<RawValue>>>(text).ok();
     let inner = outer.as_ref().and_then(|map| map.get(key)).map_or(text, |raw| raw.get());
-    if let Ok(value) = serde_json::from_str::<T>(inner) {
-        return Ok(value);
-    }
-    let mut de = serde_json::Deserializer::from_str(inner);
-    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(value) => return Ok(value),
-        Err(err) => err,
-    };
-    let path = err.path().to_string();
-    let err = err.into_inner();
-    if err.is_syntax() || err.is_eof() {
-        report.add("parse", syntax_message(&err));
-    } else {
-        report.with_field(key, |r| add_data_error(r, path, &err));
-    }
-    Err(report)
+    deserialize(inner.as_bytes()).map_err(|failure| {
+        match failure.at_root() {
+            true => failure.report_to(&mut report),
+            false => report.with_field(key, |r| failure.report_to(r)),
+        }
+        report
+    })
 }
 
 /// Parses one complete JSON value into a `T` and checks it: the value, or every
 /// reason it is not one.
 pub(crate) fn checked<T: Extract>(json: &[u8]) -> Result<T, Report> {
     let mut report = Report::new();
-    // The plain read first: tracking the path costs a copy of every key, and is only
-    // needed to report an error.
-    if let Ok(mut value) = serde_json::from_slice::<T>(json) {
-        value.check(&mut report);
-        return report.into_result().map(|()| value);
-    }
-    let mut de = serde_json::Deserializer::from_slice(json);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    match deserialize::<T>(json) {
         Ok(mut value) => {
             value.check(&mut report);
             report.into_result().map(|()| value)
         }
-        Err(err) => {
-            add_data_error(&mut report, err.path().to_string(), &err.into_inner());
+        Err(failure) => {
+            failure.report_to(&mut report);
             Err(report)
         }
     }
@@ -127,17 +104,72 @@ pub(crate) fn checked_value<T: Extract>(mut value: T, wrapper: Option<&'static s
     report.into_result().map(|()| value)
 }
 
-fn add_data_error(report: &mut Report, path: String, err: &serde_json::Error) {
-    if err.is_syntax() || err.is_eof() {
-        report.add("parse", syntax_message(err));
-    } else {
-        let path: Path = path.parse().unwrap_or_default();
-        report.add_at(&path, "parse", strip_position(&err.to_string()));
+/// Reads `json` into a `T`. The plain read comes first: tracking the path costs a
+/// copy of every key, and is only needed to say where an error is.
+fn deserialize<T: Extract>(json: &[u8]) -> Result<T, Failure> {
+    if let Ok(value) = serde_json::from_slice::<T>(json) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map_err(|err| Failure { path: err.path().iter().map(segment).collect(), error: err.into_inner() })?;
+    // The plain read failed on what follows the value: a second value, or other text.
+    de.end().map_err(|error| Failure { path: Path::root(), error })?;
+    Ok(value)
+}
+
+/// serde_path_to_error's step as a [`Path`] step: a variant name reads as a field.
+fn segment(step: &serde_path_to_error::Segment) -> PathSegment {
+    use serde_path_to_error::Segment;
+    match step {
+        Segment::Seq { index } => PathSegment::Index(*index),
+        Segment::Map { key } => PathSegment::Field(Cow::Owned(key.clone())),
+        Segment::Enum { variant } => PathSegment::Field(Cow::Owned(variant.clone())),
+        Segment::Unknown => PathSegment::Field(Cow::Borrowed("?")),
     }
 }
 
-fn syntax_message(err: &serde_json::Error) -> String {
-    format!("the reply is not valid JSON: {err}")
+/// Why a JSON text is not a `T`, and where serde stopped reading it.
+struct Failure {
+    path: Path,
+    error: serde_json::Error,
+}
+
+impl Failure {
+    /// Whether the error is about the text as a whole (not JSON at all), not one value.
+    fn at_root(&self) -> bool {
+        (self.error.is_syntax() || self.error.is_eof()) && !self.out_of_range()
+    }
+
+    /// A number too large for any type serde_json reads numbers into (`1e400`):
+    /// serde_json calls it a syntax error, but it is the value at the path that is wrong.
+    fn out_of_range(&self) -> bool {
+        self.error.is_syntax() && self.error.to_string().starts_with("number out of range")
+    }
+
+    /// Adds the failure to `report`, at the path of the value it is about: a missing or
+    /// repeated field at that field, whose name serde gives only in its message.
+    fn report_to(&self, report: &mut Report) {
+        if self.at_root() {
+            report.add("parse", format!("the reply is not valid JSON: {}", self.error));
+            return;
+        }
+        let mut message = strip_position(&self.error.to_string());
+        if self.out_of_range() {
+            message.push_str(": write a number this field's type can hold");
+        }
+        let mut path = self.path.clone();
+        if let Some(field) = named_field(&message) {
+            path.push(PathSegment::Field(Cow::Owned(field.to_owned())));
+        }
+        report.add_at(&path, "parse", message);
+    }
+}
+
+/// The field a "missing field `x`" or "duplicate field `x`" message names.
+fn named_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `").or_else(|| message.strip_prefix("duplicate field `"))?;
+    rest.strip_suffix('`')
 }
 
 /// serde_json ends data errors with " at line N column M", which means nothing to the
@@ -146,5 +178,110 @@ fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, validated};
+    use crate::Extract;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    #[serde(rename_all = "lowercase")]
+    enum Level {
+        Junior,
+        Senior,
+    }
+
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    struct Pay {
+        min_amount: f64,
+        currency: String,
+    }
+
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    struct Entry {
+        count: u8,
+    }
+
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    struct Posting {
+        score: f64,
+        level: Level,
+        pay: Option<Pay>,
+        #[serde(default)]
+        entries: Vec<Entry>,
+    }
+
+    /// Where and why `raw` fails to parse as a `Posting`, one `path: message` a line.
+    fn failure(raw: &str) -> String {
+        validated::<Posting>(raw, None).expect_err("the reply should not parse").to_string()
+    }
+
+    fn path_of(raw: &str) -> String {
+        let report = parse::<Posting>(raw, None).expect_err("the reply should not parse");
+        assert_eq!(report.len(), 1, "{report}");
+        report.violations()[0].path.to_string()
+    }
+
+    #[test]
+    fn a_number_no_f64_can_hold_is_reported_at_its_path() {
+        let raw = r#"{"score": 10.576493824646166e+1000000000000000, "level": "senior"}"#;
+        assert_eq!(path_of(raw), "score");
+        assert!(failure(raw).contains("number out of range"), "{}", failure(raw));
+        let nested = r#"{"score": 1, "level": "senior", "pay": {"min_amount": -1e400, "currency": "USD"}}"#;
+        assert_eq!(path_of(nested), "pay.min_amount");
+    }
+
+    #[test]
+    fn an_integer_its_type_cannot_hold_is_reported_at_its_path() {
+        let raw = r#"{"score": 1, "level": "senior", "entries": [{"count": 3}, {"count": 300}]}"#;
+        assert_eq!(path_of(raw), "entries[1].count");
+        assert!(failure(raw).contains("integer `300`"), "{}", failure(raw));
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported_at_its_path() {
+        let raw = r#"{"score": "high", "level": "senior"}"#;
+        assert_eq!(path_of(raw), "score");
+        assert!(failure(raw).contains("invalid type: string \"high\""), "{}", failure(raw));
+    }
+
+    #[test]
+    fn an_unknown_variant_is_reported_at_its_path() {
+        let raw = r#"{"score": 1, "level": "principal"}"#;
+        assert_eq!(path_of(raw), "level");
+        assert!(failure(raw).contains("unknown variant `principal`"), "{}", failure(raw));
+    }
+
+    #[test]
+    fn a_missing_field_is_reported_at_the_field_itself() {
+        assert_eq!(path_of(r#"{"score": 1}"#), "level");
+        assert_eq!(path_of(r#"{"score": 1, "level": "senior", "pay": {"min_amount": 5}}"#), "pay.currency");
+    }
+
+    #[test]
+    fn a_number_out_of_range_inside_a_wrapper_is_reported_under_it() {
+        let report = parse::<Vec<f64>>(r#"{"items": [1, 1e999]}"#, Some("items")).expect_err("out of range");
+        assert_eq!(report.violations()[0].path.to_string(), "items[1]");
+    }
+
+    #[test]
+    fn a_second_json_value_after_the_first_is_refused() {
+        let two = "{\"score\": 1, \"level\": \"senior\"}\n{\"score\": 2, \"level\": \"junior\"}";
+        let report = parse::<Posting>(two, None).expect_err("two values are not one");
+        assert!(report.violations()[0].path.is_empty());
+        assert!(report.to_string().contains("trailing characters"), "{report}");
+        let report = super::checked::<Posting>(two.as_bytes()).expect_err("two values are not one");
+        assert!(report.to_string().contains("trailing characters"), "{report}");
+    }
+
+    #[test]
+    fn broken_json_is_still_reported_at_the_root() {
+        let report = parse::<Posting>(r#"{"score": 1, "level": }"#, None).expect_err("not JSON");
+        assert!(report.violations()[0].path.is_empty());
+        assert!(report.to_string().contains("not valid JSON"), "{report}");
     }
 }
