@@ -2,72 +2,81 @@
 //! `scripts/local-llm start` (or any OpenAI-compatible server), named by
 //! `PLUCK_TEST_BASE_URL`. Run with `cargo test --features integration --test e2e_local`.
 //!
-//! The local models are tiny: these tests assert what pluck guarantees (a value that
-//! passes every validator, usage counted, re-asks made), not what a large model would
-//! know. The blog's semantic assertions run only against OpenAI, when `OPENAI_API_KEY`
-//! is set.
+//! Every test asserts what pluck guarantees whatever the model writes: a value that
+//! passes every rule, or `ValidationExhausted` with every attempt kept and a report for
+//! each, or a reply cut at the token cap. A model's greedy output differs between
+//! machines (llama.cpp's CPU kernels differ), so no test depends on how a model fails.
+//!
+//! With `PLUCK_TEST_CHECK_FACTS=1` (set by `scripts/test` for its default model,
+//! Qwen2.5-Coder-1.5B-Instruct) the tests also check the facts: the extraction must end
+//! valid and say what the text says. Smaller models (`PLUCK_LLM_MODEL=qwen0.5b`, `gemma`,
+//! `smollm2`) keep to the schema but get facts wrong, so they are held to the guarantees
+//! only.
+#![cfg(feature = "integration")]
 
 mod support;
 
-use pluck::{Client, Error, Extract, Mode};
+use pluck::{Error, Extract, Mode};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Instant;
+use support::e2e::{guaranteed, local, must_be_valid, Asked};
 use support::job::{ExperienceLevel, JobPostingAnalysis, SAMPLE_POSTING};
-use support::triage::{SupportTriage, TICKETS, TRIAGE_PROMPT};
+use support::triage::{Category, Priority, SupportTriage, TICKETS, TRIAGE_PROMPT};
 
-/// A client for the server under test, or `None` (after saying so) when none is set.
-fn local(test: &str) -> Option<Client> {
-    let Ok(base_url) = std::env::var("PLUCK_TEST_BASE_URL") else {
-        println!("skipped {test}: PLUCK_TEST_BASE_URL is not set (start a server with scripts/local-llm start)");
-        return None;
-    };
-    let model = std::env::var("PLUCK_TEST_MODEL").unwrap_or_else(|_| "local".to_owned());
-    Some(Client::builder().llama_cpp().base_url(base_url).model(model).build().expect("client"))
-}
-
-fn report(test: &str, attempts: u32, usage: pluck::Usage, started: Instant) {
-    println!("{test}: {attempts} attempt(s), {} tokens, {:.1} s", usage.total_tokens, started.elapsed().as_secs_f64());
+/// True if `skills` names `wanted`, ignoring case.
+fn names(analysis: &JobPostingAnalysis, wanted: &str) -> bool {
+    analysis.skills.iter().any(|s| s.name.eq_ignore_ascii_case(wanted))
 }
 
 #[tokio::test]
-async fn job_posting_analysis_passes_every_validator() {
-    let Some(client) = local("job_posting_analysis_passes_every_validator") else { return };
+async fn the_sample_posting_is_read_right() {
+    let test = "the_sample_posting_is_read_right";
+    let Some(client) = local(test) else { return };
     let started = Instant::now();
-    let extracted = client
+    let outcome = client
         .request::<JobPostingAnalysis>()
         .user(SAMPLE_POSTING)
         .temperature(0.0)
         .max_retries(3)
         .send_with_usage()
-        .await
-        .expect("a valid JobPostingAnalysis");
-    report("job_posting_analysis", extracted.attempts, extracted.usage, started);
-    let mut value = extracted.value;
-    pluck::validate(&mut value).expect("the returned value passes every validator");
-    assert!(extracted.usage.total_tokens > 0);
-    assert!(extracted.usage.completion_tokens > 0);
+        .await;
+    let Some(extracted) = must_be_valid(test, guaranteed(test, started, outcome, Asked::retries(3))) else { return };
+    let analysis = extracted.value;
+    assert_eq!(analysis.experience_level, Some(ExperienceLevel::Senior), "{analysis:#?}");
+    let salary = analysis.salary.as_ref().expect("the posting states a salary");
+    assert_eq!(salary.min_amount, Some(150_000.0), "{salary:?}");
+    assert_eq!(salary.max_amount, Some(200_000.0), "{salary:?}");
+    assert!(salary.currency.eq_ignore_ascii_case("USD"), "{salary:?}");
+    assert!(names(&analysis, "Python"), "{:?}", analysis.skills);
+    assert!(analysis.job_title.as_deref().is_some_and(|t| t.contains("Software Engineer")), "{analysis:#?}");
 }
 
 #[tokio::test]
-async fn support_triage_passes_every_validator() {
-    let Some(client) = local("support_triage_passes_every_validator") else { return };
+async fn support_tickets_are_triaged() {
+    let test = "support_tickets_are_triaged";
+    let Some(client) = local(test) else { return };
+    let mut triaged = Vec::new();
     for ticket in TICKETS {
         let started = Instant::now();
-        let extracted = client
+        let outcome = client
             .request::<SupportTriage>()
             .system(TRIAGE_PROMPT)
             .user(format!("Ticket:\n{ticket}"))
             .temperature(0.0)
             .max_retries(3)
             .send_with_usage()
-            .await
-            .expect("a valid SupportTriage");
-        report("support_triage", extracted.attempts, extracted.usage, started);
-        let mut value = extracted.value;
-        pluck::validate(&mut value).expect("valid");
-        assert!(value.reasoning.chars().count() >= 20);
-        assert!(extracted.usage.total_tokens > 0);
+            .await;
+        let extracted = guaranteed(test, started, outcome, Asked::retries(3));
+        if let Some(extracted) = &extracted {
+            assert!(extracted.value.reasoning.chars().count() >= 20, "the rule on `reasoning` held");
+        }
+        triaged.push(must_be_valid(test, extracted).map(|e| e.value));
+    }
+    if let [Some(lockout), Some(charge)] = &triaged[..] {
+        // A whole team locked out before a client demo; a duplicate charge.
+        assert!(matches!(lockout.priority, Priority::Critical | Priority::High), "{lockout:#?}");
+        assert_eq!(charge.category, Category::Billing, "{charge:#?}");
     }
 }
 
@@ -81,9 +90,10 @@ struct Rating {
 
 #[tokio::test]
 async fn a_broken_rule_is_reasked_on_a_real_model() {
-    let Some(client) = local("a_broken_rule_is_reasked_on_a_real_model") else { return };
+    let test = "a_broken_rule_is_reasked_on_a_real_model";
+    let Some(client) = local(test) else { return };
     let started = Instant::now();
-    let result = client
+    let outcome = client
         .request::<Rating>()
         .system("Rate the review on a scale from 1 to 10. Reviews you love get 10.")
         .user("Review: Best film of the decade, I loved every minute. 10/10!")
@@ -91,32 +101,26 @@ async fn a_broken_rule_is_reasked_on_a_real_model() {
         .max_retries(2)
         .send_with_usage()
         .await;
-    match result {
-        Ok(extracted) => {
-            report("reask (valid after re-ask)", extracted.attempts, extracted.usage, started);
-            assert!(extracted.attempts >= 2, "the first reply was expected to break `range`, got {extracted:?}");
-            assert!((0.0..=1.0).contains(&extracted.value.score));
+    // The reply is schema-shaped, so whatever went wrong is at the one field, and the
+    // re-ask names it: a number outside the range, or one no `f64` can hold.
+    if let Err(Error::ValidationExhausted(exhausted)) = &outcome {
+        for attempt in exhausted.attempts() {
+            assert!(attempt.report.iter().all(|v| v.path.to_string() == "score"), "{}", attempt.report);
         }
-        Err(Error::ValidationExhausted(exhausted)) => {
-            report("reask (exhausted)", exhausted.attempts().len() as u32, exhausted.usage(), started);
-            assert_eq!(exhausted.attempts().len(), 3, "every attempt is kept");
-            for attempt in exhausted.attempts() {
-                println!("  replied {} -> {}", attempt.raw.trim(), attempt.report);
-                assert!(!attempt.raw.is_empty());
-                assert_eq!(attempt.report.violations()[0].path.to_string(), "score");
-            }
-            assert!(exhausted.usage().total_tokens > 0);
-        }
-        Err(other) => panic!("unexpected error: {other}"),
+    }
+    if let Some(extracted) = must_be_valid(test, guaranteed(test, started, outcome, Asked::retries(2))) {
+        assert!((0.0..=1.0).contains(&extracted.value.score));
     }
 }
 
-/// A contact card, for the mode tests.
+/// A contact card, for the mode tests. Not `name`: a forced tool call on llama.cpp
+/// puts the arguments where a chat template expects `{"name": TOOL, "arguments": ..}`,
+/// and small models then write the tool's name into a field called `name`.
 #[derive(Extract, Deserialize, JsonSchema, Debug)]
 struct Contact {
     /// The person's full name.
     #[extract(length(min = 1, max = 60))]
-    name: String,
+    full_name: String,
     /// The city they live in.
     #[extract(length(min = 1, max = 60))]
     city: String,
@@ -124,33 +128,36 @@ struct Contact {
 
 const CONTACT_TEXT: &str = "Hi, I'm Maria Lopez and I live in Madrid.";
 
+fn is_maria(contact: &Contact) -> bool {
+    contact.full_name == "Maria Lopez" && contact.city == "Madrid"
+}
+
 #[tokio::test]
 async fn tools_mode_with_a_forced_tool_call() {
-    let Some(client) = local("tools_mode_with_a_forced_tool_call") else { return };
+    let test = "tools_mode_with_a_forced_tool_call";
+    let Some(client) = local(test) else { return };
     let started = Instant::now();
-    let extracted = client
+    let outcome = client
         .request::<Contact>()
         .user(CONTACT_TEXT)
         .mode(Mode::Tools)
         .temperature(0.0)
         .max_retries(3)
         .send_with_usage()
-        .await
-        .expect("a valid Contact through a tool call");
-    report("tools_mode", extracted.attempts, extracted.usage, started);
-    println!("  {:?}", extracted.value);
-    assert!(extracted.usage.total_tokens > 0);
+        .await;
+    if let Some(extracted) = must_be_valid(test, guaranteed(test, started, outcome, Asked::retries(3))) {
+        assert!(is_maria(&extracted.value), "{:?}", extracted.value);
+    }
 }
 
-/// MdJson has no constraint at all: the model must choose to write JSON. The local
-/// models are too small to do so reliably, so this test accepts either outcome of the
-/// round trip and checks each: a valid value, or every attempt kept with the parse error
-/// that was fed back, or a reply cut at the token limit.
+/// MdJson has no constraint at all: the model must choose to write JSON. The parse
+/// error fed back is what a model that does not gets.
 #[tokio::test]
 async fn md_json_mode_reads_json_out_of_free_text() {
-    let Some(client) = local("md_json_mode_reads_json_out_of_free_text") else { return };
+    let test = "md_json_mode_reads_json_out_of_free_text";
+    let Some(client) = local(test) else { return };
     let started = Instant::now();
-    let result = client
+    let outcome = client
         .request::<Contact>()
         .user(CONTACT_TEXT)
         .mode(Mode::MdJson)
@@ -159,36 +166,11 @@ async fn md_json_mode_reads_json_out_of_free_text() {
         .max_retries(2)
         .send_with_usage()
         .await;
-    match result {
-        Ok(extracted) => {
-            report("md_json_mode (valid)", extracted.attempts, extracted.usage, started);
-            println!("  {:?}", extracted.value);
-            assert!(extracted.usage.total_tokens > 0);
-        }
-        Err(Error::ValidationExhausted(exhausted)) => {
-            report("md_json_mode (exhausted)", exhausted.attempts().len() as u32, exhausted.usage(), started);
-            assert_eq!(exhausted.attempts().len(), 3);
-            for attempt in exhausted.attempts() {
-                println!("  replied {:?} -> {}", attempt.raw.chars().take(80).collect::<String>(), attempt.report);
-                assert!(!attempt.report.is_empty());
-            }
-        }
-        Err(Error::Truncated { raw, usage }) => {
-            report("md_json_mode (truncated)", 1, usage, started);
-            assert_eq!(usage.completion_tokens, 200, "cut exactly at max_tokens");
-            assert!(!raw.is_empty());
-        }
-        Err(other) => panic!("unexpected error: {other}"),
+    if let Some(extracted) =
+        must_be_valid(test, guaranteed(test, started, outcome, Asked { cap: Some(200), ..Asked::retries(2) }))
+    {
+        assert!(is_maria(&extracted.value), "{:?}", extracted.value);
     }
-}
-
-/// OpenAI, for the blog's semantic assertions; `None` (after saying so) without a key.
-fn capable(test: &str) -> Option<Client> {
-    if std::env::var("OPENAI_API_KEY").map_or(true, |k| k.is_empty()) {
-        println!("skipped the semantic assertions of {test}: OPENAI_API_KEY is not set");
-        return None;
-    }
-    Some(Client::builder().api_key(std::env::var("OPENAI_API_KEY").unwrap()).build().expect("client"))
 }
 
 const COMPLETE_POSTING: &str = "
@@ -199,39 +181,39 @@ const COMPLETE_POSTING: &str = "
 
 #[tokio::test]
 async fn blog_complete_extraction() {
-    if let Some(client) = local("blog_complete_extraction") {
-        let started = Instant::now();
-        let extracted = client
-            .request::<JobPostingAnalysis>()
-            .user(COMPLETE_POSTING)
-            .temperature(0.0)
-            .send_with_usage()
-            .await
-            .expect("success");
-        report("blog_complete_extraction (local)", extracted.attempts, extracted.usage, started);
-    }
-    if let Some(client) = capable("blog_complete_extraction") {
-        let analysis: JobPostingAnalysis = client.extract(COMPLETE_POSTING).await.expect("success");
-        assert_eq!(analysis.experience_level, Some(ExperienceLevel::Senior));
-        assert!(analysis.overall_confidence >= 0.7, "{analysis:?}");
+    let test = "blog_complete_extraction";
+    let Some(client) = local(test) else { return };
+    let started = Instant::now();
+    let outcome = client
+        .request::<JobPostingAnalysis>()
+        .user(COMPLETE_POSTING)
+        .temperature(0.0)
+        .max_retries(3)
+        .send_with_usage()
+        .await;
+    if let Some(extracted) = must_be_valid(test, guaranteed(test, started, outcome, Asked::retries(3))) {
+        let analysis = extracted.value;
+        assert_eq!(analysis.experience_level, Some(ExperienceLevel::Senior), "{analysis:#?}");
+        assert!(["Python", "Kubernetes", "AWS"].iter().all(|s| names(&analysis, s)), "{:?}", analysis.skills);
     }
 }
 
 #[tokio::test]
 async fn blog_partial_extraction() {
-    if let Some(client) = local("blog_partial_extraction") {
-        let started = Instant::now();
-        let extracted = client
-            .request::<JobPostingAnalysis>()
-            .user("Python developer needed.")
-            .temperature(0.0)
-            .send_with_usage()
-            .await
-            .expect("success");
-        report("blog_partial_extraction (local)", extracted.attempts, extracted.usage, started);
-    }
-    if let Some(client) = capable("blog_partial_extraction") {
-        let analysis: JobPostingAnalysis = client.extract("Python developer needed.").await.expect("success");
-        assert!(!analysis.missing_fields.is_empty(), "{analysis:?}");
+    let test = "blog_partial_extraction";
+    let Some(client) = local(test) else { return };
+    let started = Instant::now();
+    let outcome = client
+        .request::<JobPostingAnalysis>()
+        .user("Python developer needed.")
+        .temperature(0.0)
+        .max_retries(3)
+        .send_with_usage()
+        .await;
+    if let Some(extracted) = must_be_valid(test, guaranteed(test, started, outcome, Asked::retries(3))) {
+        let analysis = extracted.value;
+        assert!(names(&analysis, "Python"), "{:?}", analysis.skills);
+        // The blog's assertion: a one-line posting leaves fields missing, and says so.
+        assert!(!analysis.missing_fields.is_empty(), "{analysis:#?}");
     }
 }

@@ -2,6 +2,7 @@
 //! client pointed at a local mock server.
 #![allow(dead_code)]
 
+pub mod e2e;
 #[path = "../../examples/types/job.rs"]
 pub mod job;
 #[path = "../../examples/types/triage.rs"]
