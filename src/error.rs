@@ -76,6 +76,9 @@ pub enum Error {
         status: u16,
         /// The provider's message.
         message: String,
+        /// The wait the provider asked for, when it was longer than the retry policy
+        /// honours (`RetryPolicy::max_retry_after`): retry after it, if at all.
+        retry_after: Option<Duration>,
         /// Requests sent.
         attempts: u32,
     },
@@ -134,6 +137,23 @@ impl Error {
         match self {
             Error::Truncated { usage, .. } | Error::Refusal { usage, .. } => Some(*usage),
             Error::ValidationExhausted(exhausted) => Some(exhausted.usage),
+            _ => None,
+        }
+    }
+
+    /// The wait the provider asked for before a new try, when the error carries one
+    /// (a rate limit or a server error whose wait was longer than the retry policy
+    /// honours).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let err = pluck::Error::RateLimited { message: "slow down".into(), retry_after: Some(Duration::from_secs(300)), attempts: 1 };
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(300)));
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
     }

@@ -295,3 +295,15 @@ async fn a_recursive_type_fails_before_any_request_naming_it() {
     let node: Node = client(&server).request().user("x").mode(Mode::Json).send().await.unwrap();
     assert_eq!(node.name, "root");
 }
+
+#[tokio::test]
+async fn a_retry_delay_too_large_for_a_duration_is_too_long_not_a_panic() {
+    for delay in ["1e20s", "99999999999999999999s", "1.7976931348623157e308s"] {
+        let details = json!([{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]);
+        let err = error_for(429, gemini_error(429, "RESOURCE_EXHAUSTED", "Slow down.", details)).await;
+        assert!(
+            matches!(&err, Error::RateLimited { retry_after: Some(wait), attempts: 1, .. } if wait.as_secs() > 3600),
+            "{delay}: {err:?}"
+        );
+    }
+}

@@ -66,7 +66,10 @@ async fn server_errors_past_the_budget_end_in_a_server_error() {
     let server = MockServer::start().await;
     reply_always(&server, ResponseTemplate::new(502).set_body_json(json!({"error": {"message": "bad gateway"}}))).await;
     let err = client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("posting").await.unwrap_err();
-    assert!(matches!(&err, Error::Server { status: 502, attempts: 4, message } if message == "bad gateway"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Server { status: 502, attempts: 4, message, .. } if message == "bad gateway"),
+        "{err:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 4, "1 request + 3 retries by default");
 }
 
@@ -164,4 +167,68 @@ async fn the_openai_api_without_a_key_is_a_config_error() {
     assert!(err.to_string().contains("OPENAI_API_KEY"));
     let err = Client::builder().base_url("not a url").build().unwrap_err();
     assert!(matches!(err, Error::Config(pluck::ConfigError::InvalidBaseUrl { .. })), "{err:?}");
+}
+
+/// The error and the request count of a client with 3 fast retries against a server
+/// that always answers `response`.
+async fn outcome_of(response: ResponseTemplate) -> (Error, usize) {
+    let server = MockServer::start().await;
+    reply_always(&server, response).await;
+    let err = client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("x").await.unwrap_err();
+    (err, server.received_requests().await.unwrap().len())
+}
+
+#[tokio::test]
+async fn a_wait_too_large_for_a_duration_is_too_long_not_a_panic() {
+    for (name, value) in [
+        ("retry-after", "1e20"),
+        ("retry-after", "99999999999999999999"),
+        ("retry-after-ms", "1e30"),
+        ("retry-after", "1.7976931348623157e308"),
+    ] {
+        let (err, requests) = outcome_of(ResponseTemplate::new(429).insert_header(name, value)).await;
+        assert!(
+            matches!(err, Error::RateLimited { retry_after: Some(wait), attempts: 1, .. } if wait > Duration::from_secs(3600)),
+            "{name}: {value}: {err:?}"
+        );
+        assert_eq!(requests, 1, "{name}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn a_server_error_asking_for_a_long_wait_keeps_the_wait() {
+    let maintenance = ResponseTemplate::new(503)
+        .insert_header("retry-after", "300")
+        .set_body_json(json!({"error": {"message": "maintenance"}}));
+    let (err, requests) = outcome_of(maintenance).await;
+    assert!(
+        matches!(&err, Error::Server { status: 503, retry_after: Some(wait), attempts: 1, .. } if *wait == Duration::from_secs(300)),
+        "{err:?}"
+    );
+    assert_eq!(requests, 1);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(300)));
+}
+
+/// A wait of zero, or a date already past, asks for nothing: the backoff applies, and
+/// the error carries no wait.
+#[tokio::test]
+async fn a_zero_or_past_retry_after_falls_back_to_the_backoff() {
+    for value in ["0", "-0", "0.0", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+        let (err, requests) = outcome_of(ResponseTemplate::new(429).insert_header("retry-after", value)).await;
+        assert!(matches!(err, Error::RateLimited { retry_after: None, attempts: 4, .. }), "{value}: {err:?}");
+        assert_eq!(requests, 4, "{value}");
+    }
+    let (err, _) = outcome_of(ResponseTemplate::new(429).insert_header("retry-after-ms", "0")).await;
+    assert!(matches!(err, Error::RateLimited { retry_after: None, attempts: 4, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn insufficient_quota_inside_a_json_array_is_quota_exhausted() {
+    let body = json!([{"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}}]);
+    let (err, requests) = outcome_of(ResponseTemplate::new(429).set_body_json(body)).await;
+    assert!(
+        matches!(&err, Error::QuotaExhausted { message } if message.contains("exceeded your current quota")),
+        "{err:?}"
+    );
+    assert_eq!(requests, 1);
 }

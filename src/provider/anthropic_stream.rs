@@ -137,6 +137,7 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
             return Err(Error::Server {
                 status,
                 message: format!("the stream ended with {}: {}", error.kind, error.message),
+                retry_after: None,
                 attempts: 1,
             });
         }

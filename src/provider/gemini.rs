@@ -307,8 +307,7 @@ fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
 /// The wait of a `google.rpc.RetryInfo` detail: `{"retryDelay": "26s"}`.
 fn retry_delay(details: &[Value]) -> Option<Duration> {
     let delay = details.iter().find_map(|d| d.get("retryDelay").and_then(Value::as_str))?;
-    let seconds: f64 = delay.strip_suffix('s')?.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    crate::transport::retry::wait_of_secs(delay.strip_suffix('s')?.parse().ok()?)
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl Failure {
             Failure::QuotaExhausted { message } => Error::QuotaExhausted { message },
             Failure::InvalidRequest { status, message, .. } => Error::InvalidRequest { status, message },
             Failure::ContextLength { message } => Error::ContextLengthExceeded { message },
-            Failure::Server { status, message } => Error::Server { status, message, attempts },
+            Failure::Server { status, message } => Error::Server { status, message, retry_after, attempts },
             Failure::Timeout => Error::Timeout { attempts },
             Failure::Connection { message } => Error::Connection { message, attempts },
         }
@@ -72,7 +72,11 @@ impl Failure {
 /// "code"}}` or close to it (OpenAI and compatible servers, Anthropic, Gemini); a
 /// provider with more to say wraps it (see `provider::Wire::classify`).
 pub(crate) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    // Some gateways wrap the error object in a one-element array.
+    let parsed = serde_json::from_slice(body).ok().map(|value| match value {
+        Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+        value => value,
+    });
     let error = parsed.as_ref().map(|v| v.get("error").unwrap_or(v));
     let field = |name: &str| error.and_then(|e| e.get(name)).and_then(Value::as_str).unwrap_or("");
     let (kind, code) = (field("type"), field("code"));

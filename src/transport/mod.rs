@@ -2,7 +2,7 @@
 //! [`Error`](crate::Error)s. Knows nothing of schemas or validation.
 
 mod classify;
-mod retry;
+pub(crate) mod retry;
 
 pub use retry::RetryPolicy;
 

@@ -96,20 +96,31 @@ impl RetryPolicy {
     }
 }
 
-/// The wait a provider asked for, from `retry-after-ms` or `retry-after`.
+/// The wait a provider asked for, from `retry-after-ms` or `retry-after`. A wait of
+/// zero or less, or a date already past, asks for nothing: the backoff applies.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Some(wait) = wait_of_secs(ms / 1000.0) {
+            return Some(wait);
         }
     }
     let value = header("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return wait_of_secs(secs);
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    when.duration_since(SystemTime::now()).ok().filter(|wait| !wait.is_zero())
+}
+
+/// A wait of `secs` seconds as a provider wrote it: `None` when it asks for nothing
+/// (zero or less, infinite, not a number), `Duration::MAX` when it is longer than a
+/// `Duration` holds (so it is too long to honour, never a panic).
+pub(crate) fn wait_of_secs(secs: f64) -> Option<Duration> {
+    if !secs.is_finite() || secs <= 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 /// `x-should-retry`, when the provider sets it.
