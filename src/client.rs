@@ -3,7 +3,7 @@
 use crate::error::ConfigError;
 use crate::provider::{LimitName, Provider};
 use crate::request::ExtractRequest;
-use crate::transport::{RetryPolicy, Transport};
+use crate::transport::{self, Limits, RetryPolicy, Transport};
 use crate::{Error, Extract, Mode};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use secrecy::SecretString;
@@ -99,6 +99,9 @@ impl fmt::Debug for Client {
             .field("max_retries", &inner.max_retries)
             .field("retry_policy", &inner.transport.policy)
             .field("timeout", &inner.transport.timeout)
+            .field("follow_redirects", &inner.transport.follow_redirects)
+            .field("max_reply_size", &inner.transport.limits.reply)
+            .field("max_event_size", &inner.transport.limits.event)
             .finish()
     }
 }
@@ -124,11 +127,15 @@ impl Client {
     /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
     /// | `PLUCK_MODEL` | the model | the provider's (`gpt-4o-mini`, `claude-3-5-haiku-latest`, `gemini-2.5-flash`) |
     /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
+    /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
     ///
     /// # Errors
     /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key
     /// ([`ConfigError::MissingProviderKey`] for the others);
-    /// [`ConfigError::InvalidVariable`] for an unknown provider or mode.
+    /// [`ConfigError::InvalidVariable`] for an unknown provider or mode, or a
+    /// `PLUCK_ALLOW_INSECURE_HTTP` that is not a boolean;
+    /// [`ConfigError::InsecureBaseUrl`] for a key and a plain `http://` base URL to
+    /// another machine.
     pub fn from_env() -> Result<Client, Error> {
         let _ = dotenvy::dotenv();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -225,12 +232,27 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
     if let Some(mode) = var("PLUCK_MODE") {
         builder = builder.mode(parse_mode(&mode)?);
     }
+    if let Some(allow) = var("PLUCK_ALLOW_INSECURE_HTTP") {
+        builder = builder.allow_insecure_http(parse_bool("PLUCK_ALLOW_INSECURE_HTTP", &allow)?);
+    }
     Ok(builder)
 }
 
 /// A provider's request URL, parsed.
 pub(crate) fn endpoint(url: &str) -> Result<reqwest::Url, ConfigError> {
     reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason: err.to_string() })
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::InvalidVariable {
+            name,
+            value: value.to_owned(),
+            expected: "1, true, yes, on, 0, false, no, off",
+        }),
+    }
 }
 
 fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
@@ -265,7 +287,10 @@ pub struct ClientBuilder {
     temperature: Option<f32>,
     max_tokens: Option<u32>,
     max_completion_tokens: Option<bool>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
+    follow_redirects: bool,
+    allow_insecure_http: bool,
+    limits: Limits,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -394,9 +419,85 @@ impl ClientBuilder {
         self
     }
 
-    /// A `reqwest::Client` of your own (proxies, TLS roots, connection pools).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// A `reqwest::ClientBuilder` of your own (proxies, TLS roots, connection pools),
+    /// which [`build`](Self::build) finishes. Its redirect policy is replaced with
+    /// `reqwest::redirect::Policy::none()`: redirects are pluck's to follow or refuse
+    /// (see [`follow_redirects`](Self::follow_redirects)), so that the key's headers
+    /// never reach another origin, whatever the client would do.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder()
+    ///     .api_key("sk-...")
+    ///     .http_client(reqwest::Client::builder().pool_max_idle_per_host(4))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// Whether redirects (301, 302, 307 and 308, at most 10 in a row) are followed.
+    /// Default `false`: a redirect is [`Error::Redirect`], naming the host it points to.
+    /// When on, the request is sent again with its method and body, and the headers
+    /// carrying the key go only to the base URL's origin (scheme, host and port): a
+    /// redirect elsewhere gets the request without the key.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().api_key("sk-...").follow_redirects(true).build().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.follow_redirects = follow;
+        self
+    }
+
+    /// The most bytes read of one reply's body, streamed or not. Default 64 MiB. A
+    /// longer body ends the request with [`Error::ReplyTooLarge`], its connection
+    /// dropped and nothing of it kept.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().api_key("sk-...").max_reply_size(8 << 20).build().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn max_reply_size(mut self, bytes: usize) -> Self {
+        self.limits.reply = bytes;
+        self
+    }
+
+    /// The most bytes of one server-sent event of a streamed reply, and of one line
+    /// of the stream. Default 4 MiB. A longer one ends the stream with
+    /// [`Error::EventTooLarge`], its connection dropped and the event not read.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().api_key("sk-...").max_event_size(1 << 20).build().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.limits.event = bytes;
+        self
+    }
+
+    /// Whether the key may be sent to a plain `http://` base URL on another machine.
+    /// Default `false`: keys go only over `https://` or to a loopback address
+    /// (`localhost`, 127.0.0.0/8, `::1`), and such a base URL with a key is
+    /// [`ConfigError::InsecureBaseUrl`] at [`build`](Self::build). Set it for a
+    /// server on a network you trust (`PLUCK_ALLOW_INSECURE_HTTP=1` for
+    /// [`Client::from_env`]); a client without a key needs nothing.
+    ///
+    /// ```
+    /// let insecure = pluck::Client::builder().base_url("http://10.1.2.3:8000/v1").api_key("sk-...");
+    /// assert!(insecure.build().is_err());
+    /// let allowed = pluck::Client::builder()
+    ///     .base_url("http://10.1.2.3:8000/v1")
+    ///     .api_key("sk-...")
+    ///     .allow_insecure_http(true)
+    ///     .build();
+    /// assert!(allowed.is_ok());
+    /// ```
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -429,14 +530,17 @@ impl ClientBuilder {
     /// # Errors
     /// [`ConfigError::InvalidBaseUrl`] for a base URL that does not parse,
     /// [`ConfigError::MissingApiKey`] for the OpenAI API without a key
-    /// ([`ConfigError::MissingProviderKey`] for Anthropic's or Gemini's), and
+    /// ([`ConfigError::MissingProviderKey`] for Anthropic's or Gemini's),
+    /// [`ConfigError::InsecureBaseUrl`] for a key and a plain `http://` base URL to
+    /// another machine (unless [`allow_insecure_http`](Self::allow_insecure_http)), and
     /// [`ConfigError::Http`] if the HTTP client cannot be built.
     pub fn build(self) -> Result<Client, Error> {
         let wire = self.provider.wire();
         let base = self.base_url.as_deref().or(self.default_base_url).unwrap_or(wire.default_base_url());
         let base = base.trim_end_matches('/').to_owned();
-        if let Err(err) = reqwest::Url::parse(&base) {
-            return Err(ConfigError::InvalidBaseUrl { url: base, reason: err.to_string() }.into());
+        let parsed = endpoint(&base)?;
+        if self.api_key.is_some() && !self.allow_insecure_http && !transport::keeps_keys_safe(&parsed) {
+            return Err(ConfigError::InsecureBaseUrl { url: base }.into());
         }
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
         let url = endpoint(&wire.url(&base, &model))?;
@@ -452,13 +556,12 @@ impl ClientBuilder {
         if let Some(key) = &self.api_key {
             wire.authorize(key, &mut headers)?;
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|e| ConfigError::Http(e.to_string()))?,
-        };
+        let http = self
+            .http
+            .unwrap_or_else(|| reqwest::Client::builder().connect_timeout(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ConfigError::Http(e.to_string()))?;
         let limit_name = match self.max_completion_tokens.unwrap_or(base == wire.default_base_url()) {
             true => LimitName::MaxCompletionTokens,
             false => LimitName::MaxTokens,
@@ -467,6 +570,8 @@ impl ClientBuilder {
             http,
             policy: self.retry_policy.unwrap_or_default(),
             timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
+            follow_redirects: self.follow_redirects,
+            limits: self.limits,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -534,5 +639,40 @@ mod tests {
         let azure = Client::builder().base_url("https://r.openai.azure.com/openai/v1").max_completion_tokens(true);
         assert_eq!(name(azure), LimitName::MaxCompletionTokens);
         assert_eq!(name(Client::builder().max_completion_tokens(false)), LimitName::MaxTokens);
+    }
+
+    #[test]
+    fn keys_go_only_over_https_or_to_this_machine() {
+        const REMOTE: &str = "http://10.1.2.3:8000/v1";
+        const KEY: &str = "sk-test-SECRET-9f8e7d6c5b4a";
+        for provider in [Provider::OpenAi, Provider::Anthropic, Provider::Gemini] {
+            let err = Client::builder().provider(provider).base_url(REMOTE).api_key(KEY).build().unwrap_err();
+            assert!(
+                matches!(&err, Error::Config(ConfigError::InsecureBaseUrl { url }) if url == REMOTE),
+                "{provider}: {err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains("allow_insecure_http(true)") && message.contains("PLUCK_ALLOW_INSECURE_HTTP"));
+            assert!(!message.contains(KEY), "{message}");
+            let allowed = Client::builder().provider(provider).base_url(REMOTE).api_key(KEY).allow_insecure_http(true);
+            allowed.build().unwrap();
+        }
+        // No key, nothing to protect.
+        Client::builder().base_url(REMOTE).build().unwrap();
+        let safe = ["https://10.1.2.3/v1", "http://127.0.0.1:8080/v1", "http://127.8.9.10/v1", "http://localhost:1/v1"];
+        for base in safe.into_iter().chain(["http://[::1]:8080/v1"]) {
+            Client::builder().base_url(base).api_key(KEY).build().unwrap_or_else(|err| panic!("{base}: {err}"));
+        }
+        let from_env = |extra: &[(&str, &str)]| {
+            let mut vars = vec![("OPENAI_API_KEY", KEY), ("OPENAI_BASE_URL", REMOTE)];
+            vars.extend_from_slice(extra);
+            picked(&vars)
+        };
+        let err = from_env(&[]).unwrap().build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::InsecureBaseUrl { .. })), "{err:?}");
+        from_env(&[("PLUCK_ALLOW_INSECURE_HTTP", "1")]).unwrap().build().unwrap();
+        assert!(from_env(&[("PLUCK_ALLOW_INSECURE_HTTP", "0")]).unwrap().build().is_err());
+        let invalid = from_env(&[("PLUCK_ALLOW_INSECURE_HTTP", "maybe")]).unwrap_err();
+        assert!(matches!(invalid, ConfigError::InvalidVariable { name: "PLUCK_ALLOW_INSECURE_HTTP", .. }));
     }
 }

@@ -123,6 +123,40 @@ pub enum Error {
     /// The client is not configured well enough to send anything.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The provider answered with a redirect (3xx) that was not followed. Redirects are
+    /// followed only when [`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)
+    /// is on, and then only 301, 302, 307 and 308, at most 10 in a row. Not retried.
+    #[error(
+        "the provider redirected the request (HTTP {status}) to {}, and it was not followed: \
+         redirects are followed only with ClientBuilder::follow_redirects(true) \
+         (301, 302, 307 and 308, at most 10 in a row, the key sent only to the base URL's origin)",
+        host.as_deref().unwrap_or("no usable location")
+    )]
+    Redirect {
+        /// The redirect's HTTP status.
+        status: u16,
+        /// The host (and port, when it names one) the redirect pointed to; never its
+        /// path or query. `None` when its `Location` was missing or unusable.
+        host: Option<String>,
+    },
+    /// The reply's body was longer than
+    /// [`ClientBuilder::max_reply_size`](crate::ClientBuilder::max_reply_size) allows.
+    /// The connection was dropped and nothing of the reply kept. Not retried.
+    #[error("the reply was longer than {limit} bytes (ClientBuilder::max_reply_size); it was dropped unread")]
+    ReplyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// One server-sent event of a streamed reply, or one line of it, was longer than
+    /// [`ClientBuilder::max_event_size`](crate::ClientBuilder::max_event_size) allows.
+    /// The connection was dropped and the event not read.
+    #[error(
+        "a server-sent event was longer than {limit} bytes (ClientBuilder::max_event_size); the stream was dropped"
+    )]
+    EventTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The provider answered 2xx with a body pluck could not read.
     #[error("the provider's reply could not be read: {message}")]
     Decode {
@@ -163,7 +197,8 @@ impl Error {
         match self {
             Error::Authentication { status, .. }
             | Error::InvalidRequest { status, .. }
-            | Error::Server { status, .. } => Some(*status),
+            | Error::Server { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
             Error::RateLimited { .. } | Error::QuotaExhausted { .. } => Some(429),
             _ => None,
         }
@@ -200,6 +235,17 @@ pub enum ConfigError {
         value: String,
         /// What it may be.
         expected: &'static str,
+    },
+    /// The key would travel unencrypted: the base URL is `http://` to a host other than
+    /// this machine (`localhost`, 127.0.0.0/8, `::1`).
+    #[error(
+        "the API key would be sent unencrypted to `{url}`: keys go only over https:// or to a loopback address \
+         (localhost, 127.0.0.0/8, ::1); use https://, or allow it with ClientBuilder::allow_insecure_http(true) \
+         (PLUCK_ALLOW_INSECURE_HTTP=1 for Client::from_env)"
+    )]
+    InsecureBaseUrl {
+        /// The base URL.
+        url: String,
     },
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built: {0}")]

@@ -9,6 +9,7 @@ use crate::error::{Attempt, Exhausted};
 use crate::message::{FunctionCall, ToolCall};
 use crate::provider::{openai_stream, Call, Finish, Reply, Retry};
 use crate::request::Resolved;
+use crate::transport::Limits;
 use crate::validate::Report;
 use crate::{reask, transport, Client, Error, Extract, ExtractRequest, Extracted, Mode, Provider, Usage};
 use bytes::Bytes;
@@ -298,7 +299,7 @@ impl Plan {
         };
         let response =
             inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
-        Ok(Incoming::new(response, wire))
+        Ok(Incoming::new(response, wire, inner.transport.limits))
     }
 
     fn secret(&self) -> Option<&str> {
@@ -312,6 +313,9 @@ struct Incoming {
     /// The provider's event format.
     format: &'static dyn crate::provider::Wire,
     decoder: sse::Decoder,
+    /// Bytes of the body read so far, and the most that may be.
+    read: usize,
+    max_reply: usize,
     finish: Option<Finish>,
     done: bool,
     usage: Usage,
@@ -322,11 +326,13 @@ struct Incoming {
 }
 
 impl Incoming {
-    fn new(response: reqwest::Response, format: &'static dyn crate::provider::Wire) -> Self {
+    fn new(response: reqwest::Response, format: &'static dyn crate::provider::Wire, limits: Limits) -> Self {
         Incoming {
             body: Box::pin(response.bytes_stream()),
             format,
-            decoder: sse::Decoder::default(),
+            decoder: sse::Decoder::new(limits.event),
+            read: 0,
+            max_reply: limits.reply,
             finish: None,
             done: false,
             usage: Usage::default(),
@@ -381,12 +387,16 @@ impl Incoming {
         };
         let more = match self.body.next().await {
             Some(Ok(chunk)) => {
-                self.decoder.feed(&chunk, &mut on_event);
+                if chunk.len() > self.max_reply - self.read {
+                    return Err(Error::ReplyTooLarge { limit: self.max_reply });
+                }
+                self.read += chunk.len();
+                self.decoder.feed(&chunk, &mut on_event)?;
                 true
             }
             Some(Err(err)) => return Err(transport::body_error(&err, secret)),
             None => {
-                self.decoder.finish(&mut on_event);
+                self.decoder.finish(&mut on_event)?;
                 false
             }
         };
@@ -461,6 +471,8 @@ where
 
     fn end(&mut self, err: Error) -> Option<Result<Update<T>, Error>> {
         self.over = true;
+        // Drops the response, and its connection, at once.
+        self.reading = None;
         Some(Err(err))
     }
 

@@ -36,6 +36,14 @@ pub(crate) enum Failure {
     Connection {
         message: String,
     },
+    /// A redirect not followed; `host` is where it pointed.
+    Redirect {
+        status: u16,
+        host: Option<String>,
+    },
+    ReplyTooLarge {
+        limit: usize,
+    },
 }
 
 impl Failure {
@@ -46,7 +54,11 @@ impl Failure {
                 true
             }
             Failure::InvalidRequest { retryable, .. } => *retryable,
-            Failure::Authentication { .. } | Failure::QuotaExhausted { .. } | Failure::ContextLength { .. } => false,
+            Failure::Authentication { .. }
+            | Failure::QuotaExhausted { .. }
+            | Failure::ContextLength { .. }
+            | Failure::Redirect { .. }
+            | Failure::ReplyTooLarge { .. } => false,
         }
     }
 
@@ -61,6 +73,8 @@ impl Failure {
             Failure::Server { status, message } => Error::Server { status, message, retry_after, attempts },
             Failure::Timeout => Error::Timeout { attempts },
             Failure::Connection { message } => Error::Connection { message, attempts },
+            Failure::Redirect { status, host } => Error::Redirect { status, host },
+            Failure::ReplyTooLarge { limit } => Error::ReplyTooLarge { limit },
         }
     }
 }

@@ -2,9 +2,15 @@
 //! [`Error`](crate::Error)s. Knows nothing of schemas or validation.
 
 mod classify;
+mod limits;
+mod origin;
+mod redirect;
 pub(crate) mod retry;
 
 pub use retry::RetryPolicy;
+
+pub(crate) use limits::Limits;
+pub(crate) use origin::keeps_keys_safe;
 
 pub(crate) use classify::{classify, message_of, redact, Failure};
 
@@ -16,12 +22,17 @@ use std::time::Duration;
 /// Reads a non-2xx reply: status, body and the key to scrub from messages.
 pub(crate) type Classifier = fn(status: u16, body: &[u8], secret: Option<&str>) -> Failure;
 
-/// An HTTP client with a timeout and a retry policy.
+/// An HTTP client with a timeout, a retry policy, a redirect rule and bounds on what
+/// it reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
+    /// Follows no redirect itself: see `redirect`.
     pub(crate) http: reqwest::Client,
     pub(crate) policy: RetryPolicy,
     pub(crate) timeout: Duration,
+    /// Whether 301, 302, 307 and 308 are followed (without the key, to another origin).
+    pub(crate) follow_redirects: bool,
+    pub(crate) limits: Limits,
 }
 
 impl Transport {
@@ -37,10 +48,8 @@ impl Transport {
         classify: Classifier,
         secret: Option<&str>,
     ) -> Result<Bytes, Error> {
-        self.send(url, headers, body, classify, secret, |response| async move {
-            response.bytes().await.map_err(|err| from_reqwest(&err, secret))
-        })
-        .await
+        let limit = self.limits.reply;
+        self.send(url, headers, body, classify, secret, |response| limits::read_body(response, limit, secret)).await
     }
 
     /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx response
@@ -72,14 +81,7 @@ impl Transport {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let sent = self
-                .http
-                .post(url.clone())
-                .headers(headers.clone())
-                .body(body.clone())
-                .timeout(self.timeout)
-                .send()
-                .await;
+            let sent = self.post_once(url, headers, &body, secret).await;
             let (failure, hinted_wait, hinted_retry) = match sent {
                 Ok(response) if response.status().is_success() => match on_success(response).await {
                     Ok(out) => return Ok(out),
@@ -89,15 +91,18 @@ impl Transport {
                     let status = response.status().as_u16();
                     let wait = retry::retry_after(response.headers());
                     let should = retry::should_retry_header(response.headers());
-                    let body = response.bytes().await.unwrap_or_default();
-                    let failure = classify(status, &body, secret);
+                    let failure = match limits::read_body(response, self.limits.reply, secret).await {
+                        Ok(body) => classify(status, &body, secret),
+                        Err(too_large @ Failure::ReplyTooLarge { .. }) => too_large,
+                        Err(_) => classify(status, b"", secret),
+                    };
                     let wait = match &failure {
                         Failure::RateLimited { wait: from_body, .. } => wait.or(*from_body),
                         _ => wait,
                     };
                     (failure, wait, should)
                 }
-                Err(err) => (from_reqwest(&err, secret), None, None),
+                Err(failure) => (failure, None, None),
             };
             let retryable = hinted_retry.unwrap_or_else(|| failure.retryable())
                 && !matches!(failure, Failure::QuotaExhausted { .. } | Failure::Authentication { .. });
