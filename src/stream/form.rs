@@ -583,25 +583,40 @@ fn or_null<T>(null: bool, value: impl FnOnce() -> Option<T>) -> Option<Option<T>
     }
 }
 
+/// The form is boxed too, so that a type holding itself through a `Box`
+/// (`next: Option<Box<Node>>`) has a form of a known size.
 impl<T: Streamable> Streamable for Box<T> {
-    type Partial = T::Partial;
-    fn from_partial(partial: &T::Partial) -> Option<Self> {
+    type Partial = Box<T::Partial>;
+    fn from_partial(partial: &Box<T::Partial>) -> Option<Self> {
         T::from_partial(partial).map(Box::new)
     }
-    fn from_finished(partial: T::Partial) -> Option<Self> {
-        T::from_finished(partial).map(Box::new)
+    fn from_finished(partial: Box<T::Partial>) -> Option<Self> {
+        T::from_finished(*partial).map(Box::new)
     }
-    fn lend(partial: &mut T::Partial) -> Option<Self> {
+    fn lend(partial: &mut Box<T::Partial>) -> Option<Self> {
         T::lend(partial).map(Box::new)
     }
-    fn give_back(value: &mut Self, partial: &mut T::Partial) {
+    fn give_back(value: &mut Self, partial: &mut Box<T::Partial>) {
         T::give_back(value, partial);
     }
-    fn is_null(partial: &T::Partial) -> bool {
+    fn is_null(partial: &Box<T::Partial>) -> bool {
         T::is_null(partial)
     }
     fn absent() -> Option<Self> {
         T::absent().map(Box::new)
+    }
+}
+
+impl<P: Fill> Fill for Box<P> {
+    fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
+        P::start(path, event, cx).map(Box::new)
+    }
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        (**self).update(path, event, cx);
+    }
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+        (**self).text(path, text, cx);
     }
 }
 
