@@ -149,3 +149,62 @@ fn non_object_roots_are_wrapped() {
     assert_eq!(alternatives.len(), 2);
     assert_eq!(alternatives[1]["required"], json!(["type", "number", "extension"]));
 }
+
+mod a {
+    #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    pub struct Item {
+        #[extract(range(min = 0, max = 1))]
+        pub score: f64,
+    }
+}
+
+mod b {
+    #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    pub struct Item {
+        #[extract(range(min = 10, max = 100))]
+        pub score: f64,
+        #[extract(length(max = 3))]
+        pub name: String,
+    }
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct Wrapper<T> {
+    #[extract(length(max = 2))]
+    items: Vec<T>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct Inner {
+    #[extract(length(max = 5))]
+    label: String,
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct SameNames {
+    first: a::Item,
+    second: b::Item,
+    words: Wrapper<String>,
+    inners: Wrapper<Inner>,
+}
+
+/// The `$defs` entry a property of `schema` refers to.
+fn def<'a>(schema: &'a Value, property: &str) -> &'a Value {
+    let reference = schema["properties"][property]["$ref"].as_str().unwrap();
+    &schema["$defs"][reference.rsplit('/').next().unwrap()]
+}
+
+#[test]
+fn types_of_the_same_name_keep_their_own_rules() {
+    let plain = prepare::<SameNames>(Target::Plain).unwrap();
+    let schema = plain.schema();
+    let first = &def(schema, "first")["properties"];
+    assert_eq!((&first["score"]["minimum"], &first["score"]["maximum"]), (&json!(0), &json!(1)));
+    let second = &def(schema, "second")["properties"];
+    assert_eq!((&second["score"]["minimum"], &second["score"]["maximum"]), (&json!(10), &json!(100)));
+    assert_eq!(second["name"]["maxLength"], 3);
+    for generic in ["words", "inners"] {
+        assert_eq!(def(schema, generic)["properties"]["items"]["maxItems"], 2, "{generic}");
+    }
+    assert_eq!(schema["$defs"]["Inner"]["properties"]["label"]["maxLength"], 5);
+}

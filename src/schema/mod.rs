@@ -170,11 +170,13 @@ pub fn prepare<T: Extract>(target: Target) -> Result<Arc<Prepared>, SchemaError>
 
 /// `T`'s schema with its field rules, before any target transform.
 pub fn generate<T: Extract>() -> Value {
-    let generator = schemars::generate::SchemaSettings::draft2020_12().with(|s| s.meta_schema = None).into_generator();
-    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    let mut generator =
+        schemars::generate::SchemaSettings::draft2020_12().with(|s| s.meta_schema = None).into_generator();
+    // Kept, so that the rules find each type's definition by the name it gave.
+    let mut schema = generator.root_schema_for::<T>().to_value();
     let mut rules = RuleSet::default();
     T::__rules(&mut rules);
-    rules.apply(&T::schema_name(), &mut schema);
+    rules.apply(TypeId::of::<T>(), &mut generator, &mut schema);
     schema
 }
 

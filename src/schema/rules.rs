@@ -3,6 +3,7 @@
 //! `minProperties`/`maxProperties` (maps), and `one_of` becomes `enum`.
 
 use crate::Extract;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
@@ -29,11 +30,28 @@ pub enum FieldRule {
     OneOf(&'static [&'static str]),
 }
 
-/// The field rules of a type and of every type inside it, by schema name.
+/// The field rules of a type and of every type inside it, by type.
+///
+/// Kept by type rather than by schema name: schemars gives two types of the same name
+/// (`a::Item`, `b::Item`, or `Wrapper<String>` and `Wrapper<Inner>`) names of their own
+/// (`Item`, `Item2`), which only the generator that made the schema knows.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     visited: HashSet<TypeId>,
-    by_schema: HashMap<String, Vec<(&'static str, FieldRule)>>,
+    by_type: HashMap<TypeId, TypeRules>,
+}
+
+/// The rules of one type, and how to find its schema.
+#[derive(Debug)]
+struct TypeRules {
+    /// The type's subschema: a `$ref` to its definition, from the generator that made
+    /// the schema.
+    subschema: fn(&mut SchemaGenerator) -> Schema,
+    fields: Vec<(&'static str, FieldRule)>,
+}
+
+fn subschema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
 }
 
 impl RuleSet {
@@ -44,23 +62,55 @@ impl RuleSet {
 
     /// Records a rule on `T`'s property `field`.
     pub fn add<T: Extract>(&mut self, field: &'static str, rule: FieldRule) {
-        self.by_schema.entry(T::schema_name().into_owned()).or_default().push((field, rule));
+        self.by_type
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| TypeRules { subschema: subschema::<T>, fields: Vec::new() })
+            .fields
+            .push((field, rule));
     }
 
-    /// Writes the rules into a generated root schema: the root's own, then each of its
-    /// `$defs` by name.
-    pub(crate) fn apply(&self, root_name: &str, root: &mut Value) {
-        if let Some(rules) = self.by_schema.get(root_name) {
-            apply_to_object(root, rules);
-        }
-        if let Some(Value::Object(defs)) = root.get_mut("$defs") {
-            for (name, schema) in defs.iter_mut() {
-                if let Some(rules) = self.by_schema.get(name) {
-                    apply_to_object(schema, rules);
-                }
+    /// Writes the rules into `root`, the schema of type `root_type` that `generator`
+    /// made: the root's own, then each other type's in the definition its `$ref` names.
+    pub(crate) fn apply(&self, root_type: TypeId, generator: &mut SchemaGenerator, root: &mut Value) {
+        for (type_id, rules) in &self.by_type {
+            if *type_id == root_type {
+                apply_to_object(root, &rules.fields);
+                continue;
+            }
+            let reference = (rules.subschema)(generator);
+            let Some(pointer) = reference.get("$ref").and_then(Value::as_str).and_then(definition_pointer) else {
+                continue;
+            };
+            if let Some(schema) = root.pointer_mut(&pointer) {
+                apply_to_object(schema, &rules.fields);
             }
         }
     }
+}
+
+/// The JSON pointer of a local `$ref` (`#/$defs/Item2`), its percent-escapes decoded;
+/// `None` for the root (`#`) and for references elsewhere.
+fn definition_pointer(reference: &str) -> Option<String> {
+    let encoded = reference.strip_prefix('#').filter(|rest| !rest.is_empty())?.as_bytes();
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let mut rest = encoded;
+    while let Some((&byte, tail)) = rest.split_first() {
+        let escaped = (byte == b'%').then(|| tail.get(..2)).flatten().and_then(|hex| {
+            let hex = std::str::from_utf8(hex).ok()?;
+            u8::from_str_radix(hex, 16).ok()
+        });
+        match escaped {
+            Some(decoded) => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn apply_to_object(schema: &mut Value, rules: &[(&'static str, FieldRule)]) {
@@ -123,5 +173,19 @@ fn has_type(prop: &Map<String, Value>, wanted: &str) -> bool {
         Some(Value::String(t)) => t == wanted,
         Some(Value::Array(types)) => types.iter().any(|t| t == wanted),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::definition_pointer;
+
+    #[test]
+    fn references_become_pointers() {
+        assert_eq!(definition_pointer("#/$defs/Item2").as_deref(), Some("/$defs/Item2"));
+        assert_eq!(definition_pointer("#/$defs/Wrapper%3CString%3E").as_deref(), Some("/$defs/Wrapper<String>"));
+        assert_eq!(definition_pointer("#/$defs/a~1b%").as_deref(), Some("/$defs/a~1b%"));
+        assert_eq!(definition_pointer("#"), None);
+        assert_eq!(definition_pointer("other.json#/x"), None);
     }
 }
