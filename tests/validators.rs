@@ -175,3 +175,76 @@ mod validator_interop {
         assert!(report.violations()[0].message.contains("got 11"), "{report}");
     }
 }
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Numbers {
+    #[extract(range(min = 0.1, max = 0.3))]
+    single: f32,
+    #[extract(range(min = 0, max = 1))]
+    double: f64,
+    #[extract(range(max = 9007199254740992))]
+    signed: i64,
+    #[extract(range(max = 18446744073709551614))]
+    unsigned: u64,
+    #[extract(range(min = -1.5))]
+    negative: Option<i8>,
+}
+
+impl Numbers {
+    fn valid() -> Self {
+        Numbers { single: 0.3, double: 1.0, signed: 1 << 53, unsigned: u64::MAX - 1, negative: Some(-1) }
+    }
+}
+
+#[test]
+fn range_compares_in_the_field_type() {
+    // An f32 at its own bound, and the integers at theirs, pass.
+    let mut value: Numbers = serde_json::from_str(
+        r#"{"single": 0.3, "double": 1, "signed": 9007199254740992,
+            "unsigned": 18446744073709551614, "negative": -1}"#,
+    )
+    .unwrap();
+    pluck::validate(&mut value).unwrap();
+    let mut value = Numbers { single: 0.1, ..Numbers::valid() };
+    pluck::validate(&mut value).unwrap();
+
+    let mut value =
+        Numbers { signed: (1 << 53) + 1, unsigned: u64::MAX, negative: Some(-2), single: 0.31, ..Numbers::valid() };
+    let report = pluck::validate(&mut value).unwrap_err();
+    let lines: Vec<String> = report.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "single: must be at most 0.3, got 0.31",
+            "signed: must be at most 9007199254740992, got 9007199254740993",
+            "unsigned: must be at most 18446744073709551614, got 18446744073709551615",
+            "negative: must be at least -1.5, got -2",
+        ]
+    );
+}
+
+#[test]
+fn range_refuses_nan() {
+    let mut value = Numbers { single: f32::NAN, double: f64::NAN, ..Numbers::valid() };
+    let report = pluck::validate(&mut value).unwrap_err();
+    let lines: Vec<String> = report.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "single: must be at least 0.1, got NaN",
+            "single: must be at most 0.3, got NaN",
+            "double: must be at least 0, got NaN",
+            "double: must be at most 1, got NaN",
+        ]
+    );
+}
+
+#[test]
+fn integer_bounds_are_exact_in_the_schema() {
+    let plain = pluck::schema::prepare::<Numbers>(pluck::schema::Target::Plain).unwrap();
+    let props = &plain.schema()["properties"];
+    assert_eq!(props["unsigned"]["maximum"].to_string(), "18446744073709551614");
+    assert_eq!(props["signed"]["maximum"].to_string(), "9007199254740992");
+    assert_eq!(props["single"]["maximum"].to_string(), "0.3");
+    assert_eq!(props["negative"]["minimum"].to_string(), "-1.5");
+}

@@ -6,9 +6,24 @@ use syn::{meta::ParseNestedMeta, Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, U
 
 const FIELD_RULES: &str = "`range`, `length`, `dedup`, `dedup_by`, `one_of`";
 
-/// A number written in an attribute.
-pub struct Number {
-    pub value: f64,
+/// A number written in an attribute: a whole one kept exactly, or a float.
+#[derive(Clone, Copy)]
+pub enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+impl Number {
+    /// Whether `self` is above `other`; whole numbers compare exactly.
+    #[allow(clippy::cast_precision_loss)]
+    fn above(self, other: Number) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a > b,
+            (Number::Int(a), Number::Float(b)) => a as f64 > b,
+            (Number::Float(a), Number::Int(b)) => a > b as f64,
+            (Number::Float(a), Number::Float(b)) => a > b,
+        }
+    }
 }
 
 /// One field rule, with the keyword token that errors point at.
@@ -192,8 +207,8 @@ fn parse_rule(meta: &ParseNestedMeta) -> syn::Result<Rule> {
             if min.is_none() && max.is_none() {
                 return Err(syn::Error::new(kw.span(), "`range` needs `min = ..`, `max = ..` or both"));
             }
-            if let (Some(lo), Some(hi)) = (&min, &max) {
-                if lo.value > hi.value {
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if Number::above(lo, hi) {
                     return Err(syn::Error::new(kw.span(), "`range` has `min` above `max`"));
                 }
             }
@@ -278,14 +293,22 @@ fn number(expr: Expr) -> syn::Result<Number> {
         },
         _ => return Err(syn::Error::new_spanned(&expr, "expected a number literal")),
     };
-    let value: f64 = match lit {
+    let out_of_range = || syn::Error::new_spanned(&expr, "number out of range for a bound");
+    match lit {
         Lit::Int(int) => {
-            int.base10_digits().parse().map_err(|_| syn::Error::new_spanned(int, "number out of range"))?
+            let sign = if negative { "-" } else { "" };
+            let value: i128 = format!("{sign}{}", int.base10_digits()).parse().map_err(|_| out_of_range())?;
+            Ok(Number::Int(value))
         }
-        Lit::Float(float) => float.base10_parse()?,
-        _ => return Err(syn::Error::new_spanned(lit, "expected a number literal")),
-    };
-    Ok(Number { value: if negative { -value } else { value } })
+        Lit::Float(float) => {
+            let value: f64 = float.base10_parse()?;
+            if !value.is_finite() {
+                return Err(out_of_range());
+            }
+            Ok(Number::Float(if negative { -value } else { value }))
+        }
+        _ => Err(syn::Error::new_spanned(lit, "expected a number literal")),
+    }
 }
 
 fn path_name(path: &syn::Path) -> String {

@@ -1,7 +1,7 @@
 //! Emits the `Extract` impl from the checked model.
 
 use crate::ast::{Body, Container, Field, Variant};
-use crate::attr::Rule;
+use crate::attr::{Number, Rule};
 use crate::check;
 use crate::ctxt::{to_compile_errors, Ctxt};
 use proc_macro2::{Literal, TokenStream};
@@ -130,8 +130,8 @@ fn check_field(field: &Field, place: &TokenStream) -> TokenStream {
     });
     let checks = field.rules.iter().filter_map(|rule| match rule {
         Rule::Range { kw, min, max } => {
-            let min = option_f64(min.as_ref().map(|n| n.value));
-            let max = option_f64(max.as_ref().map(|n| n.value));
+            let min = option_limit(*min);
+            let max = option_limit(*max);
             Some(quote_spanned! {kw.span()=>
                 ::pluck::validate::range::check(&#place, #min, #max, report);
             })
@@ -216,8 +216,8 @@ fn schema_rules(field: &Field) -> Vec<TokenStream> {
         .filter_map(|rule| {
             let rule = match rule {
                 Rule::Range { min, max, .. } => {
-                    let min = option_f64(min.as_ref().map(|n| n.value));
-                    let max = option_f64(max.as_ref().map(|n| n.value));
+                    let min = option_limit(*min);
+                    let max = option_limit(*max);
                     quote!(::pluck::schema::FieldRule::Range { min: #min, max: #max })
                 }
                 Rule::Length { min, max, .. } => {
@@ -233,14 +233,19 @@ fn schema_rules(field: &Field) -> Vec<TokenStream> {
         .collect()
 }
 
-fn option_f64(value: Option<f64>) -> TokenStream {
-    match value {
-        Some(v) => {
-            let lit = Literal::f64_suffixed(v);
-            quote!(::core::option::Option::Some(#lit))
+fn option_limit(value: Option<Number>) -> TokenStream {
+    let limit = match value {
+        Some(Number::Int(v)) => {
+            let lit = Literal::i128_suffixed(v);
+            quote!(::pluck::validate::range::Limit::Int(#lit))
         }
-        None => quote!(::core::option::Option::None),
-    }
+        Some(Number::Float(v)) => {
+            let lit = Literal::f64_suffixed(v);
+            quote!(::pluck::validate::range::Limit::Float(#lit))
+        }
+        None => return quote!(::core::option::Option::None),
+    };
+    quote!(::core::option::Option::Some(#limit))
 }
 
 fn option_usize(value: Option<u64>) -> TokenStream {

@@ -2,6 +2,7 @@
 //! `minLength`/`maxLength` (strings), `minItems`/`maxItems` (lists) or
 //! `minProperties`/`maxProperties` (maps), and `one_of` becomes `enum`.
 
+use crate::validate::range::Limit;
 use crate::Extract;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
@@ -15,9 +16,9 @@ pub enum FieldRule {
     /// `range(min, max)`.
     Range {
         /// Inclusive lower bound.
-        min: Option<f64>,
+        min: Option<Limit>,
         /// Inclusive upper bound.
-        max: Option<f64>,
+        max: Option<Limit>,
     },
     /// `length(min, max)`.
     Length {
@@ -157,14 +158,27 @@ fn apply_rule(prop: &mut Map<String, Value>, rule: FieldRule) {
     }
 }
 
-/// Whole numbers are written without a fraction, so `maximum: 1`, not `1.0`.
-fn number(value: f64) -> Value {
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        #[allow(clippy::cast_possible_truncation)]
-        let whole = value as i64;
-        json!(whole)
-    } else {
-        json!(value)
+/// Whole numbers are written without a fraction, so `maximum: 1`, not `1.0`, and
+/// whole bounds exactly (`18446744073709551614`, not `1.8446744073709552e19`).
+fn number(limit: Limit) -> Value {
+    match limit {
+        Limit::Int(value) => {
+            if let Ok(small) = i64::try_from(value) {
+                json!(small)
+            } else if let Ok(large) = u64::try_from(value) {
+                json!(large)
+            } else {
+                #[allow(clippy::cast_precision_loss)]
+                let approximate = value as f64;
+                json!(approximate)
+            }
+        }
+        Limit::Float(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => {
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = value as i64;
+            json!(whole)
+        }
+        Limit::Float(value) => json!(value),
     }
 }
 
