@@ -208,3 +208,37 @@ fn types_of_the_same_name_keep_their_own_rules() {
     }
     assert_eq!(schema["$defs"]["Inner"]["properties"]["label"]["maxLength"], 5);
 }
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Point {
+    x: u32,
+    #[extract(range(max = 5))]
+    y: Option<u32>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(tag = "kind")]
+enum Tagged {
+    First { a: u32 },
+    SecondKind(Point),
+}
+
+#[test]
+fn internally_tagged_newtype_variants_hold_the_inner_fields() {
+    let value: Tagged = serde_json::from_str(r#"{"kind": "SecondKind", "x": 0, "y": null}"#).unwrap();
+    assert!(matches!(value, Tagged::SecondKind(Point { x: 0, y: None })));
+    for target in [Target::Strict, Target::Plain, Target::Gemini] {
+        let prepared = prepare::<Tagged>(target).unwrap();
+        let schema = prepared.schema();
+        let alternatives = &schema["properties"]["value"];
+        let variant = &alternatives.get("anyOf").unwrap_or(&alternatives["oneOf"])[1];
+        let keys: Vec<&String> = variant["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["kind", "x", "y"], "{target:?}: {variant}");
+        assert!(variant.get("$ref").is_none() && variant.get("anyOf").is_none(), "{target:?}: {variant}");
+        assert_eq!(variant["properties"]["y"]["maximum"], 5, "{target:?}: {variant}");
+        if target != Target::Gemini {
+            assert_eq!(variant["required"], json!(["kind", "x", "y"]), "{target:?}: {variant}");
+            assert_eq!(variant["additionalProperties"], false, "{target:?}: {variant}");
+        }
+    }
+}

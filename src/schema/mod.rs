@@ -18,6 +18,7 @@ mod enums;
 mod gemini;
 mod rules;
 mod strict;
+mod tagged;
 
 pub use rules::{FieldRule, RuleSet};
 
@@ -185,6 +186,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     let root_name = T::schema_name();
     let description = schema.get("description").and_then(Value::as_str).map(str::to_owned);
     let wrapper = wrap(&mut schema);
+    tagged::merge_newtype_variants(&mut schema);
     enums::flatten(&mut schema);
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,

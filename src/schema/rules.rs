@@ -91,7 +91,7 @@ impl RuleSet {
 
 /// The JSON pointer of a local `$ref` (`#/$defs/Item2`), its percent-escapes decoded;
 /// `None` for the root (`#`) and for references elsewhere.
-fn definition_pointer(reference: &str) -> Option<String> {
+pub(super) fn definition_pointer(reference: &str) -> Option<String> {
     let encoded = reference.strip_prefix('#').filter(|rest| !rest.is_empty())?.as_bytes();
     let mut bytes = Vec::with_capacity(encoded.len());
     let mut rest = encoded;
