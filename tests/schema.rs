@@ -242,3 +242,32 @@ fn internally_tagged_newtype_variants_hold_the_inner_fields() {
         }
     }
 }
+
+#[derive(Extract, Deserialize, JsonSchema, Default, Debug)]
+struct Counter {
+    count: u32,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Defaults {
+    #[serde(default)]
+    number: u32,
+    #[serde(default)]
+    counter: Counter,
+    #[serde(default)]
+    maybe: Option<u32>,
+}
+
+#[test]
+fn plain_target_offers_null_only_where_serde_takes_it() {
+    let plain = prepare::<Defaults>(Target::Plain).unwrap();
+    let props = &plain.schema()["properties"];
+    assert_eq!(plain.schema()["required"], json!(["number", "counter", "maybe"]));
+    assert_eq!(props["number"]["type"], "integer", "{props}");
+    assert_eq!(props["counter"], json!({"$ref": "#/$defs/Counter"}), "{props}");
+    assert_eq!(props["maybe"]["type"], json!(["integer", "null"]), "{props}");
+    // What the schema offers, serde takes.
+    let offered: Defaults = serde_json::from_str(r#"{"number": 1, "counter": {"count": 2}, "maybe": null}"#).unwrap();
+    assert_eq!((offered.number, offered.counter.count, offered.maybe), (1, 2, None));
+    assert!(serde_json::from_str::<Defaults>(r#"{"number": null}"#).is_err(), "serde refuses null for a u32");
+}

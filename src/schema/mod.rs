@@ -38,8 +38,8 @@ pub enum Target {
     Strict,
     /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
     /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
-    /// with `additionalProperties: false` and every property required, optional ones
-    /// nullable.
+    /// with `additionalProperties: false` and every property required. `null` is offered
+    /// only where serde takes it (an `Option`), not for a field with a serde default.
     Plain,
     /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
     /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
@@ -225,21 +225,14 @@ fn wrap(schema: &mut Value) -> Option<&'static str> {
 }
 
 /// For plain targets: objects with fixed properties admit no others, and list every
-/// property in `required` (an optional one becomes nullable). A grammar made from the
-/// schema then writes every field in order, and a model sees one shape to follow.
+/// property in `required`. A grammar made from the schema then writes every field in
+/// order, and a model sees one shape to follow. An optional property keeps its schema:
+/// an `Option`'s takes `null` already, and a field with a serde default takes no `null`
+/// (serde reads only its absence as the default), so it is asked for like any other.
 fn close_objects(schema: &mut Value) {
     match schema {
         Value::Object(obj) => {
-            let required: Vec<Value> = match obj.get("required") {
-                Some(Value::Array(list)) => list.clone(),
-                _ => Vec::new(),
-            };
-            if let Some(Value::Object(props)) = obj.get_mut("properties") {
-                for (name, prop) in props.iter_mut() {
-                    if !required.iter().any(|r| r == name) {
-                        strict::make_nullable(prop);
-                    }
-                }
+            if let Some(Value::Object(props)) = obj.get("properties") {
                 let all: Vec<Value> = props.keys().map(|k| Value::String(k.clone())).collect();
                 obj.insert("required".into(), Value::Array(all));
                 obj.entry("additionalProperties").or_insert(Value::Bool(false));
