@@ -248,3 +248,27 @@ fn integer_bounds_are_exact_in_the_schema() {
     assert_eq!(props["single"]["maximum"].to_string(), "0.3");
     assert_eq!(props["negative"]["minimum"].to_string(), "-1.5");
 }
+
+#[test]
+fn map_keys_that_read_as_paths_are_quoted() {
+    let mut map = std::collections::BTreeMap::from([
+        ("a.b".to_string(), Item { name: String::new() }),
+        ("c[0]".to_string(), Item { name: String::new() }),
+        ("plain_key-1".to_string(), Item { name: String::new() }),
+    ]);
+    let report = pluck::validate(&mut map).unwrap_err();
+    let lines: Vec<String> = report.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            r#"["a.b"].name: must have at least 1 character, got 0"#,
+            r#"["c[0]"].name: must have at least 1 character, got 0"#,
+            "plain_key-1.name: must have at least 1 character, got 0",
+        ]
+    );
+    let mut report = Report::new();
+    report.with_field("m", |r| r.with_key("a.b", |r| r.with_field("x", |r| r.add("range", "bad"))));
+    let path = &report.violations()[0].path;
+    assert_eq!(path.to_string(), r#"m["a.b"].x"#);
+    assert_eq!(&path.to_string().parse::<pluck::validate::Path>().unwrap(), path);
+}
