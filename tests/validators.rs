@@ -272,3 +272,75 @@ fn map_keys_that_read_as_paths_are_quoted() {
     assert_eq!(path.to_string(), r#"m["a.b"].x"#);
     assert_eq!(&path.to_string().parse::<pluck::validate::Path>().unwrap(), path);
 }
+
+/// Field names as serde's case rules see them, snake case or not.
+#[allow(non_snake_case)]
+mod renames {
+    use super::Item;
+    use pluck::Extract;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    /// `rename_all` for reading only.
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    #[serde(rename_all(serialize = "kebab-case", deserialize = "camelCase"))]
+    pub struct ReadCamel {
+        #[extract(range(min = 0))]
+        pub min_amount: i32,
+        #[extract(length(max = 1))]
+        pub myURL: String,
+    }
+
+    /// `rename_all_fields` and a variant's own `rename_all`.
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    #[serde(tag = "kind", rename_all_fields = "camelCase")]
+    pub enum Renames {
+        Fields {
+            inner_item: Item,
+        },
+        #[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+        Own {
+            inner_item: Item,
+        },
+    }
+
+    /// serde's own case rules, to the letter.
+    #[derive(Extract, Deserialize, JsonSchema, Debug)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct Kebab {
+        #[extract(length(min = 1))]
+        pub a__b: String,
+        #[extract(length(min = 1))]
+        pub _lead: String,
+    }
+}
+use renames::{Kebab, ReadCamel, Renames};
+
+#[test]
+fn every_form_of_serde_renaming_names_paths_and_schema_rules() {
+    let mut value: ReadCamel = serde_json::from_str(r#"{"minAmount": -1, "myURL": "ab"}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(
+        report.to_string(),
+        "minAmount: must be at least 0, got -1\nmyURL: must have at most 1 character, got 2"
+    );
+    let schema = pluck::schema::generate::<ReadCamel>();
+    assert_eq!(schema["properties"]["minAmount"]["minimum"], 0, "{schema}");
+    assert_eq!(schema["properties"]["myURL"]["maxLength"], 1, "{schema}");
+
+    let mut value: Renames = serde_json::from_str(r#"{"kind": "Fields", "innerItem": {"name": ""}}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(report.to_string(), "innerItem.name: must have at least 1 character, got 0");
+    let mut value: Renames = serde_json::from_str(r#"{"kind": "Own", "INNER-ITEM": {"name": ""}}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(report.to_string(), "INNER-ITEM.name: must have at least 1 character, got 0");
+
+    let mut value: Kebab = serde_json::from_str(r#"{"a--b": "", "-lead": ""}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(
+        report.to_string(),
+        "a--b: must have at least 1 character, got 0\n-lead: must have at least 1 character, got 0"
+    );
+    let schema = pluck::schema::generate::<Kebab>();
+    assert_eq!(schema["properties"]["-lead"]["minLength"], 1, "{schema}");
+}

@@ -55,7 +55,10 @@ pub struct ContainerAttrs {
     pub garde: bool,
     /// `#[extract(validator)]`: join validator's report.
     pub validator: bool,
-    pub rename_all: Option<LitStr>,
+    /// `rename_all` for reading: renames a struct's fields or an enum's variants.
+    pub rename_all: Option<String>,
+    /// `rename_all_fields` for reading: renames the fields of every variant.
+    pub rename_all_fields: Option<String>,
     pub tag: Option<String>,
     pub content: Option<String>,
     pub untagged: bool,
@@ -69,6 +72,8 @@ pub struct ContainerAttrs {
 pub struct FieldAttrs {
     pub rules: Vec<Rule>,
     pub rename: Option<String>,
+    /// On a variant, `rename_all` for reading: renames the variant's fields.
+    pub rename_all: Option<String>,
     pub flatten: bool,
     /// `#[extract(whole)]`: shown in partial values only once complete.
     pub whole: bool,
@@ -80,7 +85,7 @@ pub struct FieldAttrs {
 }
 
 /// Container attributes of serde that leave the reading of a struct's fields alone.
-const PLAIN_CONTAINER: &[&str] = &["rename", "rename_all_fields", "bound", "crate", "expecting", "into"];
+const PLAIN_CONTAINER: &[&str] = &["rename", "bound", "crate", "expecting", "into"];
 
 /// Field attributes of serde that leave the reading of the field alone.
 const PLAIN_FIELD: &[&str] = &["skip_serializing", "skip_serializing_if", "serialize_with", "bound", "getter"];
@@ -118,11 +123,9 @@ pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             // serde reports its own mistakes: read what we need and skip the rest.
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename_all") {
-                    if let Ok(value) = meta.value() {
-                        out.rename_all = value.parse::<LitStr>().ok();
-                    } else {
-                        skip_nested(&meta);
-                    }
+                    out.rename_all = read_name(&meta);
+                } else if meta.path.is_ident("rename_all_fields") {
+                    out.rename_all_fields = read_name(&meta);
                 } else if meta.path.is_ident("tag") {
                     out.tag = string_value(&meta);
                 } else if meta.path.is_ident("content") {
@@ -159,19 +162,9 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
         } else if attr.path().is_ident("serde") {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    if meta.input.peek(syn::Token![=]) {
-                        out.rename = string_value(&meta);
-                    } else {
-                        // rename(deserialize = "..") names the field on input.
-                        let _ = meta.parse_nested_meta(|inner| {
-                            if inner.path.is_ident("deserialize") {
-                                out.rename = string_value(&inner);
-                            } else {
-                                skip_value(&inner);
-                            }
-                            Ok(())
-                        });
-                    }
+                    out.rename = read_name(&meta);
+                } else if meta.path.is_ident("rename_all") {
+                    out.rename_all = read_name(&meta);
                 } else if meta.path.is_ident("flatten") {
                     out.flatten = true;
                 } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
@@ -313,6 +306,24 @@ fn number(expr: Expr) -> syn::Result<Number> {
 
 fn path_name(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// The value of a serde key that may differ between writing and reading, as it is
+/// for reading: `key = ".."` or `key(deserialize = "..")`.
+fn read_name(meta: &ParseNestedMeta) -> Option<String> {
+    if meta.input.peek(syn::Token![=]) {
+        return string_value(meta);
+    }
+    let mut name = None;
+    let _ = meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("deserialize") {
+            name = string_value(&inner);
+        } else {
+            skip_value(&inner);
+        }
+        Ok(())
+    });
+    name
 }
 
 fn string_value(meta: &ParseNestedMeta) -> Option<String> {
