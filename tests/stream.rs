@@ -462,3 +462,21 @@ fn recursion_through_box_streams() {
     let last = Node { value: 2, next: None };
     assert_eq!(reader.finish().unwrap(), Node { value: 1, next: Some(Box::new(last)) });
 }
+
+/// A fixed array streams as a list; a tuple needs `whole`.
+#[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema, Debug, Clone, PartialEq)]
+struct Rgb {
+    color: [u8; 3],
+}
+
+#[test]
+fn fixed_arrays_stream_as_lists() {
+    let mut reader = PartialReader::<Rgb>::new();
+    reader.feed(br#"{"color": [1, 2,"#);
+    assert_eq!(reader.partial().unwrap().color.as_deref(), Some(&[1, 2][..]));
+    reader.feed(br#" 3]}"#);
+    assert_eq!(reader.finish().unwrap(), Rgb { color: [1, 2, 3] });
+    let mut reader = PartialReader::<Rgb>::new();
+    reader.feed(br#"{"color": [1, 2]}"#);
+    assert!(reader.finish().is_err(), "two bytes are no [u8; 3]");
+}

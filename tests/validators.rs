@@ -344,3 +344,27 @@ fn every_form_of_serde_renaming_names_paths_and_schema_rules() {
     let schema = pluck::schema::generate::<Kebab>();
     assert_eq!(schema["properties"]["-lead"]["minLength"], 1, "{schema}");
 }
+
+/// Fixed arrays and tuples, with rules inside.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Fixed {
+    bytes: [u8; 3],
+    items: [Item; 2],
+    #[extract(whole)]
+    pair: (Item, u8),
+}
+
+#[test]
+fn rules_inside_fixed_arrays_and_tuples_are_checked_and_in_the_schema() {
+    let mut value: Fixed = serde_json::from_str(
+        r#"{"bytes": [1, 2, 3], "items": [{"name": "a"}, {"name": ""}], "pair": [{"name": ""}, 7]}"#,
+    )
+    .unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(
+        report.to_string(),
+        "items[1].name: must have at least 1 character, got 0\npair[0].name: must have at least 1 character, got 0"
+    );
+    let schema = pluck::schema::generate::<Fixed>();
+    assert_eq!(schema["$defs"]["Item"]["properties"]["name"]["minLength"], 1, "{schema}");
+}

@@ -29,8 +29,9 @@ use std::sync::Arc;
 /// partial forms (`Option<Vec<SkillPartial>>`), enums as `Option<Enum>`. An enum, a
 /// tuple or unit struct is its own partial form. A field of a type from another crate
 /// (a `chrono` date) needs `#[extract(whole)]`: its partial is [`Whole<T>`], shown once
-/// complete. Strings, numbers, booleans, `Option`, `Box`, `Vec`, maps with string keys
-/// and `serde_json::Value` have partial forms here.
+/// complete. Strings, numbers, booleans, `Option`, `Box`, `Vec`, fixed arrays, maps
+/// with string keys and `serde_json::Value` have partial forms here; a tuple needs
+/// `whole`.
 ///
 /// A partial form never shows something that a later one contradicts. Numbers,
 /// booleans, `null`s and enums appear only once their token is complete (a model
@@ -60,6 +61,11 @@ use std::sync::Arc;
 /// let skill = Skill::from_partial(reader.partial().unwrap()).unwrap();
 /// assert_eq!((skill.name.as_str(), skill.is_required), ("Kubernetes", true));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no partial form for streaming",
+    label = "no partial form",
+    note = "mark the field `#[extract(whole)]` to show it in partial values once complete"
+)]
 pub trait Streamable {
     /// What the value looks like while it is being written.
     type Partial: Fill;
@@ -617,6 +623,17 @@ impl<P: Fill> Fill for Box<P> {
     #[inline]
     fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
         (**self).text(path, text, cx);
+    }
+}
+
+/// A fixed array's form is a list's; it stands for the array once it holds `N` items.
+impl<T: Streamable, const N: usize> Streamable for [T; N] {
+    type Partial = Vec<T::Partial>;
+    fn from_partial(partial: &Vec<T::Partial>) -> Option<Self> {
+        Vec::<T>::from_partial(partial)?.try_into().ok()
+    }
+    fn from_finished(partial: Vec<T::Partial>) -> Option<Self> {
+        Vec::<T>::from_finished(partial)?.try_into().ok()
     }
 }
 
