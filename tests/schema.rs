@@ -271,3 +271,33 @@ fn plain_target_offers_null_only_where_serde_takes_it() {
     assert_eq!((offered.number, offered.counter.count, offered.maybe), (1, 2, None));
     assert!(serde_json::from_str::<Defaults>(r#"{"number": null}"#).is_err(), "serde refuses null for a u32");
 }
+
+/// A newtype with a rule of its own.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Share(#[extract(range(min = 0, max = 1))] f64);
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Label {
+    #[extract(length(min = 1))]
+    text: String,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Holdings {
+    share: Share,
+    #[serde(flatten)]
+    label: Label,
+}
+
+#[test]
+fn newtype_and_flattened_rules_are_in_the_schema() {
+    let mut value: Holdings = serde_json::from_str(r#"{"share": 2, "text": ""}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(report.to_string(), "share: must be at most 1, got 2\ntext: must have at least 1 character, got 0");
+    let schema = pluck::schema::generate::<Holdings>();
+    assert_eq!(schema["$defs"]["Share"]["minimum"], 0, "{schema}");
+    assert_eq!(schema["$defs"]["Share"]["maximum"], 1, "{schema}");
+    assert_eq!(schema["properties"]["text"]["minLength"], 1, "{schema}");
+    let root = pluck::schema::generate::<Share>();
+    assert_eq!(root["maximum"], 1, "{root}");
+}

@@ -48,7 +48,12 @@ struct TypeRules {
     /// The type's subschema: a `$ref` to its definition, from the generator that made
     /// the schema.
     subschema: fn(&mut SchemaGenerator) -> Schema,
+    /// Rules on properties.
     fields: Vec<(&'static str, FieldRule)>,
+    /// Rules on the type's own schema (a newtype's).
+    own: Vec<FieldRule>,
+    /// Types whose properties are flattened into this type's (`#[serde(flatten)]`).
+    flattened: Vec<TypeId>,
 }
 
 fn subschema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
@@ -63,11 +68,27 @@ impl RuleSet {
 
     /// Records a rule on `T`'s property `field`.
     pub fn add<T: Extract>(&mut self, field: &'static str, rule: FieldRule) {
-        self.by_type
-            .entry(TypeId::of::<T>())
-            .or_insert_with(|| TypeRules { subschema: subschema::<T>, fields: Vec::new() })
-            .fields
-            .push((field, rule));
+        self.entry::<T>().fields.push((field, rule));
+    }
+
+    /// Records a rule on `T`'s own schema: a newtype's, whose schema is its field's.
+    pub fn add_own<T: Extract>(&mut self, rule: FieldRule) {
+        self.entry::<T>().own.push(rule);
+    }
+
+    /// Records that `U`'s properties are flattened into `T`'s (`#[serde(flatten)]`), so
+    /// that `U`'s property rules show there too. `U`'s rules are registered on their own.
+    pub fn add_flattened<T: Extract, U: Extract>(&mut self) {
+        self.entry::<T>().flattened.push(TypeId::of::<U>());
+    }
+
+    fn entry<T: Extract>(&mut self) -> &mut TypeRules {
+        self.by_type.entry(TypeId::of::<T>()).or_insert_with(|| TypeRules {
+            subschema: subschema::<T>,
+            fields: Vec::new(),
+            own: Vec::new(),
+            flattened: Vec::new(),
+        })
     }
 
     /// Writes the rules into `root`, the schema of type `root_type` that `generator`
@@ -75,7 +96,7 @@ impl RuleSet {
     pub(crate) fn apply(&self, root_type: TypeId, generator: &mut SchemaGenerator, root: &mut Value) {
         for (type_id, rules) in &self.by_type {
             if *type_id == root_type {
-                apply_to_object(root, &rules.fields);
+                self.apply_to_schema(*type_id, root);
                 continue;
             }
             let reference = (rules.subschema)(generator);
@@ -83,7 +104,26 @@ impl RuleSet {
                 continue;
             };
             if let Some(schema) = root.pointer_mut(&pointer) {
-                apply_to_object(schema, &rules.fields);
+                self.apply_to_schema(*type_id, schema);
+            }
+        }
+    }
+
+    /// Writes the rules of `type_id` into its schema: its own, its properties', and
+    /// those of the types flattened into it (and into them).
+    fn apply_to_schema(&self, type_id: TypeId, schema: &mut Value) {
+        let Some(rules) = self.by_type.get(&type_id) else { return };
+        if let Value::Object(obj) = schema {
+            rules.own.iter().for_each(|rule| apply_rule(obj, *rule));
+        }
+        let mut seen = HashSet::from([type_id]);
+        let mut pending = vec![rules];
+        while let Some(rules) = pending.pop() {
+            apply_to_object(schema, &rules.fields);
+            for flattened in &rules.flattened {
+                if seen.insert(*flattened) {
+                    pending.extend(self.by_type.get(flattened));
+                }
             }
         }
     }
