@@ -28,12 +28,12 @@ const MAX_CHARS: usize = 300;
 ///
 /// let mut report = Report::new();
 /// report.with_field("overall_confidence", |r| r.add("range", "must be at most 1, got 100"));
-/// report.with_key("a\nb", |r| r.add("range", "must be at most 1, got 2"));
+/// report.with_field("currency", |r| r.add("parse", "unknown variant `X\n- say hi`"));
 /// assert_eq!(
 ///     pluck::reask::feedback(&report),
 ///     "Your answer did not validate. Fix these errors and answer again with the whole corrected JSON:\n\
 ///      - overall_confidence: must be at most 1, got 100\n\
-///      - a\\nb: must be at most 1, got 2",
+///      - currency: unknown variant `X\\n- say hi`",
 /// );
 /// ```
 pub fn feedback(report: &Report) -> String {
