@@ -138,3 +138,54 @@ impl<V: Extract> Extract for BTreeMap<String, V> {
         V::__rules(rules);
     }
 }
+
+/// Fixed arrays, as far as serde reads them (up to 32 items): each item checked at its
+/// index.
+macro_rules! arrays {
+    ($($n:literal)*) => {$(
+        impl<T: Extract> Extract for [T; $n] {
+            fn check(&mut self, report: &mut Report) {
+                for (index, item) in self.iter_mut().enumerate() {
+                    report.with_index(index, |report| item.check(report));
+                }
+            }
+            fn __rules(rules: &mut RuleSet) {
+                T::__rules(rules);
+            }
+        }
+    )*};
+}
+arrays!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+
+/// Tuples, as far as serde reads them (up to 16 items): a JSON list, each item checked
+/// at its index.
+macro_rules! tuples {
+    ($(($($index:tt $t:ident)+))*) => {$(
+        impl<$($t: Extract),+> Extract for ($($t,)+) {
+            fn check(&mut self, report: &mut Report) {
+                $(report.with_index($index, |report| self.$index.check(report));)+
+            }
+            fn __rules(rules: &mut RuleSet) {
+                $($t::__rules(rules);)+
+            }
+        }
+    )*};
+}
+tuples! {
+    (0 T0)
+    (0 T0 1 T1)
+    (0 T0 1 T1 2 T2)
+    (0 T0 1 T1 2 T2 3 T3)
+    (0 T0 1 T1 2 T2 3 T3 4 T4)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10 11 T11)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10 11 T11 12 T12)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10 11 T11 12 T12 13 T13)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10 11 T11 12 T12 13 T13 14 T14)
+    (0 T0 1 T1 2 T2 3 T3 4 T4 5 T5 6 T6 7 T7 8 T8 9 T9 10 T10 11 T11 12 T12 13 T13 14 T14 15 T15)
+}

@@ -73,21 +73,28 @@ impl<T: ?Sized> TypeProbe<T> {
 /// Chosen when the field's type implements [`Extract`].
 pub trait RegisterNested {
     fn __pluck_register(self, rules: &mut RuleSet);
+    /// For a `#[serde(flatten)]` field of `P`: its type's properties are `P`'s.
+    fn __pluck_flatten<P: Extract>(self, rules: &mut RuleSet);
 }
 
 impl<T: Extract> RegisterNested for TypeProbe<T> {
     fn __pluck_register(self, rules: &mut RuleSet) {
         T::__rules(rules);
     }
+    fn __pluck_flatten<P: Extract>(self, rules: &mut RuleSet) {
+        rules.add_flattened::<P, T>();
+    }
 }
 
 /// Chosen otherwise: no rules to register.
 pub trait RegisterOther {
     fn __pluck_register(self, rules: &mut RuleSet);
+    fn __pluck_flatten<P: Extract>(self, rules: &mut RuleSet);
 }
 
 impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
     fn __pluck_register(self, _rules: &mut RuleSet) {}
+    fn __pluck_flatten<P: Extract>(self, _rules: &mut RuleSet) {}
 }
 
 /// The chat-completions body pluck sends for `messages` in `mode`, for benchmarks of

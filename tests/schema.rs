@@ -149,3 +149,155 @@ fn non_object_roots_are_wrapped() {
     assert_eq!(alternatives.len(), 2);
     assert_eq!(alternatives[1]["required"], json!(["type", "number", "extension"]));
 }
+
+mod a {
+    #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    pub struct Item {
+        #[extract(range(min = 0, max = 1))]
+        pub score: f64,
+    }
+}
+
+mod b {
+    #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    pub struct Item {
+        #[extract(range(min = 10, max = 100))]
+        pub score: f64,
+        #[extract(length(max = 3))]
+        pub name: String,
+    }
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct Wrapper<T> {
+    #[extract(length(max = 2))]
+    items: Vec<T>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct Inner {
+    #[extract(length(max = 5))]
+    label: String,
+}
+
+#[derive(Extract, Deserialize, JsonSchema)]
+struct SameNames {
+    first: a::Item,
+    second: b::Item,
+    words: Wrapper<String>,
+    inners: Wrapper<Inner>,
+}
+
+/// The `$defs` entry a property of `schema` refers to.
+fn def<'a>(schema: &'a Value, property: &str) -> &'a Value {
+    let reference = schema["properties"][property]["$ref"].as_str().unwrap();
+    &schema["$defs"][reference.rsplit('/').next().unwrap()]
+}
+
+#[test]
+fn types_of_the_same_name_keep_their_own_rules() {
+    let plain = prepare::<SameNames>(Target::Plain).unwrap();
+    let schema = plain.schema();
+    let first = &def(schema, "first")["properties"];
+    assert_eq!((&first["score"]["minimum"], &first["score"]["maximum"]), (&json!(0), &json!(1)));
+    let second = &def(schema, "second")["properties"];
+    assert_eq!((&second["score"]["minimum"], &second["score"]["maximum"]), (&json!(10), &json!(100)));
+    assert_eq!(second["name"]["maxLength"], 3);
+    for generic in ["words", "inners"] {
+        assert_eq!(def(schema, generic)["properties"]["items"]["maxItems"], 2, "{generic}");
+    }
+    assert_eq!(schema["$defs"]["Inner"]["properties"]["label"]["maxLength"], 5);
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Point {
+    x: u32,
+    #[extract(range(max = 5))]
+    y: Option<u32>,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(tag = "kind")]
+enum Tagged {
+    First { a: u32 },
+    SecondKind(Point),
+}
+
+#[test]
+fn internally_tagged_newtype_variants_hold_the_inner_fields() {
+    let value: Tagged = serde_json::from_str(r#"{"kind": "SecondKind", "x": 0, "y": null}"#).unwrap();
+    assert!(matches!(value, Tagged::SecondKind(Point { x: 0, y: None })));
+    for target in [Target::Strict, Target::Plain, Target::Gemini] {
+        let prepared = prepare::<Tagged>(target).unwrap();
+        let schema = prepared.schema();
+        let alternatives = &schema["properties"]["value"];
+        let variant = &alternatives.get("anyOf").unwrap_or(&alternatives["oneOf"])[1];
+        let keys: Vec<&String> = variant["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["kind", "x", "y"], "{target:?}: {variant}");
+        assert!(variant.get("$ref").is_none() && variant.get("anyOf").is_none(), "{target:?}: {variant}");
+        assert_eq!(variant["properties"]["y"]["maximum"], 5, "{target:?}: {variant}");
+        if target != Target::Gemini {
+            assert_eq!(variant["required"], json!(["kind", "x", "y"]), "{target:?}: {variant}");
+            assert_eq!(variant["additionalProperties"], false, "{target:?}: {variant}");
+        }
+    }
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Default, Debug)]
+struct Counter {
+    count: u32,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Defaults {
+    #[serde(default)]
+    number: u32,
+    #[serde(default)]
+    counter: Counter,
+    #[serde(default)]
+    maybe: Option<u32>,
+}
+
+#[test]
+fn plain_target_offers_null_only_where_serde_takes_it() {
+    let plain = prepare::<Defaults>(Target::Plain).unwrap();
+    let props = &plain.schema()["properties"];
+    assert_eq!(plain.schema()["required"], json!(["number", "counter", "maybe"]));
+    assert_eq!(props["number"]["type"], "integer", "{props}");
+    assert_eq!(props["counter"], json!({"$ref": "#/$defs/Counter"}), "{props}");
+    assert_eq!(props["maybe"]["type"], json!(["integer", "null"]), "{props}");
+    // What the schema offers, serde takes.
+    let offered: Defaults = serde_json::from_str(r#"{"number": 1, "counter": {"count": 2}, "maybe": null}"#).unwrap();
+    assert_eq!((offered.number, offered.counter.count, offered.maybe), (1, 2, None));
+    assert!(serde_json::from_str::<Defaults>(r#"{"number": null}"#).is_err(), "serde refuses null for a u32");
+}
+
+/// A newtype with a rule of its own.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Share(#[extract(range(min = 0, max = 1))] f64);
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Label {
+    #[extract(length(min = 1))]
+    text: String,
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Holdings {
+    share: Share,
+    #[serde(flatten)]
+    label: Label,
+}
+
+#[test]
+fn newtype_and_flattened_rules_are_in_the_schema() {
+    let mut value: Holdings = serde_json::from_str(r#"{"share": 2, "text": ""}"#).unwrap();
+    let report = pluck::validate(&mut value).unwrap_err();
+    assert_eq!(report.to_string(), "share: must be at most 1, got 2\ntext: must have at least 1 character, got 0");
+    let schema = pluck::schema::generate::<Holdings>();
+    assert_eq!(schema["$defs"]["Share"]["minimum"], 0, "{schema}");
+    assert_eq!(schema["$defs"]["Share"]["maximum"], 1, "{schema}");
+    assert_eq!(schema["properties"]["text"]["minLength"], 1, "{schema}");
+    let root = pluck::schema::generate::<Share>();
+    assert_eq!(root["maximum"], 1, "{root}");
+}

@@ -435,3 +435,48 @@ fn whole_fields_show_once_complete() {
     assert_eq!(reader.partial().unwrap().range.as_deref(), Some(&(1, 2)));
     assert_eq!(reader.finish().unwrap(), Span { label: "ab".into(), range: (1, 2) });
 }
+
+/// A list that holds itself through `Box`.
+#[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema, Debug, Clone, PartialEq)]
+struct Node {
+    #[extract(range(max = 10))]
+    value: u32,
+    next: Option<Box<Node>>,
+}
+
+#[test]
+fn recursion_through_box_streams() {
+    let mut reader = PartialReader::<Node>::new();
+    reader.feed(br#"{"value": 1, "next": {"value": 2, "next": {"val"#);
+    let partial: &NodePartial = reader.partial().unwrap();
+    let second: &NodePartial = partial.next.as_deref().unwrap();
+    assert_eq!((partial.value, second.value), (Some(1), Some(2)));
+    assert_eq!(second.next.as_ref().unwrap().value, None);
+    reader.feed(br#"ue": 30, "next": null}}}"#);
+    assert_eq!(reader.violations().to_string(), "next.next.value: must be at most 10, got 30");
+    let report = reader.finish().unwrap_err();
+    assert_eq!(report.to_string(), "next.next.value: must be at most 10, got 30");
+
+    let mut reader = PartialReader::<Node>::new();
+    reader.feed(br#"{"value": 1, "next": {"value": 2, "next": null}}"#);
+    let last = Node { value: 2, next: None };
+    assert_eq!(reader.finish().unwrap(), Node { value: 1, next: Some(Box::new(last)) });
+}
+
+/// A fixed array streams as a list; a tuple needs `whole`.
+#[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema, Debug, Clone, PartialEq)]
+struct Rgb {
+    color: [u8; 3],
+}
+
+#[test]
+fn fixed_arrays_stream_as_lists() {
+    let mut reader = PartialReader::<Rgb>::new();
+    reader.feed(br#"{"color": [1, 2,"#);
+    assert_eq!(reader.partial().unwrap().color.as_deref(), Some(&[1, 2][..]));
+    reader.feed(br#" 3]}"#);
+    assert_eq!(reader.finish().unwrap(), Rgb { color: [1, 2, 3] });
+    let mut reader = PartialReader::<Rgb>::new();
+    reader.feed(br#"{"color": [1, 2]}"#);
+    assert!(reader.finish().is_err(), "two bytes are no [u8; 3]");
+}

@@ -48,7 +48,7 @@ pub struct Field<'a> {
 impl<'a> Container<'a> {
     pub fn from_ast(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Self> {
         let attrs = attr::container(cx, &input.attrs);
-        let rename_all = attrs.rename_all.as_ref().map(syn::LitStr::value);
+        let rename_all = attrs.rename_all.clone();
         let body = match &input.data {
             Data::Struct(data) => Body::Struct(fields(cx, &data.fields, rename_all.as_deref())),
             Data::Enum(data) => Body::Enum(
@@ -67,8 +67,13 @@ impl<'a> Container<'a> {
                             ident: &variant.ident,
                             wire_name,
                             named: matches!(variant.fields, Fields::Named(_)),
-                            // Variant fields keep their own names: rename_all on an enum renames variants.
-                            fields: fields(cx, &variant.fields, None),
+                            // rename_all on an enum renames variants; a variant's fields follow
+                            // the variant's own rename_all, else the enum's rename_all_fields.
+                            fields: fields(
+                                cx,
+                                &variant.fields,
+                                variant_attrs.rename_all.as_deref().or(attrs.rename_all_fields.as_deref()),
+                            ),
                         }
                     })
                     .collect(),

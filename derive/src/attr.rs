@@ -6,9 +6,24 @@ use syn::{meta::ParseNestedMeta, Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, U
 
 const FIELD_RULES: &str = "`range`, `length`, `dedup`, `dedup_by`, `one_of`";
 
-/// A number written in an attribute.
-pub struct Number {
-    pub value: f64,
+/// A number written in an attribute: a whole one kept exactly, or a float.
+#[derive(Clone, Copy)]
+pub enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+impl Number {
+    /// Whether `self` is above `other`; whole numbers compare exactly.
+    #[allow(clippy::cast_precision_loss)]
+    fn above(self, other: Number) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a > b,
+            (Number::Int(a), Number::Float(b)) => a as f64 > b,
+            (Number::Float(a), Number::Int(b)) => a > b as f64,
+            (Number::Float(a), Number::Float(b)) => a > b,
+        }
+    }
 }
 
 /// One field rule, with the keyword token that errors point at.
@@ -40,7 +55,10 @@ pub struct ContainerAttrs {
     pub garde: bool,
     /// `#[extract(validator)]`: join validator's report.
     pub validator: bool,
-    pub rename_all: Option<LitStr>,
+    /// `rename_all` for reading: renames a struct's fields or an enum's variants.
+    pub rename_all: Option<String>,
+    /// `rename_all_fields` for reading: renames the fields of every variant.
+    pub rename_all_fields: Option<String>,
     pub tag: Option<String>,
     pub content: Option<String>,
     pub untagged: bool,
@@ -54,6 +72,8 @@ pub struct ContainerAttrs {
 pub struct FieldAttrs {
     pub rules: Vec<Rule>,
     pub rename: Option<String>,
+    /// On a variant, `rename_all` for reading: renames the variant's fields.
+    pub rename_all: Option<String>,
     pub flatten: bool,
     /// `#[extract(whole)]`: shown in partial values only once complete.
     pub whole: bool,
@@ -65,7 +85,7 @@ pub struct FieldAttrs {
 }
 
 /// Container attributes of serde that leave the reading of a struct's fields alone.
-const PLAIN_CONTAINER: &[&str] = &["rename", "rename_all_fields", "bound", "crate", "expecting", "into"];
+const PLAIN_CONTAINER: &[&str] = &["rename", "bound", "crate", "expecting", "into"];
 
 /// Field attributes of serde that leave the reading of the field alone.
 const PLAIN_FIELD: &[&str] = &["skip_serializing", "skip_serializing_if", "serialize_with", "bound", "getter"];
@@ -103,11 +123,9 @@ pub fn container(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             // serde reports its own mistakes: read what we need and skip the rest.
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename_all") {
-                    if let Ok(value) = meta.value() {
-                        out.rename_all = value.parse::<LitStr>().ok();
-                    } else {
-                        skip_nested(&meta);
-                    }
+                    out.rename_all = read_name(&meta);
+                } else if meta.path.is_ident("rename_all_fields") {
+                    out.rename_all_fields = read_name(&meta);
                 } else if meta.path.is_ident("tag") {
                     out.tag = string_value(&meta);
                 } else if meta.path.is_ident("content") {
@@ -144,19 +162,9 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
         } else if attr.path().is_ident("serde") {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    if meta.input.peek(syn::Token![=]) {
-                        out.rename = string_value(&meta);
-                    } else {
-                        // rename(deserialize = "..") names the field on input.
-                        let _ = meta.parse_nested_meta(|inner| {
-                            if inner.path.is_ident("deserialize") {
-                                out.rename = string_value(&inner);
-                            } else {
-                                skip_value(&inner);
-                            }
-                            Ok(())
-                        });
-                    }
+                    out.rename = read_name(&meta);
+                } else if meta.path.is_ident("rename_all") {
+                    out.rename_all = read_name(&meta);
                 } else if meta.path.is_ident("flatten") {
                     out.flatten = true;
                 } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
@@ -192,8 +200,8 @@ fn parse_rule(meta: &ParseNestedMeta) -> syn::Result<Rule> {
             if min.is_none() && max.is_none() {
                 return Err(syn::Error::new(kw.span(), "`range` needs `min = ..`, `max = ..` or both"));
             }
-            if let (Some(lo), Some(hi)) = (&min, &max) {
-                if lo.value > hi.value {
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if Number::above(lo, hi) {
                     return Err(syn::Error::new(kw.span(), "`range` has `min` above `max`"));
                 }
             }
@@ -278,18 +286,44 @@ fn number(expr: Expr) -> syn::Result<Number> {
         },
         _ => return Err(syn::Error::new_spanned(&expr, "expected a number literal")),
     };
-    let value: f64 = match lit {
+    let out_of_range = || syn::Error::new_spanned(&expr, "number out of range for a bound");
+    match lit {
         Lit::Int(int) => {
-            int.base10_digits().parse().map_err(|_| syn::Error::new_spanned(int, "number out of range"))?
+            let sign = if negative { "-" } else { "" };
+            let value: i128 = format!("{sign}{}", int.base10_digits()).parse().map_err(|_| out_of_range())?;
+            Ok(Number::Int(value))
         }
-        Lit::Float(float) => float.base10_parse()?,
-        _ => return Err(syn::Error::new_spanned(lit, "expected a number literal")),
-    };
-    Ok(Number { value: if negative { -value } else { value } })
+        Lit::Float(float) => {
+            let value: f64 = float.base10_parse()?;
+            if !value.is_finite() {
+                return Err(out_of_range());
+            }
+            Ok(Number::Float(if negative { -value } else { value }))
+        }
+        _ => Err(syn::Error::new_spanned(lit, "expected a number literal")),
+    }
 }
 
 fn path_name(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// The value of a serde key that may differ between writing and reading, as it is
+/// for reading: `key = ".."` or `key(deserialize = "..")`.
+fn read_name(meta: &ParseNestedMeta) -> Option<String> {
+    if meta.input.peek(syn::Token![=]) {
+        return string_value(meta);
+    }
+    let mut name = None;
+    let _ = meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("deserialize") {
+            name = string_value(&inner);
+        } else {
+            skip_value(&inner);
+        }
+        Ok(())
+    });
+    name
 }
 
 fn string_value(meta: &ParseNestedMeta) -> Option<String> {

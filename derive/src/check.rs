@@ -26,6 +26,15 @@ pub fn check(cx: &mut Ctxt, container: &Container) {
 }
 
 fn check_field(cx: &mut Ctxt, field: &Field) {
+    if field.skip {
+        if let Some(rule) = field.rules.first() {
+            cx.error_spanned_by(
+                rule.keyword(),
+                "field rules cannot go on a field serde skips (`#[serde(skip)]`): the model never writes it",
+            );
+        }
+        return;
+    }
     if field.flatten {
         if let Some(rule) = field.rules.first() {
             cx.error_spanned_by(

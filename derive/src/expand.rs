@@ -1,7 +1,7 @@
 //! Emits the `Extract` impl from the checked model.
 
 use crate::ast::{Body, Container, Field, Variant};
-use crate::attr::Rule;
+use crate::attr::{Number, Rule};
 use crate::check;
 use crate::ctxt::{to_compile_errors, Ctxt};
 use proc_macro2::{Literal, TokenStream};
@@ -85,6 +85,17 @@ fn emit(container: &Container) -> TokenStream {
         Body::Struct(fields) => fields.iter().flat_map(schema_rules).collect(),
         Body::Enum(_) => Vec::new(),
     };
+    // A newtype's schema is its field's: the field's rules are the type's own.
+    let own_rules = match &container.body {
+        Body::Struct(fields) if fields.len() == 1 && fields[0].wire_name.is_none() && !fields[0].skip => {
+            fields[0].rules.iter().filter_map(schema_rule).collect()
+        }
+        _ => Vec::new(),
+    };
+    let flattened: Vec<&syn::Type> = match &container.body {
+        Body::Struct(fields) => fields.iter().filter(|f| f.flatten && !f.skip).map(|f| f.ty).collect(),
+        Body::Enum(_) => Vec::new(),
+    };
 
     quote! {
         #[automatically_derived]
@@ -105,6 +116,8 @@ fn emit(container: &Container) -> TokenStream {
                     return;
                 }
                 #(rules.add::<Self>(#schema_rules);)*
+                #(rules.add_own::<Self>(#own_rules);)*
+                #(::pluck::__private::TypeProbe::<#flattened>::new().__pluck_flatten::<Self>(rules);)*
                 #(::pluck::__private::TypeProbe::<#field_types>::new().__pluck_register(rules);)*
             }
         }
@@ -130,8 +143,8 @@ fn check_field(field: &Field, place: &TokenStream) -> TokenStream {
     });
     let checks = field.rules.iter().filter_map(|rule| match rule {
         Rule::Range { kw, min, max } => {
-            let min = option_f64(min.as_ref().map(|n| n.value));
-            let max = option_f64(max.as_ref().map(|n| n.value));
+            let min = option_limit(*min);
+            let max = option_limit(*max);
             Some(quote_spanned! {kw.span()=>
                 ::pluck::validate::range::check(&#place, #min, #max, report);
             })
@@ -210,37 +223,40 @@ fn check_variant(container: &Container, variant: &Variant) -> TokenStream {
 /// The schema side of a field's rules: `("name", FieldRule::..)` pairs.
 fn schema_rules(field: &Field) -> Vec<TokenStream> {
     let Some(name) = &field.wire_name else { return Vec::new() };
-    field
-        .rules
-        .iter()
-        .filter_map(|rule| {
-            let rule = match rule {
-                Rule::Range { min, max, .. } => {
-                    let min = option_f64(min.as_ref().map(|n| n.value));
-                    let max = option_f64(max.as_ref().map(|n| n.value));
-                    quote!(::pluck::schema::FieldRule::Range { min: #min, max: #max })
-                }
-                Rule::Length { min, max, .. } => {
-                    let min = option_usize(*min);
-                    let max = option_usize(*max);
-                    quote!(::pluck::schema::FieldRule::Length { min: #min, max: #max })
-                }
-                Rule::OneOf { values, .. } => quote!(::pluck::schema::FieldRule::OneOf(&[#(#values),*])),
-                Rule::Dedup { .. } | Rule::DedupBy { .. } => return None,
-            };
-            Some(quote!(#name, #rule))
-        })
-        .collect()
+    field.rules.iter().filter_map(schema_rule).map(|rule| quote!(#name, #rule)).collect()
 }
 
-fn option_f64(value: Option<f64>) -> TokenStream {
-    match value {
-        Some(v) => {
-            let lit = Literal::f64_suffixed(v);
-            quote!(::core::option::Option::Some(#lit))
+/// The schema side of one rule: a `FieldRule`, if the rule shows in the schema.
+fn schema_rule(rule: &Rule) -> Option<TokenStream> {
+    Some(match rule {
+        Rule::Range { min, max, .. } => {
+            let min = option_limit(*min);
+            let max = option_limit(*max);
+            quote!(::pluck::schema::FieldRule::Range { min: #min, max: #max })
         }
-        None => quote!(::core::option::Option::None),
-    }
+        Rule::Length { min, max, .. } => {
+            let min = option_usize(*min);
+            let max = option_usize(*max);
+            quote!(::pluck::schema::FieldRule::Length { min: #min, max: #max })
+        }
+        Rule::OneOf { values, .. } => quote!(::pluck::schema::FieldRule::OneOf(&[#(#values),*])),
+        Rule::Dedup { .. } | Rule::DedupBy { .. } => return None,
+    })
+}
+
+fn option_limit(value: Option<Number>) -> TokenStream {
+    let limit = match value {
+        Some(Number::Int(v)) => {
+            let lit = Literal::i128_suffixed(v);
+            quote!(::pluck::validate::range::Limit::Int(#lit))
+        }
+        Some(Number::Float(v)) => {
+            let lit = Literal::f64_suffixed(v);
+            quote!(::pluck::validate::range::Limit::Float(#lit))
+        }
+        None => return quote!(::core::option::Option::None),
+    };
+    quote!(::core::option::Option::Some(#limit))
 }
 
 fn option_usize(value: Option<u64>) -> TokenStream {

@@ -18,6 +18,7 @@ mod enums;
 mod gemini;
 mod rules;
 mod strict;
+mod tagged;
 
 pub use rules::{FieldRule, RuleSet};
 
@@ -37,8 +38,8 @@ pub enum Target {
     Strict,
     /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
     /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
-    /// with `additionalProperties: false` and every property required, optional ones
-    /// nullable.
+    /// with `additionalProperties: false` and every property required. `null` is offered
+    /// only where serde takes it (an `Option`), not for a field with a serde default.
     Plain,
     /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
     /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
@@ -170,11 +171,13 @@ pub fn prepare<T: Extract>(target: Target) -> Result<Arc<Prepared>, SchemaError>
 
 /// `T`'s schema with its field rules, before any target transform.
 pub fn generate<T: Extract>() -> Value {
-    let generator = schemars::generate::SchemaSettings::draft2020_12().with(|s| s.meta_schema = None).into_generator();
-    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    let mut generator =
+        schemars::generate::SchemaSettings::draft2020_12().with(|s| s.meta_schema = None).into_generator();
+    // Kept, so that the rules find each type's definition by the name it gave.
+    let mut schema = generator.root_schema_for::<T>().to_value();
     let mut rules = RuleSet::default();
     T::__rules(&mut rules);
-    rules.apply(&T::schema_name(), &mut schema);
+    rules.apply(TypeId::of::<T>(), &mut generator, &mut schema);
     schema
 }
 
@@ -183,6 +186,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     let root_name = T::schema_name();
     let description = schema.get("description").and_then(Value::as_str).map(str::to_owned);
     let wrapper = wrap(&mut schema);
+    tagged::merge_newtype_variants(&mut schema);
     enums::flatten(&mut schema);
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
@@ -221,21 +225,14 @@ fn wrap(schema: &mut Value) -> Option<&'static str> {
 }
 
 /// For plain targets: objects with fixed properties admit no others, and list every
-/// property in `required` (an optional one becomes nullable). A grammar made from the
-/// schema then writes every field in order, and a model sees one shape to follow.
+/// property in `required`. A grammar made from the schema then writes every field in
+/// order, and a model sees one shape to follow. An optional property keeps its schema:
+/// an `Option`'s takes `null` already, and a field with a serde default takes no `null`
+/// (serde reads only its absence as the default), so it is asked for like any other.
 fn close_objects(schema: &mut Value) {
     match schema {
         Value::Object(obj) => {
-            let required: Vec<Value> = match obj.get("required") {
-                Some(Value::Array(list)) => list.clone(),
-                _ => Vec::new(),
-            };
-            if let Some(Value::Object(props)) = obj.get_mut("properties") {
-                for (name, prop) in props.iter_mut() {
-                    if !required.iter().any(|r| r == name) {
-                        strict::make_nullable(prop);
-                    }
-                }
+            if let Some(Value::Object(props)) = obj.get("properties") {
                 let all: Vec<Value> = props.keys().map(|k| Value::String(k.clone())).collect();
                 obj.insert("required".into(), Value::Array(all));
                 obj.entry("additionalProperties").or_insert(Value::Bool(false));

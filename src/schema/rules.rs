@@ -2,7 +2,9 @@
 //! `minLength`/`maxLength` (strings), `minItems`/`maxItems` (lists) or
 //! `minProperties`/`maxProperties` (maps), and `one_of` becomes `enum`.
 
+use crate::validate::range::Limit;
 use crate::Extract;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
@@ -14,9 +16,9 @@ pub enum FieldRule {
     /// `range(min, max)`.
     Range {
         /// Inclusive lower bound.
-        min: Option<f64>,
+        min: Option<Limit>,
         /// Inclusive upper bound.
-        max: Option<f64>,
+        max: Option<Limit>,
     },
     /// `length(min, max)`.
     Length {
@@ -29,11 +31,33 @@ pub enum FieldRule {
     OneOf(&'static [&'static str]),
 }
 
-/// The field rules of a type and of every type inside it, by schema name.
+/// The field rules of a type and of every type inside it, by type.
+///
+/// Kept by type rather than by schema name: schemars gives two types of the same name
+/// (`a::Item`, `b::Item`, or `Wrapper<String>` and `Wrapper<Inner>`) names of their own
+/// (`Item`, `Item2`), which only the generator that made the schema knows.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     visited: HashSet<TypeId>,
-    by_schema: HashMap<String, Vec<(&'static str, FieldRule)>>,
+    by_type: HashMap<TypeId, TypeRules>,
+}
+
+/// The rules of one type, and how to find its schema.
+#[derive(Debug)]
+struct TypeRules {
+    /// The type's subschema: a `$ref` to its definition, from the generator that made
+    /// the schema.
+    subschema: fn(&mut SchemaGenerator) -> Schema,
+    /// Rules on properties.
+    fields: Vec<(&'static str, FieldRule)>,
+    /// Rules on the type's own schema (a newtype's).
+    own: Vec<FieldRule>,
+    /// Types whose properties are flattened into this type's (`#[serde(flatten)]`).
+    flattened: Vec<TypeId>,
+}
+
+fn subschema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
 }
 
 impl RuleSet {
@@ -44,23 +68,90 @@ impl RuleSet {
 
     /// Records a rule on `T`'s property `field`.
     pub fn add<T: Extract>(&mut self, field: &'static str, rule: FieldRule) {
-        self.by_schema.entry(T::schema_name().into_owned()).or_default().push((field, rule));
+        self.entry::<T>().fields.push((field, rule));
     }
 
-    /// Writes the rules into a generated root schema: the root's own, then each of its
-    /// `$defs` by name.
-    pub(crate) fn apply(&self, root_name: &str, root: &mut Value) {
-        if let Some(rules) = self.by_schema.get(root_name) {
-            apply_to_object(root, rules);
+    /// Records a rule on `T`'s own schema: a newtype's, whose schema is its field's.
+    pub fn add_own<T: Extract>(&mut self, rule: FieldRule) {
+        self.entry::<T>().own.push(rule);
+    }
+
+    /// Records that `U`'s properties are flattened into `T`'s (`#[serde(flatten)]`), so
+    /// that `U`'s property rules show there too. `U`'s rules are registered on their own.
+    pub fn add_flattened<T: Extract, U: Extract>(&mut self) {
+        self.entry::<T>().flattened.push(TypeId::of::<U>());
+    }
+
+    fn entry<T: Extract>(&mut self) -> &mut TypeRules {
+        self.by_type.entry(TypeId::of::<T>()).or_insert_with(|| TypeRules {
+            subschema: subschema::<T>,
+            fields: Vec::new(),
+            own: Vec::new(),
+            flattened: Vec::new(),
+        })
+    }
+
+    /// Writes the rules into `root`, the schema of type `root_type` that `generator`
+    /// made: the root's own, then each other type's in the definition its `$ref` names.
+    pub(crate) fn apply(&self, root_type: TypeId, generator: &mut SchemaGenerator, root: &mut Value) {
+        for (type_id, rules) in &self.by_type {
+            if *type_id == root_type {
+                self.apply_to_schema(*type_id, root);
+                continue;
+            }
+            let reference = (rules.subschema)(generator);
+            let Some(pointer) = reference.get("$ref").and_then(Value::as_str).and_then(definition_pointer) else {
+                continue;
+            };
+            if let Some(schema) = root.pointer_mut(&pointer) {
+                self.apply_to_schema(*type_id, schema);
+            }
         }
-        if let Some(Value::Object(defs)) = root.get_mut("$defs") {
-            for (name, schema) in defs.iter_mut() {
-                if let Some(rules) = self.by_schema.get(name) {
-                    apply_to_object(schema, rules);
+    }
+
+    /// Writes the rules of `type_id` into its schema: its own, its properties', and
+    /// those of the types flattened into it (and into them).
+    fn apply_to_schema(&self, type_id: TypeId, schema: &mut Value) {
+        let Some(rules) = self.by_type.get(&type_id) else { return };
+        if let Value::Object(obj) = schema {
+            rules.own.iter().for_each(|rule| apply_rule(obj, *rule));
+        }
+        let mut seen = HashSet::from([type_id]);
+        let mut pending = vec![rules];
+        while let Some(rules) = pending.pop() {
+            apply_to_object(schema, &rules.fields);
+            for flattened in &rules.flattened {
+                if seen.insert(*flattened) {
+                    pending.extend(self.by_type.get(flattened));
                 }
             }
         }
     }
+}
+
+/// The JSON pointer of a local `$ref` (`#/$defs/Item2`), its percent-escapes decoded;
+/// `None` for the root (`#`) and for references elsewhere.
+pub(super) fn definition_pointer(reference: &str) -> Option<String> {
+    let encoded = reference.strip_prefix('#').filter(|rest| !rest.is_empty())?.as_bytes();
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let mut rest = encoded;
+    while let Some((&byte, tail)) = rest.split_first() {
+        let escaped = (byte == b'%').then(|| tail.get(..2)).flatten().and_then(|hex| {
+            let hex = std::str::from_utf8(hex).ok()?;
+            u8::from_str_radix(hex, 16).ok()
+        });
+        match escaped {
+            Some(decoded) => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn apply_to_object(schema: &mut Value, rules: &[(&'static str, FieldRule)]) {
@@ -107,14 +198,27 @@ fn apply_rule(prop: &mut Map<String, Value>, rule: FieldRule) {
     }
 }
 
-/// Whole numbers are written without a fraction, so `maximum: 1`, not `1.0`.
-fn number(value: f64) -> Value {
-    if value.fract() == 0.0 && value.abs() < 9.0e15 {
-        #[allow(clippy::cast_possible_truncation)]
-        let whole = value as i64;
-        json!(whole)
-    } else {
-        json!(value)
+/// Whole numbers are written without a fraction, so `maximum: 1`, not `1.0`, and
+/// whole bounds exactly (`18446744073709551614`, not `1.8446744073709552e19`).
+fn number(limit: Limit) -> Value {
+    match limit {
+        Limit::Int(value) => {
+            if let Ok(small) = i64::try_from(value) {
+                json!(small)
+            } else if let Ok(large) = u64::try_from(value) {
+                json!(large)
+            } else {
+                #[allow(clippy::cast_precision_loss)]
+                let approximate = value as f64;
+                json!(approximate)
+            }
+        }
+        Limit::Float(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => {
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = value as i64;
+            json!(whole)
+        }
+        Limit::Float(value) => json!(value),
     }
 }
 
@@ -123,5 +227,19 @@ fn has_type(prop: &Map<String, Value>, wanted: &str) -> bool {
         Some(Value::String(t)) => t == wanted,
         Some(Value::Array(types)) => types.iter().any(|t| t == wanted),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::definition_pointer;
+
+    #[test]
+    fn references_become_pointers() {
+        assert_eq!(definition_pointer("#/$defs/Item2").as_deref(), Some("/$defs/Item2"));
+        assert_eq!(definition_pointer("#/$defs/Wrapper%3CString%3E").as_deref(), Some("/$defs/Wrapper<String>"));
+        assert_eq!(definition_pointer("#/$defs/a~1b%").as_deref(), Some("/$defs/a~1b%"));
+        assert_eq!(definition_pointer("#"), None);
+        assert_eq!(definition_pointer("other.json#/x"), None);
     }
 }

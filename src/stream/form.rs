@@ -29,8 +29,9 @@ use std::sync::Arc;
 /// partial forms (`Option<Vec<SkillPartial>>`), enums as `Option<Enum>`. An enum, a
 /// tuple or unit struct is its own partial form. A field of a type from another crate
 /// (a `chrono` date) needs `#[extract(whole)]`: its partial is [`Whole<T>`], shown once
-/// complete. Strings, numbers, booleans, `Option`, `Box`, `Vec`, maps with string keys
-/// and `serde_json::Value` have partial forms here.
+/// complete. Strings, numbers, booleans, `Option`, `Box`, `Vec`, fixed arrays, maps
+/// with string keys and `serde_json::Value` have partial forms here; a tuple needs
+/// `whole`.
 ///
 /// A partial form never shows something that a later one contradicts. Numbers,
 /// booleans, `null`s and enums appear only once their token is complete (a model
@@ -60,6 +61,11 @@ use std::sync::Arc;
 /// let skill = Skill::from_partial(reader.partial().unwrap()).unwrap();
 /// assert_eq!((skill.name.as_str(), skill.is_required), ("Kubernetes", true));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no partial form for streaming",
+    label = "no partial form",
+    note = "mark the field `#[extract(whole)]` to show it in partial values once complete"
+)]
 pub trait Streamable {
     /// What the value looks like while it is being written.
     type Partial: Fill;
@@ -583,25 +589,51 @@ fn or_null<T>(null: bool, value: impl FnOnce() -> Option<T>) -> Option<Option<T>
     }
 }
 
+/// The form is boxed too, so that a type holding itself through a `Box`
+/// (`next: Option<Box<Node>>`) has a form of a known size.
 impl<T: Streamable> Streamable for Box<T> {
-    type Partial = T::Partial;
-    fn from_partial(partial: &T::Partial) -> Option<Self> {
+    type Partial = Box<T::Partial>;
+    fn from_partial(partial: &Box<T::Partial>) -> Option<Self> {
         T::from_partial(partial).map(Box::new)
     }
-    fn from_finished(partial: T::Partial) -> Option<Self> {
-        T::from_finished(partial).map(Box::new)
+    fn from_finished(partial: Box<T::Partial>) -> Option<Self> {
+        T::from_finished(*partial).map(Box::new)
     }
-    fn lend(partial: &mut T::Partial) -> Option<Self> {
+    fn lend(partial: &mut Box<T::Partial>) -> Option<Self> {
         T::lend(partial).map(Box::new)
     }
-    fn give_back(value: &mut Self, partial: &mut T::Partial) {
+    fn give_back(value: &mut Self, partial: &mut Box<T::Partial>) {
         T::give_back(value, partial);
     }
-    fn is_null(partial: &T::Partial) -> bool {
+    fn is_null(partial: &Box<T::Partial>) -> bool {
         T::is_null(partial)
     }
     fn absent() -> Option<Self> {
         T::absent().map(Box::new)
+    }
+}
+
+impl<P: Fill> Fill for Box<P> {
+    fn start(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<Self> {
+        P::start(path, event, cx).map(Box::new)
+    }
+    fn update(&mut self, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
+        (**self).update(path, event, cx);
+    }
+    #[inline]
+    fn text(&mut self, path: &[Seg], text: Text<'_>, cx: &mut Cx<'_>) {
+        (**self).text(path, text, cx);
+    }
+}
+
+/// A fixed array's form is a list's; it stands for the array once it holds `N` items.
+impl<T: Streamable, const N: usize> Streamable for [T; N] {
+    type Partial = Vec<T::Partial>;
+    fn from_partial(partial: &Vec<T::Partial>) -> Option<Self> {
+        Vec::<T>::from_partial(partial)?.try_into().ok()
+    }
+    fn from_finished(partial: Vec<T::Partial>) -> Option<Self> {
+        Vec::<T>::from_finished(partial)?.try_into().ok()
     }
 }
 

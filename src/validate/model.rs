@@ -4,6 +4,11 @@
 //! error message is recorded at the value's path, under the function's name as the
 //! rule. A type may name several.
 //!
+//! A rule runs on every reply (and, while streaming, on each value as it closes), so it
+//! should report with `Err` rather than panic: a panic in a rule is not caught, and
+//! unwinds through [`validate`](crate::validate) and the request that ran it like any
+//! other panic.
+//!
 //! ```
 //! use pluck::Extract;
 //!

@@ -11,7 +11,8 @@ pub enum PathSegment {
 }
 
 /// Where a value sits inside the extracted value, written `salary.min_amount` or
-/// `skills[2].name`.
+/// `skills[2].name`; a name that would read as more than one step (a map key such as
+/// `a.b`) is quoted, `scores["a.b"].value`.
 ///
 /// ```
 /// use pluck::validate::{Path, PathSegment};
@@ -20,6 +21,9 @@ pub enum PathSegment {
 ///     .into_iter()
 ///     .collect();
 /// assert_eq!(path.to_string(), "skills[2].name");
+///
+/// let path: Path = [PathSegment::Field("scores".into()), PathSegment::Field("a.b".into())].into_iter().collect();
+/// assert_eq!(path.to_string(), r#"scores["a.b"]"#);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Path {
@@ -73,6 +77,10 @@ impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.segments.iter().enumerate() {
             match segment {
+                PathSegment::Field(name) if needs_quotes(name) => {
+                    let quoted = serde_json::to_string(name).map_err(|_| fmt::Error)?;
+                    write!(f, "[{quoted}]")?;
+                }
                 PathSegment::Field(name) if i == 0 => f.write_str(name)?,
                 PathSegment::Field(name) => write!(f, ".{name}")?,
                 PathSegment::Index(index) => write!(f, "[{index}]")?,
@@ -82,32 +90,48 @@ impl fmt::Display for Path {
     }
 }
 
+/// Whether a name (a map key, most often) would read as more than one step, or as
+/// none: then it is written quoted, `m["a.b"]`.
+fn needs_quotes(name: &str) -> bool {
+    name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 impl std::str::FromStr for Path {
     type Err = std::convert::Infallible;
 
-    /// Reads `salary.min_amount` or `skills[2].name` back into steps.
+    /// Reads `salary.min_amount`, `skills[2].name` or `m["a.b"].x` back into steps.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut segments = Vec::new();
-        for part in s.split('.').filter(|p| !p.is_empty()) {
-            let (name, mut rest) = match part.find('[') {
-                Some(at) => part.split_at(at),
-                None => (part, ""),
-            };
-            if !name.is_empty() {
-                segments.push(PathSegment::Field(Cow::Owned(name.to_owned())));
-            }
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(end) = stripped.find(']') else { break };
-                let inner = &stripped[..end];
+        let mut rest = s;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('.') {
+                rest = after;
+            } else if let Some((key, after)) = quoted_key(rest) {
+                segments.push(PathSegment::Field(Cow::Owned(key)));
+                rest = after;
+            } else if let Some((inner, after)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
                 segments.push(match inner.parse() {
                     Ok(index) => PathSegment::Index(index),
                     Err(_) => PathSegment::Field(Cow::Owned(inner.to_owned())),
                 });
-                rest = &stripped[end + 1..];
+                rest = after;
+            } else {
+                let end = rest.find(['.', '[']).filter(|&at| at > 0).unwrap_or(rest.len());
+                segments.push(PathSegment::Field(Cow::Owned(rest[..end].to_owned())));
+                rest = &rest[end..];
             }
         }
         Ok(Path { segments })
     }
+}
+
+/// A quoted key at the start of `text` (`["a.b"]`), and what follows it.
+fn quoted_key(text: &str) -> Option<(String, &str)> {
+    let json = text.strip_prefix('[').filter(|json| json.starts_with('"'))?;
+    let mut values = serde_json::Deserializer::from_str(json).into_iter::<String>();
+    let key = values.next()?.ok()?;
+    let after = json[values.byte_offset()..].strip_prefix(']')?;
+    Some((key, after))
 }
 
 #[cfg(test)]
@@ -116,7 +140,15 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for text in ["salary.min_amount", "skills[2].name", "a[0][1]", ""] {
+        for text in [
+            "salary.min_amount",
+            "skills[2].name",
+            "a[0][1]",
+            "",
+            r#"m["a.b"].x"#,
+            r#"["k\"]\n"][3]["\".y"]"#,
+            r#"m[""]"#,
+        ] {
             assert_eq!(text.parse::<Path>().unwrap().to_string(), text);
         }
     }
