@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub(crate) model: String,
     pub(crate) mode: Mode,
     pub(crate) max_retries: u32,
+    /// Whether a reply that does not parse is read leniently; `None`: by the mode.
+    pub(crate) lenient: Option<bool>,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
     pub(crate) limit_name: LimitName,
@@ -97,6 +99,7 @@ impl fmt::Debug for Client {
             .field("model", &inner.model)
             .field("mode", &inner.mode)
             .field("max_retries", &inner.max_retries)
+            .field("lenient", &inner.lenient)
             .field("retry_policy", &inner.transport.policy)
             .field("timeout", &inner.transport.timeout)
             .field("follow_redirects", &inner.transport.follow_redirects)
@@ -282,6 +285,7 @@ pub struct ClientBuilder {
     model: Option<String>,
     mode: Option<Mode>,
     max_retries: Option<u32>,
+    lenient: Option<bool>,
     timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
     temperature: Option<f32>,
@@ -365,6 +369,22 @@ impl ClientBuilder {
     /// model with its errors (so at most `n + 1` replies). Default 2.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
+        self
+    }
+
+    /// Whether a reply that does not parse is read leniently before it is re-asked:
+    /// trailing commas, comments, single quotes, unquoted keys, raw line breaks in
+    /// strings, a single value where a list belongs, an enum value in another case, a
+    /// number written as a string (see [`crate::repair`]). Each change is recorded in
+    /// [`Extracted::repairs`](crate::Extracted::repairs). Default: on, except in
+    /// [`Mode::JsonSchema`], whose strict schemas the provider enforces.
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().api_key("sk-...").lenient(false).build().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = Some(lenient);
         self
     }
 
@@ -584,6 +604,7 @@ impl ClientBuilder {
                 model,
                 mode: self.mode.unwrap_or_else(|| wire.default_mode()),
                 max_retries: self.max_retries.unwrap_or(2),
+                lenient: self.lenient,
                 temperature: self.temperature,
                 max_tokens: self.max_tokens,
                 limit_name,

@@ -299,4 +299,7 @@ pub struct Attempt {
     pub raw: String,
     /// Why it was refused: parse errors (rule `parse`) or broken rules.
     pub report: Report,
+    /// The changes tried on the reply before it was refused (see
+    /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient)).
+    pub repairs: Vec<crate::repair::Repair>,
 }

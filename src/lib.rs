@@ -60,6 +60,7 @@ pub mod parse;
 mod prompt;
 mod provider;
 pub mod reask;
+pub mod repair;
 mod request;
 pub mod schema;
 pub mod stream;

@@ -1,6 +1,8 @@
 //! Reading the value out of what the model wrote: find the JSON (bare, fenced, or inside
 //! prose), deserialize it with the path of any error, unwrap non-object types.
 
+use crate::repair::{self, Repair};
+use crate::schema::{self, Target};
 use crate::validate::{Path, PathSegment, Report};
 use crate::Extract;
 use serde_json::value::RawValue;
@@ -44,32 +46,63 @@ fn fenced(raw: &str) -> Option<&str> {
     Some(&body[..close])
 }
 
+/// A value read from a reply, with the changes that made the reply readable.
+#[derive(Debug)]
+pub(crate) struct Parsed<T> {
+    pub(crate) value: T,
+    pub(crate) repairs: Vec<Repair>,
+}
+
+/// Why a reply was refused, with the changes tried on it (kept for the record).
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    pub(crate) report: Report,
+    pub(crate) repairs: Vec<Repair>,
+}
+
+impl From<Report> for Rejected {
+    fn from(report: Report) -> Self {
+        Rejected { report, repairs: Vec::new() }
+    }
+}
+
 /// Parses `raw` into a `T`, or a report of why not (rule `parse`, at the path serde
 /// stopped at). With a `wrapper`, the value is read from that property; a bare value
 /// is accepted too.
-pub(crate) fn parse<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
-    let mut report = Report::new();
+///
+/// When the reply does not parse and `lenient` is set, the reply is read
+/// leniently and aligned with `T`'s schema (see [`crate::repair`]): used when it then
+/// parses. When it still does not, the report is the repaired reply's (it says what
+/// is left to fix), with the repairs tried.
+pub(crate) fn read<T: Extract>(raw: &str, wrapper: Option<&'static str>, lenient: bool) -> Result<Parsed<T>, Rejected> {
     let Some(text) = json_text(raw) else {
+        let mut report = Report::new();
         let what = if raw.trim().is_empty() { "the reply is empty" } else { "the reply holds no JSON object" };
         report.add("parse", format!("{what}; answer with the JSON only"));
-        return Err(report);
+        return Err(report.into());
     };
-    let Some(key) = wrapper else {
-        return deserialize(text.as_bytes()).map_err(|failure| {
-            failure.report_to(&mut report);
-            report
-        });
+    let failure = match document::<T>(text, wrapper) {
+        Ok(value) => return Ok(Parsed { value, repairs: Vec::new() }),
+        Err(failure) => failure,
     };
-    // Only the wrapper's value is read into a `T`; the rest of the object is skipped.
+    let guide = lenient.then(|| schema::prepare::<T>(Target::Plain).ok()).flatten();
+    let Some((fixed, repairs)) = guide.and_then(|guide| repair::repair(text, guide.schema())) else {
+        return Err(failure.into_report(wrapper).into());
+    };
+    match document::<T>(&fixed, wrapper) {
+        Ok(value) => Ok(Parsed { value, repairs }),
+        Err(failure) => Err(Rejected { report: failure.into_report(wrapper), repairs }),
+    }
+}
+
+/// Reads the JSON document `text` into a `T`: the whole of it, or with a `wrapper` the
+/// value of that property (a bare value is accepted too; the rest of the object is
+/// skipped).
+fn document<T: Extract>(text: &str, wrapper: Option<&'static str>) -> Result<T, Failure> {
+    let Some(key) = wrapper else { return deserialize(text.as_bytes()) };
     let outer = serde_json::from_str::<HashMap<String, Box<RawValue>>>(text).ok();
     let inner = outer.as_ref().and_then(|map| map.get(key)).map_or(text, |raw| raw.get());
-    deserialize(inner.as_bytes()).map_err(|failure| {
-        match failure.at_root() {
-            true => failure.report_to(&mut report),
-            false => report.with_field(key, |r| failure.report_to(r)),
-        }
-        report
-    })
+    deserialize(inner.as_bytes())
 }
 
 /// Parses one complete JSON value into a `T` and checks it: the value, or every
@@ -88,9 +121,18 @@ pub(crate) fn checked<T: Extract>(json: &[u8]) -> Result<T, Report> {
     }
 }
 
-/// [`parse`], then the value's rules: what the re-ask loop accepts.
-pub(crate) fn validated<T: Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
-    checked_value(parse::<T>(raw, wrapper)?, wrapper)
+/// [`read`], then the value's rules: what the re-ask loop accepts, with the repairs
+/// made either way.
+pub(crate) fn judged<T: Extract>(
+    raw: &str,
+    wrapper: Option<&'static str>,
+    lenient: bool,
+) -> Result<Parsed<T>, Rejected> {
+    let Parsed { value, repairs } = read::<T>(raw, wrapper, lenient)?;
+    match checked_value(value, wrapper) {
+        Ok(value) => Ok(Parsed { value, repairs }),
+        Err(report) => Err(Rejected { report, repairs }),
+    }
 }
 
 /// The rules of a value read from a reply, broken ones reported at their paths in the
@@ -136,6 +178,17 @@ struct Failure {
 }
 
 impl Failure {
+    /// The failure as a report, under the `wrapper`'s property when there is one and
+    /// the failure is about a value.
+    fn into_report(self, wrapper: Option<&'static str>) -> Report {
+        let mut report = Report::new();
+        match wrapper {
+            Some(key) if !self.at_root() => report.with_field(key, |r| self.report_to(r)),
+            _ => self.report_to(&mut report),
+        }
+        report
+    }
+
     /// Whether the error is about the text as a whole (not JSON at all), not one value.
     fn at_root(&self) -> bool {
         (self.error.is_syntax() || self.error.is_eof()) && !self.out_of_range()
@@ -183,7 +236,8 @@ fn strip_position(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, validated};
+    use super::{judged, read};
+    use crate::validate::Report;
     use crate::Extract;
     use schemars::JsonSchema;
     use serde::Deserialize;
@@ -217,7 +271,12 @@ mod tests {
 
     /// Where and why `raw` fails to parse as a `Posting`, one `path: message` a line.
     fn failure(raw: &str) -> String {
-        validated::<Posting>(raw, None).expect_err("the reply should not parse").to_string()
+        judged::<Posting>(raw, None, false).expect_err("the reply should not parse").report.to_string()
+    }
+
+    /// `raw` read strictly as a `T`.
+    fn parse<T: crate::Extract>(raw: &str, wrapper: Option<&'static str>) -> Result<T, Report> {
+        read::<T>(raw, wrapper, false).map(|parsed| parsed.value).map_err(|rejected| rejected.report)
     }
 
     fn path_of(raw: &str) -> String {

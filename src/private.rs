@@ -139,5 +139,7 @@ pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>
 pub fn read_reply<T: Extract>(bytes: &[u8], mode: Mode) -> Result<T, Error> {
     let prepared = schema::prepare::<T>(mode.target())?;
     let reply = Provider::OpenAi.wire().reply(bytes)?;
-    crate::request::judge::<T>(reply.raw(), &prepared).map_err(|report| Error::Decode { message: report.to_string() })
+    crate::request::judge::<T>(reply.raw(), &prepared, false)
+        .map(|parsed| parsed.value)
+        .map_err(|rejected| Error::Decode { message: rejected.report.to_string() })
 }

@@ -1,9 +1,10 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
 use crate::error::{Attempt, Exhausted};
+use crate::parse::{Parsed, Rejected};
 use crate::provider::{Call, Finish, Retry};
+use crate::repair::Repair;
 use crate::schema::Prepared;
-use crate::validate::Report;
 use crate::{parse, prompt, reask, schema, Client, Error, Extract, Message, Mode, Usage};
 use secrecy::ExposeSecret;
 use std::marker::PhantomData;
@@ -18,6 +19,9 @@ pub struct Extracted<T> {
     pub usage: Usage,
     /// Replies requested: 1 when the first one validated.
     pub attempts: u32,
+    /// The changes made to the reply so that it parsed (empty when it parsed as
+    /// written); see [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
+    pub repairs: Vec<Repair>,
 }
 
 /// One extraction, configured call by call. Made by [`Client::request`].
@@ -49,6 +53,7 @@ pub struct ExtractRequest<'c, T> {
     temperature: Option<f32>,
     max_tokens: Option<u32>,
     max_retries: Option<u32>,
+    lenient: Option<bool>,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -63,6 +68,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             temperature: None,
             max_tokens: None,
             max_retries: None,
+            lenient: None,
             _value: PhantomData,
         }
     }
@@ -121,6 +127,13 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// Whether a reply that does not parse is read leniently, for this call. See
+    /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = Some(lenient);
+        self
+    }
+
     /// Runs the extraction and returns the value.
     ///
     /// # Errors
@@ -136,7 +149,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_with_usage(self) -> Result<Extracted<T>, Error> {
-        let Resolved { client, model, mode, max_retries, temperature, max_tokens, messages, prepared } =
+        let Resolved { client, model, mode, max_retries, lenient, temperature, max_tokens, messages, prepared } =
             self.resolve()?;
         let inner = &client.inner;
         let model = model.as_str();
@@ -179,12 +192,12 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 }
                 Finish::Done => {}
             }
-            let report = match judge::<T>(reply.raw(), &prepared) {
-                Ok(value) => return Ok(Extracted { value, usage, attempts: attempt }),
-                Err(report) => report,
+            let Rejected { report, repairs } = match judge::<T>(reply.raw(), &prepared, lenient) {
+                Ok(Parsed { value, repairs }) => return Ok(Extracted { value, usage, attempts: attempt, repairs }),
+                Err(rejected) => rejected,
             };
             let feedback = reask::feedback(&report);
-            failed.push(Attempt { raw: reply.raw().to_owned(), report });
+            failed.push(Attempt { raw: reply.raw().to_owned(), report, repairs });
             retries.push(Retry { reply, feedback, attempt });
         }
         Err(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })))
@@ -196,6 +209,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let inner = &self.client.inner;
         let mode = self.mode.unwrap_or(inner.mode);
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
+        let lenient = self.lenient.or(inner.lenient).unwrap_or(mode != Mode::JsonSchema);
         let prepared = schema::prepare::<T>(inner.provider.wire().target(mode))?;
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
@@ -216,6 +230,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             model: self.model.unwrap_or_else(|| inner.model.clone()),
             mode,
             max_retries,
+            lenient,
             temperature: self.temperature.or(inner.temperature),
             max_tokens: self.max_tokens.or(inner.max_tokens),
             messages,
@@ -230,14 +245,15 @@ pub(crate) struct Resolved<'c> {
     pub(crate) model: String,
     pub(crate) mode: Mode,
     pub(crate) max_retries: u32,
+    pub(crate) lenient: bool,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
     pub(crate) messages: Vec<Message>,
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
 }
 
-/// Parses what the model wrote into a `T` and runs its rules: the value, or the report
-/// of everything wrong with it.
-pub(crate) fn judge<T: Extract>(raw: &str, prepared: &Prepared) -> Result<T, Report> {
-    parse::validated::<T>(raw, prepared.wrapper())
+/// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:
+/// the value, or the report of everything wrong with it.
+pub(crate) fn judge<T: Extract>(raw: &str, prepared: &Prepared, lenient: bool) -> Result<Parsed<T>, Rejected> {
+    parse::judged::<T>(raw, prepared.wrapper(), lenient)
 }

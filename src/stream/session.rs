@@ -7,6 +7,7 @@ use super::sse;
 use super::value::PartialReader;
 use crate::error::{Attempt, Exhausted};
 use crate::message::{FunctionCall, ToolCall};
+use crate::parse::{Parsed, Rejected};
 use crate::provider::{openai_stream, Call, Finish, Reply, Retry};
 use crate::request::Resolved;
 use crate::transport::Limits;
@@ -251,6 +252,7 @@ struct Plan {
     model: String,
     mode: Mode,
     max_retries: u32,
+    lenient: bool,
     temperature: Option<f32>,
     max_tokens: Option<u32>,
     messages: Vec<crate::Message>,
@@ -268,6 +270,7 @@ impl Plan {
             model: resolved.model,
             mode: resolved.mode,
             max_retries: resolved.max_retries,
+            lenient: resolved.lenient,
             temperature: resolved.temperature,
             max_tokens: resolved.max_tokens,
             messages: resolved.messages,
@@ -508,15 +511,16 @@ where
                         return self.end(err);
                     }
                     let reply = wire.reply(reader.raw());
-                    let report = match reader.finish() {
-                        Ok(value) => {
+                    let Rejected { report, repairs } = match reader.finish_judged(self.plan.lenient) {
+                        Ok(Parsed { value, repairs }) => {
                             self.over = true;
-                            return Some(Ok(Update::Done(Extracted { value, usage, attempts: self.attempt })));
+                            let done = Extracted { value, usage, attempts: self.attempt, repairs };
+                            return Some(Ok(Update::Done(done)));
                         }
-                        Err(report) => report,
+                        Err(rejected) => rejected,
                     };
                     let plan = &mut self.plan;
-                    self.failed.push(Attempt { raw: reply.raw().to_owned(), report: report.clone() });
+                    self.failed.push(Attempt { raw: reply.raw().to_owned(), report: report.clone(), repairs });
                     plan.retries.push(Retry { reply, feedback: reask::feedback(&report), attempt: self.attempt });
                     if self.attempt > plan.max_retries {
                         let failed = std::mem::take(&mut self.failed);

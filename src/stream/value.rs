@@ -2,6 +2,7 @@
 
 use super::form::{fill, Checks, Cx, Fill, Streamable};
 use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
+use crate::parse::{Parsed, Rejected};
 use crate::schema::{self, Target};
 use crate::validate::Report;
 use crate::Extract;
@@ -169,13 +170,20 @@ impl<T: Streamable + Extract> PartialReader<T> {
     ///
     /// # Errors
     /// The report of the parse error or of the broken rules.
-    pub fn finish(mut self) -> Result<T, Report> {
+    pub fn finish(self) -> Result<T, Report> {
+        self.finish_judged(false).map(|parsed| parsed.value).map_err(|rejected| rejected.report)
+    }
+
+    /// [`finish`](Self::finish), reading a reply that does not parse leniently when
+    /// `lenient` is set (see [`crate::repair`]).
+    pub(crate) fn finish_judged(mut self, lenient: bool) -> Result<Parsed<T>, Rejected> {
         self.reader.finish(&mut self.root);
         if let Some(value) = self.finished() {
-            return crate::parse::checked_value(value, self.root.wrapper);
+            let value = crate::parse::checked_value(value, self.root.wrapper)?;
+            return Ok(Parsed { value, repairs: Vec::new() });
         }
         let raw = String::from_utf8_lossy(self.reader.bytes());
-        crate::parse::validated::<T>(&raw, self.root.wrapper)
+        crate::parse::judged::<T>(&raw, self.root.wrapper, lenient)
     }
 
     /// The value, taken out of the form when the form can vouch that it is what serde
