@@ -4,6 +4,7 @@
 
 #[path = "../../examples/types/job.rs"]
 pub mod job;
+pub mod sse;
 #[path = "../../examples/types/triage.rs"]
 pub mod triage;
 
