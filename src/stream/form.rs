@@ -176,13 +176,26 @@ pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &
     }
 }
 
-/// Sends an event to a flattened field's form, which starts with its parent.
+/// Sends an event to a flattened field's form, which starts with its parent. The key
+/// `path` starts with named none of the parent's fields; the form matches it against
+/// its own, without the parent's memory of the key (see [`Key::field`]).
+///
+/// A parent with several flattened fields sends the event to each: it says
+/// [`Cx::unchanged`] first, and the event counts as a change if any of them changed
+/// (one that made nothing of it does not hide another that did).
+///
+/// [`Key::field`]: super::json::Key::field
 pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
     if slot.is_none() {
         *slot = P::start(&[], Event::Object, cx);
     }
     if let Some(form) = slot {
-        form.update(path, event, cx);
+        let quiet_before = std::mem::replace(&mut cx.quiet, false);
+        match path {
+            [Seg::Key(key), ..] => key.afresh(|| form.update(path, event, cx)),
+            _ => form.update(path, event, cx),
+        }
+        cx.quiet &= quiet_before;
     }
 }
 

@@ -30,7 +30,7 @@ pub enum Seg {
 /// An object key as the reader decoded it, with room for the receiver to remember
 /// what the key resolved to (a field number), so that a key is matched once, not once
 /// per event.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Key {
     /// Valid UTF-8: the reader checks it.
     name: Vec<u8>,
@@ -42,6 +42,16 @@ impl std::fmt::Debug for Key {
         f.debug_struct("Key").field("name", &self.as_str()).field("resolved", &self.resolved).finish()
     }
 }
+
+/// Keys are equal when their names are: what a receiver remembered of one is not
+/// part of it.
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Key {}
 
 const UNRESOLVED: u32 = u32::MAX;
 
@@ -60,6 +70,17 @@ impl Key {
     #[inline]
     pub(crate) fn is(&self, name: &str) -> bool {
         self.field(|key| (key == name.as_bytes()).then_some(0)).is_some()
+    }
+
+    /// Runs `f` with the key's memory cleared, then restores it: for a receiver that
+    /// hands a key its own fields did not match to another that has fields of its own
+    /// (a flattened struct), which must match it afresh, and whose answer must not be
+    /// taken for the first receiver's.
+    pub(crate) fn afresh<R>(&self, f: impl FnOnce() -> R) -> R {
+        let remembered = self.resolved.replace(UNRESOLVED);
+        let out = f();
+        self.resolved.set(remembered);
+        out
     }
 
     /// The field this key names, from `resolve` (given the key's bytes) on first use
