@@ -70,3 +70,28 @@ fn flattened_fields_show_in_partials() {
     assert!(!reader.feed(br#""age": 36, "#));
     assert!(reader.feed(br#""city": "L"#));
 }
+#[derive(Extract, Deserialize, JsonSchema, Debug, Clone, PartialEq)]
+struct Tagged {
+    name: String,
+    id: u32,
+    tags: Vec<String>,
+}
+
+#[test]
+fn a_key_written_twice_never_joins_its_two_values() {
+    let text = r#"{"name": "abc", "id": 1, "tags": ["a"], "name": "x", "tags": ["b"]}"#;
+    for size in [1, 2, 5, text.len()] {
+        let (seen, reader) = partials::<Tagged>(text, size);
+        for partial in &seen {
+            let name = partial.name.as_deref().unwrap_or_default();
+            assert!("abc".starts_with(name) || "x".starts_with(name), "chunks of {size}: {name:?}");
+            let tags = partial.tags.as_deref().unwrap_or_default();
+            assert!(tags.len() <= 1, "chunks of {size}: {tags:?}");
+            let tag = tags.first().map_or("", String::as_str);
+            assert!(tag.is_empty() || tag == "a" || tag == "b", "chunks of {size}: {tag:?}");
+        }
+        // serde refuses the repeated field; the final check says so.
+        let report = reader.finish().unwrap_err();
+        assert!(report.to_string().contains("duplicate field"), "{report}");
+    }
+}
