@@ -8,6 +8,8 @@ use pluck::stream::{PartialReader, Streamable};
 use pluck::Extract;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
 
 /// Feeds `text` to a reader in pieces of `size` bytes: the partial after each chunk that
 /// changed it, and the reader.
@@ -94,4 +96,52 @@ fn a_key_written_twice_never_joins_its_two_values() {
         let report = reader.finish().unwrap_err();
         assert!(report.to_string().contains("duplicate field"), "{report}");
     }
+}
+#[derive(Extract, Deserialize, JsonSchema, Debug, Clone, PartialEq)]
+#[serde(tag = "kind")]
+enum Shape {
+    Circle { radius: f64 },
+    Square { side: f64 },
+}
+
+#[test]
+fn wrapped_roots_answered_bare_stream_as_the_final_parse_reads_them() {
+    let text = r#"{"a": 1, "b": 2}"#;
+    let (seen, reader) = partials::<HashMap<String, u32>>(text, 1);
+    // The object shows from its first key on (until then it may be the wrapper).
+    assert_eq!(seen.first(), Some(&HashMap::from([("a".to_owned(), 1)])));
+    assert_eq!(seen.last(), Some(&HashMap::from([("a".to_owned(), 1), ("b".to_owned(), 2)])));
+    assert_eq!(reader.finish().unwrap(), HashMap::from([("a".to_owned(), 1), ("b".to_owned(), 2)]));
+
+    let text = r#"{"x": [1, "two"], "y": {}}"#;
+    let (seen, reader) = partials::<serde_json::Value>(text, 3);
+    assert!(seen.iter().any(|v| *v == json!({"x": [1]})), "{seen:?}");
+    assert_eq!(seen.last(), Some(&json!({"x": [1, "two"], "y": {}})));
+    assert_eq!(reader.finish().unwrap(), json!({"x": [1, "two"], "y": {}}));
+
+    let text = r#"{"kind": "Circle", "radius": 1.5}"#;
+    let (seen, reader) = partials::<Shape>(text, 4);
+    assert_eq!(seen.last(), Some(&Shape::Circle { radius: 1.5 }));
+    assert_eq!(reader.finish().unwrap(), Shape::Circle { radius: 1.5 });
+
+    // A struct that travels wrapped (in an `Option`) matches its keys as ever.
+    let (seen, reader) = partials::<Option<Place>>(r#"{"city": "Oslo"}"#, 5);
+    assert_eq!(seen.last().and_then(|p| p.city.as_deref()), Some("Oslo"));
+    assert_eq!(reader.finish().unwrap(), Some(Place { city: "Oslo".into() }));
+
+    // An empty object is a value too.
+    let (seen, _) = partials::<serde_json::Value>("{}", 1);
+    assert_eq!(seen.last(), Some(&json!({})));
+}
+
+#[test]
+fn wrapped_roots_still_stream_their_wrapper_s_value() {
+    let (seen, reader) = partials::<HashMap<String, u32>>(r#"{"value": {"a": 1}}"#, 1);
+    assert_eq!(seen.last(), Some(&HashMap::from([("a".to_owned(), 1)])));
+    assert_eq!(reader.finish().unwrap(), HashMap::from([("a".to_owned(), 1)]));
+    // The final parse takes the wrapper's property wherever it is; so do the partials.
+    let text = r#"{"note": "here", "value": [1, 2]}"#;
+    let (seen, reader) = partials::<serde_json::Value>(text, 2);
+    assert_eq!(seen.last(), Some(&json!([1, 2])));
+    assert_eq!(reader.finish().unwrap(), json!([1, 2]));
 }

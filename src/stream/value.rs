@@ -1,7 +1,7 @@
 //! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
 
 use super::form::{fill, Checks, Cx, Fill, Streamable};
-use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
+use super::json::{Event, Key, Lead, Reader, Seg, Sink, Status, Text};
 use crate::schema::{self, Target};
 use crate::validate::Report;
 use crate::Extract;
@@ -15,7 +15,10 @@ use std::sync::Arc;
 ///
 /// As the replies of every mode are read: text before the first `{` or `[` (prose, a
 /// Markdown fence) is skipped, and so is anything after the value closes. A non-object
-/// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema.
+/// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema; a
+/// reply without the wrapper is read as the final parse reads it: a root object whose
+/// first key is not the wrapper's is the value (until a later key is the wrapper's:
+/// then that key's value is, from nothing).
 ///
 /// ```
 /// use pluck::stream::PartialReader;
@@ -39,8 +42,8 @@ struct Root<P> {
     value: Option<Held<P>>,
     checks: Checks,
     wrapper: Option<&'static str>,
-    /// Whether the reply is wrapped, known from its first event.
-    wrapped: Option<bool>,
+    /// Whether the reply is wrapped, known from its first key.
+    wrap: Wrap,
     changed: bool,
     /// The length of the document once its root has closed.
     document: Option<usize>,
@@ -93,33 +96,74 @@ fn take_back<P>(slot: &mut Option<Held<P>>) {
     *slot = slot.take().map(|held| Held::Own(held.into_form()));
 }
 
-impl<P> Root<P> {
+/// Where the value of a type that travels wrapped (`{"value": ..}`) is in the reply.
+/// As the final parse reads it ([`parse`](crate::parse)): in the wrapper's property
+/// when the root object has one, else the root itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    /// Nothing read yet.
+    Unknown,
+    /// A root object opened, its first key not read yet: the object is not shown until
+    /// that key says whether it is the wrapper.
+    Pending,
+    /// The root is the value: the type is not wrapped, or the reply is not an object.
+    Bare,
+    /// The root object is the value, its first key not the wrapper's; a later key that
+    /// is makes its value the value instead.
+    Unwrapped,
+    /// The value is the wrapper's property.
+    Wrapped,
+}
+
+impl<P: Fill> Root<P> {
     /// The path from the value's position, or `None` for an event outside the value
-    /// (another key of the wrapper object).
+    /// (another key of the wrapper object, the root object until its first key).
     #[inline]
     fn relative<'p>(&mut self, path: &'p [Seg], event: &Event<'_>) -> Option<&'p [Seg]> {
-        let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
-        match (wrapped, path) {
-            (false, path) => Some(path),
-            (true, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
-            (true, _) => None,
+        match (self.wrap, path) {
+            (Wrap::Bare, path) => Some(path),
+            (Wrap::Wrapped, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
+            (Wrap::Wrapped, _) => None,
+            (Wrap::Unwrapped, [Seg::Key(key)]) if event.starts() && self.names_wrapper(key) => {
+                // The final parse reads the wrapper's property: so does the form, anew.
+                self.wrap = Wrap::Wrapped;
+                self.value = None;
+                self.checks = Checks::new();
+                Some(&[])
+            }
+            (Wrap::Unwrapped, path) => Some(path),
+            (Wrap::Unknown, _) => {
+                self.wrap = match (self.wrapper, event) {
+                    (Some(_), Event::Object) => Wrap::Pending,
+                    _ => Wrap::Bare,
+                };
+                (self.wrap == Wrap::Bare).then_some(path)
+            }
+            (Wrap::Pending, [Seg::Key(key), rest @ ..]) if self.names_wrapper(key) => {
+                self.wrap = Wrap::Wrapped;
+                Some(rest)
+            }
+            (Wrap::Pending, path) => {
+                // The root object held back until its first key: it is the value.
+                self.wrap = Wrap::Unwrapped;
+                self.fill(&[], &[], Event::Object);
+                Some(path)
+            }
         }
     }
-}
 
-/// The context of an event at `path`: the root (and its wrapper) are checked at the end.
-fn root_cx<'a>(checks: &'a mut Checks, wrapped: Option<bool>, path: &'a [Seg]) -> Cx<'a> {
-    Cx::new(path, checks).skip_root(1 + usize::from(wrapped == Some(true)))
-}
+    /// Whether `key`, a key of the root object, is the wrapper's. Not remembered on the
+    /// key (as [`Key::is`] does): when the root object is the value, the key is its own,
+    /// and its form remembers what the key names.
+    fn names_wrapper(&self, key: &Key) -> bool {
+        self.wrapper.is_some_and(|wrapper| key.as_bytes() == wrapper.as_bytes())
+    }
 
-impl<P: Fill> Sink for Root<P> {
+    /// Sends an event at `relative` (from the value's position) to the form, starting
+    /// it if there is none yet.
     #[inline]
-    fn event(&mut self, path: &[Seg], event: Event<'_>) {
-        if let ([], Event::End { raw }) = (path, event) {
-            self.document = Some(raw.len());
-        }
-        let Some(relative) = self.relative(path, &event) else { return };
-        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+    fn fill(&mut self, path: &[Seg], relative: &[Seg], event: Event<'_>) {
+        let mut cx = root_cx(&mut self.checks, self.wrap, path);
         match own(&mut self.value) {
             Some(form) => form.update(relative, event, &mut cx),
             None => {
@@ -130,6 +174,22 @@ impl<P: Fill> Sink for Root<P> {
         }
         self.changed |= cx.changed();
     }
+}
+
+/// The context of an event at `path`: the root (and its wrapper) are checked at the end.
+fn root_cx<'a>(checks: &'a mut Checks, wrap: Wrap, path: &'a [Seg]) -> Cx<'a> {
+    Cx::new(path, checks).skip_root(1 + usize::from(wrap == Wrap::Wrapped))
+}
+
+impl<P: Fill> Sink for Root<P> {
+    #[inline]
+    fn event(&mut self, path: &[Seg], event: Event<'_>) {
+        if let ([], Event::End { raw }) = (path, event) {
+            self.document = Some(raw.len());
+        }
+        let Some(relative) = self.relative(path, &event) else { return };
+        self.fill(path, relative, event);
+    }
 
     #[inline]
     fn text(&mut self, path: &[Seg], text: Text<'_>) {
@@ -138,7 +198,7 @@ impl<P: Fill> Sink for Root<P> {
             return self.event(path, Event::Text(text));
         }
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
-        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+        let mut cx = root_cx(&mut self.checks, self.wrap, path);
         if let Some(form) = own(&mut self.value) {
             form.text(relative, text, &mut cx);
         }
@@ -202,7 +262,14 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false, document: None },
+            root: Root {
+                value: None,
+                checks: Checks::new(),
+                wrapper,
+                wrap: Wrap::Unknown,
+                changed: false,
+                document: None,
+            },
         }
     }
 
