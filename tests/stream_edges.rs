@@ -4,12 +4,17 @@
 
 mod support;
 
-use pluck::stream::{PartialReader, Streamable};
-use pluck::Extract;
+use futures::StreamExt;
+use pluck::stream::{PartialReader, Streamable, Update};
+use pluck::{Error, Extract, Mode};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use support::job::JobPostingAnalysis;
+use support::sse::{content_stream, sse};
+use support::{client, reply_once, valid_analysis};
+use wiremock::MockServer;
 
 /// Feeds `text` to a reader in pieces of `size` bytes: the partial after each chunk that
 /// changed it, and the reader.
@@ -144,4 +149,122 @@ fn wrapped_roots_still_stream_their_wrapper_s_value() {
     let (seen, reader) = partials::<serde_json::Value>(text, 2);
     assert_eq!(seen.last(), Some(&json!([1, 2])));
     assert_eq!(reader.finish().unwrap(), json!([1, 2]));
+}
+
+#[tokio::test]
+async fn a_reply_cut_during_a_re_ask_counts_every_request_and_keeps_the_usage() {
+    let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(1.5);
+    reply_once(&server, sse(content_stream(&invalid.to_string(), Some("stop"), Some((100, 40)), true))).await;
+    let text = valid_analysis().to_string();
+    reply_once(&server, sse(content_stream(&text[..text.len() / 2], None, None, false))).await;
+    let mut stream = client(&server, Mode::JsonSchema).extract_stream::<JobPostingAnalysis>("posting");
+    let err = loop {
+        match stream.next().await.expect("the stream ends with an error") {
+            Ok(_) => {}
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    match &err {
+        Error::Connection { attempts, usage, .. } => {
+            assert_eq!(*attempts, 2, "{err:?}");
+            assert_eq!(usage.total_tokens, 140, "{err:?}");
+        }
+        other => panic!("expected a connection error, got {other:?}"),
+    }
+    assert_eq!(err.usage().map(|u| u.total_tokens), Some(140));
+}
+
+/// A loopback server that answers one request on each of `replies.len()` connections
+/// with the bytes given, then closes the connection. It waits 10 seconds at most for
+/// each connection and each request.
+fn raw_server(replies: Vec<Vec<u8>>) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let served = std::thread::spawn(move || {
+        let mut served = 0;
+        for reply in replies {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut socket = loop {
+                match listener.accept() {
+                    Ok((socket, _)) => break socket,
+                    Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                    Err(_) => return served,
+                }
+            };
+            socket.set_nonblocking(false).unwrap();
+            socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            // The request: its head, then as many bytes as its content-length says.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = socket.read(&mut buf) {
+                request.extend_from_slice(&buf[..n]);
+                let Some(head) = request.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                let head_text = String::from_utf8_lossy(&request[..head]).to_ascii_lowercase();
+                let length = head_text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if request.len() >= head + 4 + length {
+                    break;
+                }
+            }
+            let _ = socket.write_all(&reply);
+            served += 1;
+        }
+        served
+    });
+    (base_url, served)
+}
+
+#[tokio::test]
+async fn a_re_ask_whose_connection_breaks_off_counts_every_request_and_keeps_the_usage() {
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(1.5);
+    let first = content_stream(&invalid.to_string(), Some("stop"), Some((100, 40)), true);
+    let first = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{first}",
+        first.len()
+    );
+    // The second reply promises more chunks than come: its connection closes mid-body.
+    let part = content_stream(&valid_analysis().to_string()[..40], None, None, false);
+    let second = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{part}\r\n",
+        part.len()
+    );
+    let (base_url, served) = raw_server(vec![first.into_bytes(), second.into_bytes()]);
+    let client = pluck::Client::builder()
+        .base_url(base_url)
+        .api_key(support::SECRET)
+        .model("test-model")
+        .mode(Mode::JsonSchema)
+        .retry_policy(support::fast_retries())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut stream = client.extract_stream::<JobPostingAnalysis>("posting");
+    let mut partials = 0;
+    let err = loop {
+        match stream.next().await.expect("the stream ends with an error") {
+            Ok(Update::Partial(progress)) => partials += usize::from(progress.attempt == 2),
+            Ok(_) => {}
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(served.join().unwrap(), 2);
+    assert!(partials > 0, "the second reply's start was shown");
+    match &err {
+        Error::Connection { attempts, usage, .. } => {
+            assert_eq!(*attempts, 2, "{err:?}");
+            assert_eq!(usage.total_tokens, 140, "{err:?}");
+        }
+        other => panic!("expected a connection error, got {other:?}"),
+    }
+    assert!(!format!("{err:?}{err}").contains(support::SECRET));
 }
