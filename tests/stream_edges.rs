@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
-use support::job::JobPostingAnalysis;
-use support::sse::{content_stream, sse};
+use support::job::{JobPostingAnalysis, JobPostingAnalysisPartial};
+use support::sse::{content_stream, content_stream_in, sse};
 use support::{client, reply_once, valid_analysis};
 use wiremock::MockServer;
 
@@ -267,4 +267,58 @@ async fn a_re_ask_whose_connection_breaks_off_counts_every_request_and_keeps_the
         other => panic!("expected a connection error, got {other:?}"),
     }
     assert!(!format!("{err:?}{err}").contains(support::SECRET));
+}
+
+fn expected_analysis() -> JobPostingAnalysis {
+    let mut value: JobPostingAnalysis = serde_json::from_value(valid_analysis()).unwrap();
+    pluck::validate(&mut value).unwrap();
+    value
+}
+
+/// Whether `partial` shows the whole analysis (its last field included).
+fn complete(partial: &JobPostingAnalysisPartial) -> bool {
+    partial.job_title.as_deref() == Some("Senior Software Engineer") && partial.missing_fields.is_some()
+}
+
+#[tokio::test]
+async fn prose_with_brackets_before_a_fenced_reply_streams_its_partials() {
+    let json = serde_json::to_string_pretty(&valid_analysis()).unwrap();
+    for prose in ["Here [is] the result:\n", "Result {draft}:\n", "I found [3] skills {and more}.\n\n"] {
+        let server = MockServer::start().await;
+        let text = format!("{prose}```json\n{json}\n```");
+        reply_once(&server, sse(content_stream_in(&text, 3, Some("stop"), Some((10, 20)), true))).await;
+        let mut stream = client(&server, Mode::MdJson).extract_stream::<JobPostingAnalysis>("posting");
+        let mut seen = Vec::new();
+        let done = loop {
+            match stream.next().await.expect("the stream ends with its value") {
+                Ok(Update::Partial(progress)) => seen.push(progress.value),
+                Ok(Update::Done(done)) => break done,
+                other => panic!("{prose:?}: {other:?}"),
+            }
+        };
+        assert!(seen.len() > 20, "{prose:?}: {} partials", seen.len());
+        assert!(complete(seen.last().unwrap()), "{prose:?}: {:?}", seen.last());
+        assert_eq!(done.value, expected_analysis(), "{prose:?}");
+    }
+}
+
+#[test]
+fn a_fenced_block_wins_over_json_in_the_prose_before_it() {
+    let json = valid_analysis().to_string();
+    let text = format!("Like {{\"job_title\": \"draft\"}}, but filled in:\n```json\n{json}\n```\n");
+    for size in [1, 3, 64, text.len()] {
+        let (seen, reader) = partials::<JobPostingAnalysis>(&text, size);
+        assert!(complete(seen.last().unwrap()), "chunks of {size}: {:?}", seen.last());
+        assert_eq!(reader.finish().unwrap(), expected_analysis(), "chunks of {size}");
+    }
+}
+
+#[test]
+fn a_bracketed_aside_that_is_json_but_not_the_value_is_passed_over() {
+    let json = valid_analysis().to_string();
+    let text = format!("I found [3] skills: {json}");
+    for size in [1, 3, text.len()] {
+        let (seen, _) = partials::<JobPostingAnalysis>(&text, size);
+        assert!(complete(seen.last().unwrap()), "chunks of {size}: {:?}", seen.last());
+    }
 }

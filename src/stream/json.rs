@@ -271,7 +271,9 @@ pub enum Lead {
     /// Whitespace only; any JSON value may be the root; only whitespace may follow it.
     Strict,
     /// Anything up to the first `{` or `[` (prose, a Markdown fence), which opens the
-    /// root; anything after the root closes is ignored. The way replies are read.
+    /// root; anything after the root closes is ignored. The way replies are read
+    /// ([`PartialReader`](super::PartialReader) starts again after a root that is not the
+    /// value, as the final parse looks past it).
     Embedded,
 }
 
@@ -394,6 +396,8 @@ pub struct Reader {
     /// Where the current scalar started.
     value_start: usize,
     broken_at: Option<usize>,
+    /// Where the root value starts.
+    root: usize,
 }
 
 impl Reader {
@@ -415,12 +419,42 @@ impl Reader {
             run_start: 0,
             value_start: 0,
             broken_at: None,
+            root: 0,
         }
     }
 
     /// Everything read so far.
     pub fn bytes(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Whether the root value closed or the bytes broke: nothing more is read.
+    #[inline]
+    pub(crate) fn stopped(&self) -> bool {
+        matches!(self.state, State::Done | State::Broken)
+    }
+
+    /// Where the root value starts in [`bytes`](Self::bytes) (0 before it does).
+    pub(crate) fn root_start(&self) -> usize {
+        self.root
+    }
+
+    /// Reads the bytes from `at` on again, as if they were the first: for a reply whose
+    /// root value turned out not to be the one wanted (with [`Lead::Embedded`], the next
+    /// `{` or `[` from `at` opens the root). What was read from there on is told again.
+    pub(crate) fn restart<S: Sink + ?Sized>(&mut self, at: usize, sink: &mut S) {
+        self.pos = at.min(self.buf.len());
+        self.state = State::Lead;
+        self.in_key = false;
+        self.frames.clear();
+        self.key_start = None;
+        self.text.clear();
+        self.keys = Keys::default();
+        self.run_start = self.pos;
+        self.value_start = self.pos;
+        self.broken_at = None;
+        self.root = self.pos;
+        self.read(sink);
     }
 
     /// Where the reader is.
@@ -944,7 +978,10 @@ impl Reader {
                 }
                 State::Lead => match (self.lead, byte) {
                     (_, byte) if is_space(byte) => {}
-                    (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => self.start_value(byte, sink),
+                    (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => {
+                        self.root = self.pos;
+                        self.start_value(byte, sink);
+                    }
                     (Lead::Embedded, _) => {}
                 },
                 State::Done => {

@@ -13,8 +13,13 @@ use std::sync::Arc;
 /// ([`violations`](Self::violations)), from its partial form (its JSON is read again
 /// only when the form cannot vouch for the value, see [`Streamable::from_partial`]).
 ///
-/// As the replies of every mode are read: text before the first `{` or `[` (prose, a
-/// Markdown fence) is skipped, and so is anything after the value closes. A non-object
+/// As the replies of every mode are read: text before the JSON (prose, a Markdown
+/// fence) is skipped, and so is anything after the value closes. A `{` or `[` in the
+/// prose that opens no JSON, or JSON whose form takes nothing of it (`I found [3]
+/// skills`), is passed over and the reply read again from the next one; a fenced block
+/// that opens after a value outside any fence replaces it, as the final parse prefers
+/// a fenced block. A partial shown from a candidate passed over is not taken back (the
+/// next ones show the new candidate). A non-object
 /// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema; a
 /// reply without the wrapper is read as the final parse reads it: a root object whose
 /// first key is not the wrapper's is the value (until a later key is the wrapper's:
@@ -35,6 +40,10 @@ use std::sync::Arc;
 pub struct PartialReader<T: Streamable> {
     reader: Reader,
     root: Root<T::Partial>,
+    /// Once the root is complete and outside any fence: how far the text after it was
+    /// searched for a fence's opening (see `PartialReader::next_candidate`);
+    /// `usize::MAX` when the root is in a fence.
+    searched: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -270,6 +279,7 @@ impl<T: Streamable> PartialReader<T> {
                 changed: false,
                 document: None,
             },
+            searched: None,
         }
     }
 
@@ -280,7 +290,62 @@ impl<T: Streamable> PartialReader<T> {
     pub fn feed(&mut self, chunk: &[u8]) -> bool {
         self.root.changed = false;
         self.reader.feed(chunk, &mut self.root);
+        if self.reader.stopped() {
+            self.next_candidate();
+        }
         self.root.changed
+    }
+
+    /// After the root stopped (broke, or closed): reads the next candidate for the
+    /// value, where the final parse would look for it. A root that is not JSON, or
+    /// whose form took nothing of it (`[3]` before an object), is passed over: the
+    /// reply is read again from the byte after its start. A complete root outside any
+    /// Markdown fence gives way to a fenced block that opens after it (a fenced block
+    /// wins). Each new candidate starts after the last, so this ends.
+    #[cold]
+    #[inline(never)]
+    fn next_candidate(&mut self) {
+        loop {
+            let root = self.reader.root_start();
+            let at = match self.reader.status() {
+                Status::Reading => return,
+                Status::Broken { .. } => root + 1,
+                Status::Complete if self.root.value.is_none() => root + 1,
+                Status::Complete => match self.fence_after(root) {
+                    Some(at) => at,
+                    None => return,
+                },
+            };
+            let root = &mut self.root;
+            root.changed |= root.value.is_some() || !root.checks.report().is_empty();
+            root.value = None;
+            root.checks = Checks::new();
+            root.wrap = Wrap::Unknown;
+            root.document = None;
+            self.searched = None;
+            self.reader.restart(at, &mut self.root);
+        }
+    }
+
+    /// Where the body of a fenced block opened after the complete root that starts at
+    /// `root` begins, when the root is in no fence; searches only the bytes not
+    /// searched before.
+    fn fence_after(&mut self, root: usize) -> Option<usize> {
+        const FENCE: &[u8] = b"```";
+        let bytes = self.reader.bytes();
+        let from = match self.searched {
+            Some(from) => from,
+            None if bytes[..root].windows(FENCE.len()).any(|w| w == FENCE) => usize::MAX,
+            None => root + self.root.document.unwrap_or_default(),
+        };
+        let rest = bytes.get(from..).unwrap_or_default();
+        let found = rest.windows(FENCE.len()).position(|w| w == FENCE).map(|i| from + i + FENCE.len());
+        // A fence cut by a chunk is searched again whole.
+        self.searched = Some(match from {
+            usize::MAX => usize::MAX,
+            from => bytes.len().saturating_sub(FENCE.len() - 1).max(from),
+        });
+        found
     }
 
     /// The value so far; `None` until its first part has arrived.
@@ -338,7 +403,9 @@ impl<T: Streamable> PartialReader<T> {
         self.reader.bytes()
     }
 
-    /// Whether the value is complete, still open, or not JSON.
+    /// Whether the value is complete, still open, or not JSON. A candidate passed over
+    /// (see [`Lead::Embedded`]) leaves the reader [`Status::Reading`] until the next
+    /// one is read.
     pub fn status(&self) -> Status {
         self.reader.status()
     }
