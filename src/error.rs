@@ -46,7 +46,7 @@ pub enum Error {
         message: String,
         /// How long the provider asked to wait, if it said.
         retry_after: Option<Duration>,
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
     /// The account's quota or credit is used up (429 `insufficient_quota`). Never retried.
@@ -76,13 +76,13 @@ pub enum Error {
         status: u16,
         /// The provider's message.
         message: String,
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
     /// Every attempt timed out (the client's timeout, or the provider's 408).
     #[error("timed out after {attempts} attempts")]
     Timeout {
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
     /// The provider could not be reached through every transport retry, or a reply
