@@ -149,6 +149,13 @@ fn wrapped_roots_still_stream_their_wrapper_s_value() {
     let (seen, reader) = partials::<serde_json::Value>(text, 2);
     assert_eq!(seen.last(), Some(&json!([1, 2])));
     assert_eq!(reader.finish().unwrap(), json!([1, 2]));
+    // The object shown until then is gone once the wrapper's value starts, even when
+    // that value shows nothing (the final parse will refuse it).
+    let mut reader = PartialReader::<HashMap<String, u32>>::new();
+    assert!(reader.feed(br#"{"a": 1, "value": 12"#));
+    assert_eq!(reader.partial(), Some(&HashMap::from([("a".to_owned(), 1)])));
+    assert!(reader.feed(b" "));
+    assert_eq!(reader.partial(), None);
 }
 
 #[tokio::test]

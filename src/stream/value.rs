@@ -136,7 +136,7 @@ impl<P: Fill> Root<P> {
             (Wrap::Unwrapped, [Seg::Key(key)]) if event.starts() && self.names_wrapper(key) => {
                 // The final parse reads the wrapper's property: so does the form, anew.
                 self.wrap = Wrap::Wrapped;
-                self.value = None;
+                self.changed |= self.value.take().is_some() || !self.checks.report().is_empty();
                 self.checks = Checks::new();
                 Some(&[])
             }
