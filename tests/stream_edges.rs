@@ -329,3 +329,27 @@ fn a_bracketed_aside_that_is_json_but_not_the_value_is_passed_over() {
         assert!(complete(seen.last().unwrap()), "chunks of {size}: {:?}", seen.last());
     }
 }
+
+#[test]
+fn passing_over_a_candidate_never_hides_a_change() {
+    let json = valid_analysis().to_string();
+    let replies = [
+        format!("Here [it] is {{now}}: {json}"),
+        format!("[1] ```json\n{json}\n```"),
+        format!("Draft {{\"job_title\": \"x\"}} then:\n```json\n{json}\n```"),
+        format!("{{oops}} [[], [1, {{\"a\": [true]}}]] {json} [2]"),
+    ];
+    for reply in &replies {
+        for size in 1..=8 {
+            let mut reader = PartialReader::<JobPostingAnalysis>::new();
+            let mut before = None;
+            for chunk in reply.as_bytes().chunks(size) {
+                let changed = reader.feed(chunk);
+                let now = reader.partial().cloned();
+                assert!(changed || now == before, "chunks of {size}: {chunk:?} of {reply}");
+                before = now;
+            }
+            assert!(before.as_ref().is_some_and(complete), "chunks of {size} of {reply}: {before:?}");
+        }
+    }
+}

@@ -16,11 +16,13 @@ use std::sync::Arc;
 /// As the replies of every mode are read: text before the JSON (prose, a Markdown
 /// fence) is skipped, and so is anything after the value closes. A `{` or `[` in the
 /// prose that opens no JSON, or JSON whose form takes nothing of it (`I found [3]
-/// skills`), is passed over and the reply read again from the next one; a fenced block
-/// that opens after a value outside any fence replaces it, as the final parse prefers
-/// a fenced block. A partial shown from a candidate passed over is not taken back (the
-/// next ones show the new candidate). A non-object
-/// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema; a
+/// skills`), is passed over and the reply read again from the next `{` or `[` after it
+/// (after its start when it is not JSON, its end when it is); a fenced block that
+/// opens after a value outside any fence replaces it, as the final parse prefers a
+/// fenced block. Partials shown from a candidate passed over are the one exception to
+/// the rule that a later partial never contradicts an earlier one: the next partials
+/// show the new candidate, from nothing. A non-object type travels wrapped as
+/// `{"items": [..]}` or `{"value": ..}`, as in its schema; a
 /// reply without the wrapper is read as the final parse reads it: a root object whose
 /// first key is not the wrapper's is the value (until a later key is the wrapper's:
 /// then that key's value is, from nothing).
@@ -54,6 +56,8 @@ struct Root<P> {
     /// Whether the reply is wrapped, known from its first key.
     wrap: Wrap,
     changed: bool,
+    /// Whether there was a form before the chunk being read.
+    shown: bool,
     /// The length of the document once its root has closed.
     document: Option<usize>,
 }
@@ -277,6 +281,7 @@ impl<T: Streamable> PartialReader<T> {
                 wrapper,
                 wrap: Wrap::Unknown,
                 changed: false,
+                shown: false,
                 document: None,
             },
             searched: None,
@@ -286,9 +291,12 @@ impl<T: Streamable> PartialReader<T> {
     /// Reads one more chunk; returns whether the partial form or the rules broken so
     /// far ([`violations`](Self::violations)) changed. A chunk that only closes a
     /// string or an object already shown, or holds the first letters of an enum value
-    /// (shown once complete), changes neither.
+    /// (shown once complete), changes neither. A chunk that passes over a candidate
+    /// shown before it (see above) counts as a change, even when the next candidate's
+    /// form happens to look the same so far.
     pub fn feed(&mut self, chunk: &[u8]) -> bool {
         self.root.changed = false;
+        self.root.shown = self.root.value.is_some();
         self.reader.feed(chunk, &mut self.root);
         if self.reader.stopped() {
             self.next_candidate();
@@ -297,27 +305,32 @@ impl<T: Streamable> PartialReader<T> {
     }
 
     /// After the root stopped (broke, or closed): reads the next candidate for the
-    /// value, where the final parse would look for it. A root that is not JSON, or
-    /// whose form took nothing of it (`[3]` before an object), is passed over: the
-    /// reply is read again from the byte after its start. A complete root outside any
+    /// value, where the final parse would look for it. A root that is not JSON is
+    /// passed over: the reply is read again from the byte after its start; so is a
+    /// complete root whose form took nothing of it (`[3]` before an object), from the
+    /// byte after its end. A complete root outside any
     /// Markdown fence gives way to a fenced block that opens after it (a fenced block
     /// wins). Each new candidate starts after the last, so this ends.
     #[cold]
     #[inline(never)]
     fn next_candidate(&mut self) {
+        // Whether the partial or the rules broken differed from nothing before the chunk:
+        // once the reader starts again, the chunk changed them if they did, or if the
+        // new candidate shows something.
+        let shown = self.root.shown || !self.root.checks.report().is_empty();
         loop {
             let root = self.reader.root_start();
             let at = match self.reader.status() {
                 Status::Reading => return,
                 Status::Broken { .. } => root + 1,
-                Status::Complete if self.root.value.is_none() => root + 1,
+                Status::Complete if self.root.value.is_none() => root + self.root.document.unwrap_or(1),
                 Status::Complete => match self.fence_after(root) {
                     Some(at) => at,
                     None => return,
                 },
             };
             let root = &mut self.root;
-            root.changed |= root.value.is_some() || !root.checks.report().is_empty();
+            root.changed = shown;
             root.value = None;
             root.checks = Checks::new();
             root.wrap = Wrap::Unknown;
