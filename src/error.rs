@@ -46,7 +46,7 @@ pub enum Error {
         message: String,
         /// How long the provider asked to wait, if it said.
         retry_after: Option<Duration>,
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
     /// The account's quota or credit is used up (429 `insufficient_quota`). Never retried.
@@ -79,22 +79,28 @@ pub enum Error {
         /// The wait the provider asked for, when it was longer than the retry policy
         /// honours (`RetryPolicy::max_retry_after`): retry after it, if at all.
         retry_after: Option<Duration>,
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
     /// Every attempt timed out (the client's timeout, or the provider's 408).
     #[error("timed out after {attempts} attempts")]
     Timeout {
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
-    /// The provider could not be reached through every transport retry.
+    /// The provider could not be reached through every transport retry, or a reply
+    /// broke off while it arrived (its connection closed, or a stream ended with no
+    /// finish reason). A streamed reply that breaks off is not sent again: its partials
+    /// were shown, and the stream ends with this error.
     #[error("connection failed after {attempts} attempts: {message}")]
     Connection {
         /// What went wrong.
         message: String,
-        /// Requests sent.
+        /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
+        /// Usage over the attempts before this one (a reply that breaks off carries
+        /// none of its own as a rule: providers report it at the end).
+        usage: Usage,
     },
     /// The model hit its token limit before finishing (`finish_reason: "length"`). Not
     /// re-asked: the same limit would cut it again. Raise `max_tokens` or shorten the
@@ -169,7 +175,9 @@ impl Error {
     /// The token usage spent before the error, where the error carries it.
     pub fn usage(&self) -> Option<Usage> {
         match self {
-            Error::Truncated { usage, .. } | Error::Refusal { usage, .. } => Some(*usage),
+            Error::Truncated { usage, .. } | Error::Refusal { usage, .. } | Error::Connection { usage, .. } => {
+                Some(*usage)
+            }
             Error::ValidationExhausted(exhausted) => Some(exhausted.usage),
             _ => None,
         }
@@ -190,6 +198,24 @@ impl Error {
             Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// The error of a request made after `earlier` others (the attempts before it, of
+    /// which it is a re-ask), when `spent` was spent before it failed: the requests are
+    /// counted in the error's attempts, and `spent` is added to a connection error's
+    /// usage. (Errors that carry usage from the start are given all of it when made.)
+    pub(crate) fn after(mut self, earlier: u32, spent: Usage) -> Self {
+        match &mut self {
+            Error::Connection { attempts, usage, .. } => {
+                *attempts += earlier;
+                *usage += spent;
+            }
+            Error::RateLimited { attempts, .. } | Error::Server { attempts, .. } | Error::Timeout { attempts } => {
+                *attempts += earlier;
+            }
+            _ => {}
+        }
+        self
     }
 
     /// The HTTP status behind the error, if there was one.

@@ -176,7 +176,11 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
                 limit_name: inner.limit_name,
             };
             let body = wire.body(&call);
-            let bytes = inner.transport.post(&url, &inner.headers, body.into(), wire.classifier(), secret).await?;
+            let bytes = inner
+                .transport
+                .post(&url, &inner.headers, body.into(), wire.classifier(), secret)
+                .await
+                .map_err(|err| err.after(attempt - 1, usage))?;
             let reply = wire.reply(&bytes)?;
             usage += reply.usage;
             if let Some(refusal) = &reply.refusal {

@@ -260,3 +260,23 @@ fn feedback_keeps_each_error_on_one_bounded_line_and_lists_a_bounded_number() {
     assert_eq!(lines.len(), 1 + 20 + 1, "the heading, 20 errors, how many more");
     assert_eq!(lines.last().unwrap(), &"- and 483 more errors");
 }
+
+#[tokio::test]
+async fn a_re_ask_that_fails_to_send_counts_every_request() {
+    let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(100);
+    reply_once(&server, ok(completion(&invalid.to_string(), 300, 120))).await;
+    reply_always(&server, wiremock::ResponseTemplate::new(503)).await;
+    let client = Client::builder()
+        .base_url(format!("{}/v1", server.uri()))
+        .api_key(SECRET)
+        .model("test-model")
+        .retry_policy(fast_retries().max_retries(2))
+        .build()
+        .unwrap();
+    let err = client.extract::<JobPostingAnalysis>(job::SAMPLE_POSTING).await.unwrap_err();
+    // The first reply, then the re-ask sent three times.
+    assert_eq!(bodies(&server).await.len(), 4);
+    assert!(matches!(err, Error::Server { status: 503, attempts: 4, .. }), "{err:?}");
+}

@@ -142,10 +142,11 @@ fn companion(container: &Container, all: &[Field]) -> TokenStream {
     };
 
     // A key that names no field: the flattened fields' (which start with the object),
-    // else nobody's.
+    // else nobody's. Unchanged unless a flattened field changes.
     let unknown_key = match flat_names.is_empty() {
         true => quote!(cx.unchanged();),
         false => quote! {
+            cx.unchanged();
             #(::pluck::stream::fill_flattened(&mut self.#flat_names, path, event, cx);)*
         },
     };

@@ -166,29 +166,44 @@ pub fn fill_text<P: Fill>(slot: &mut Option<P>, path: &[Seg], text: Text<'_>, cx
 ///
 /// A complete value that the slot does not take (a value of the wrong type) is noted
 /// in `cx` (see [`Cx::lost`]); a `null` is not: it reads as an absent value.
+///
+/// A value that starts where the slot has one already is the value of a key written
+/// again in the same object: its form replaces the first one's (the last one shows, as
+/// for a map's keys), never joined to it; while it starts none, the first one stays.
+/// serde's derived structs refuse such a reply, and so does the final check.
 #[inline]
 pub fn fill<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
     match slot {
-        Some(form) => form.update(path, event, cx),
-        None => {
-            *slot = P::start(path, event, cx);
-            if slot.is_none() {
-                cx.unchanged();
-                if path.is_empty() && !matches!(event, Event::Null) && event.complete().is_some() {
-                    cx.lost();
-                }
+        Some(form) if !(path.is_empty() && event.starts()) => form.update(path, event, cx),
+        Some(form) => {
+            if let Some(again) = start_form(path, event, cx, false) {
+                *form = again;
             }
         }
+        None => *slot = start_form(path, event, cx, false),
     }
 }
 
-/// Sends an event to a flattened field's form, which starts with its parent.
+/// Sends an event to a flattened field's form, which starts with its parent. The key
+/// `path` starts with named none of the parent's fields; the form matches it against
+/// its own, without the parent's memory of the key (see [`Key::field`]).
+///
+/// A parent with several flattened fields sends the event to each: it says
+/// [`Cx::unchanged`] first, and the event counts as a change if any of them changed
+/// (one that made nothing of it does not hide another that did).
+///
+/// [`Key::field`]: super::json::Key::field
 pub fn fill_flattened<P: Fill>(slot: &mut Option<P>, path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) {
     if slot.is_none() {
         *slot = P::start(&[], Event::Object, cx);
     }
     if let Some(form) = slot {
-        form.update(path, event, cx);
+        let quiet_before = std::mem::replace(&mut cx.quiet, false);
+        match path {
+            [Seg::Key(key), ..] => key.afresh(|| form.update(path, event, cx)),
+            _ => form.update(path, event, cx),
+        }
+        cx.quiet &= quiet_before;
     }
 }
 
@@ -697,10 +712,17 @@ impl<P: Fill> Fill for Vec<P> {
 /// none changes nothing; a complete value that the form does not take is noted in `cx`,
 /// a `null` too: an item has no absent value to read it as.
 fn start_entry<P: Fill>(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>) -> Option<P> {
+    start_form(path, event, cx, true)
+}
+
+/// The form `event` starts: none changes nothing, and a complete value that starts
+/// none is noted in `cx` (a `null` only when `null_lost`: a field reads it as absent).
+#[inline]
+fn start_form<P: Fill>(path: &[Seg], event: Event<'_>, cx: &mut Cx<'_>, null_lost: bool) -> Option<P> {
     let form = P::start(path, event, cx);
     if form.is_none() {
         cx.unchanged();
-        if path.is_empty() && event.complete().is_some() {
+        if path.is_empty() && (null_lost || !matches!(event, Event::Null)) && event.complete().is_some() {
             cx.lost();
         }
     }

@@ -30,7 +30,7 @@ pub enum Seg {
 /// An object key as the reader decoded it, with room for the receiver to remember
 /// what the key resolved to (a field number), so that a key is matched once, not once
 /// per event.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Key {
     /// Valid UTF-8: the reader checks it.
     name: Vec<u8>,
@@ -42,6 +42,16 @@ impl std::fmt::Debug for Key {
         f.debug_struct("Key").field("name", &self.as_str()).field("resolved", &self.resolved).finish()
     }
 }
+
+/// Keys are equal when their names are: what a receiver remembered of one is not
+/// part of it.
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Key {}
 
 const UNRESOLVED: u32 = u32::MAX;
 
@@ -60,6 +70,17 @@ impl Key {
     #[inline]
     pub(crate) fn is(&self, name: &str) -> bool {
         self.field(|key| (key == name.as_bytes()).then_some(0)).is_some()
+    }
+
+    /// Runs `f` with the key's memory cleared, then restores it: for a receiver that
+    /// hands a key its own fields did not match to another that has fields of its own
+    /// (a flattened struct), which must match it afresh, and whose answer must not be
+    /// taken for the first receiver's.
+    pub(crate) fn afresh<R>(&self, f: impl FnOnce() -> R) -> R {
+        let remembered = self.resolved.replace(UNRESOLVED);
+        let out = f();
+        self.resolved.set(remembered);
+        out
     }
 
     /// The field this key names, from `resolve` (given the key's bytes) on first use
@@ -250,7 +271,9 @@ pub enum Lead {
     /// Whitespace only; any JSON value may be the root; only whitespace may follow it.
     Strict,
     /// Anything up to the first `{` or `[` (prose, a Markdown fence), which opens the
-    /// root; anything after the root closes is ignored. The way replies are read.
+    /// root; anything after the root closes is ignored. The way replies are read
+    /// ([`PartialReader`](super::PartialReader) starts again after a root that is not the
+    /// value, as the final parse looks past it).
     Embedded,
 }
 
@@ -373,6 +396,8 @@ pub struct Reader {
     /// Where the current scalar started.
     value_start: usize,
     broken_at: Option<usize>,
+    /// Where the root value starts.
+    root: usize,
 }
 
 impl Reader {
@@ -394,12 +419,42 @@ impl Reader {
             run_start: 0,
             value_start: 0,
             broken_at: None,
+            root: 0,
         }
     }
 
     /// Everything read so far.
     pub fn bytes(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Whether the root value closed or the bytes broke: nothing more is read.
+    #[inline]
+    pub(crate) fn stopped(&self) -> bool {
+        matches!(self.state, State::Done | State::Broken)
+    }
+
+    /// Where the root value starts in [`bytes`](Self::bytes) (0 before it does).
+    pub(crate) fn root_start(&self) -> usize {
+        self.root
+    }
+
+    /// Reads the bytes from `at` on again, as if they were the first: for a reply whose
+    /// root value turned out not to be the one wanted (with [`Lead::Embedded`], the next
+    /// `{` or `[` from `at` opens the root). What was read from there on is told again.
+    pub(crate) fn restart<S: Sink + ?Sized>(&mut self, at: usize, sink: &mut S) {
+        self.pos = at.min(self.buf.len());
+        self.state = State::Lead;
+        self.in_key = false;
+        self.frames.clear();
+        self.key_start = None;
+        self.text.clear();
+        self.keys = Keys::default();
+        self.run_start = self.pos;
+        self.value_start = self.pos;
+        self.broken_at = None;
+        self.root = self.pos;
+        self.read(sink);
     }
 
     /// Where the reader is.
@@ -923,7 +978,10 @@ impl Reader {
                 }
                 State::Lead => match (self.lead, byte) {
                     (_, byte) if is_space(byte) => {}
-                    (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => self.start_value(byte, sink),
+                    (Lead::Strict, _) | (Lead::Embedded, b'{' | b'[') => {
+                        self.root = self.pos;
+                        self.start_value(byte, sink);
+                    }
                     (Lead::Embedded, _) => {}
                 },
                 State::Done => {

@@ -69,7 +69,10 @@ pub struct Progress<P> {
 /// [`Retry`](Update::Retry) with the errors the model is told about, followed by the
 /// partials of the next reply (starting again from nothing, with `attempt` one
 /// higher). Past the re-ask budget the stream ends with
-/// [`Error::ValidationExhausted`].
+/// [`Error::ValidationExhausted`]. A reply that breaks off (its connection closes, or
+/// its events end with no finish reason) is not sent again: the stream ends with
+/// [`Error::Connection`], which counts every request sent and carries the usage of the
+/// attempts before it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Update<T: Streamable> {
@@ -409,7 +412,8 @@ impl Incoming {
         }
     }
 
-    /// After the body ended: why the reply cannot be used, if it cannot.
+    /// After the body ended: why the reply cannot be used, if it cannot. `usage` is what
+    /// the extraction spent, this reply included; the error counts this request only.
     fn verdict(&self, raw: &[u8], usage: Usage) -> Result<(), Error> {
         if !self.refusal.is_empty() {
             return Err(Error::Refusal { message: self.refusal.clone(), usage });
@@ -424,6 +428,7 @@ impl Incoming {
             None => Err(Error::Connection {
                 message: "the stream ended before the reply was finished (no finish_reason, no [DONE])".to_owned(),
                 attempts: 1,
+                usage,
             }),
         }
     }
@@ -488,12 +493,15 @@ where
                 self.attempt += 1;
                 match self.plan.open().await {
                     Ok(wire) => self.reading = Some((wire, PartialReader::with_wrapper(self.plan.prepared.wrapper()))),
-                    Err(err) => return self.end(err),
+                    Err(err) => return self.end(err.after(self.attempt - 1, self.usage)),
                 }
                 continue;
             };
             match wire.next_text(self.plan.secret()).await {
-                Err(err) => return self.end(err),
+                Err(err) => {
+                    let spent = self.usage + wire.usage;
+                    return self.end(err.after(self.attempt - 1, spent));
+                }
                 Ok(Some(text)) => {
                     if reader.feed(&text) {
                         if let Some(value) = reader.shared() {
@@ -508,7 +516,7 @@ where
                     self.usage += wire.usage;
                     let usage = self.usage;
                     if let Err(err) = wire.verdict(reader.raw(), usage) {
-                        return self.end(err);
+                        return self.end(err.after(self.attempt - 1, Usage::default()));
                     }
                     let reply = wire.reply(reader.raw());
                     let Rejected { report, repairs } = match reader.finish_judged(self.plan.lenient) {

@@ -1,7 +1,7 @@
 //! [`PartialReader`]: a reply read chunk by chunk into a value's partial form.
 
 use super::form::{fill, Checks, Cx, Fill, Streamable};
-use super::json::{Event, Lead, Reader, Seg, Sink, Status, Text};
+use super::json::{Event, Key, Lead, Reader, Seg, Sink, Status, Text};
 use crate::parse::{Parsed, Rejected};
 use crate::schema::{self, Target};
 use crate::validate::Report;
@@ -14,9 +14,19 @@ use std::sync::Arc;
 /// ([`violations`](Self::violations)), from its partial form (its JSON is read again
 /// only when the form cannot vouch for the value, see [`Streamable::from_partial`]).
 ///
-/// As the replies of every mode are read: text before the first `{` or `[` (prose, a
-/// Markdown fence) is skipped, and so is anything after the value closes. A non-object
-/// type travels wrapped as `{"items": [..]}` or `{"value": ..}`, as in its schema.
+/// As the replies of every mode are read: text before the JSON (prose, a Markdown
+/// fence) is skipped, and so is anything after the value closes. A `{` or `[` in the
+/// prose that opens no JSON, or JSON whose form takes nothing of it (`I found [3]
+/// skills`), is passed over and the reply read again from the next `{` or `[` after it
+/// (after its start when it is not JSON, its end when it is); a fenced block that
+/// opens after a value outside any fence replaces it, as the final parse prefers a
+/// fenced block. Partials shown from a candidate passed over are the one exception to
+/// the rule that a later partial never contradicts an earlier one: the next partials
+/// show the new candidate, from nothing. A non-object type travels wrapped as
+/// `{"items": [..]}` or `{"value": ..}`, as in its schema; a
+/// reply without the wrapper is read as the final parse reads it: a root object whose
+/// first key is not the wrapper's is the value (until a later key is the wrapper's:
+/// then that key's value is, from nothing).
 ///
 /// ```
 /// use pluck::stream::PartialReader;
@@ -33,6 +43,10 @@ use std::sync::Arc;
 pub struct PartialReader<T: Streamable> {
     reader: Reader,
     root: Root<T::Partial>,
+    /// Once the root is complete and outside any fence: how far the text after it was
+    /// searched for a fence's opening (see `PartialReader::next_candidate`);
+    /// `usize::MAX` when the root is in a fence.
+    searched: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -40,9 +54,11 @@ struct Root<P> {
     value: Option<Held<P>>,
     checks: Checks,
     wrapper: Option<&'static str>,
-    /// Whether the reply is wrapped, known from its first event.
-    wrapped: Option<bool>,
+    /// Whether the reply is wrapped, known from its first key.
+    wrap: Wrap,
     changed: bool,
+    /// Whether there was a form before the chunk being read.
+    shown: bool,
     /// The length of the document once its root has closed.
     document: Option<usize>,
 }
@@ -94,33 +110,74 @@ fn take_back<P>(slot: &mut Option<Held<P>>) {
     *slot = slot.take().map(|held| Held::Own(held.into_form()));
 }
 
-impl<P> Root<P> {
+/// Where the value of a type that travels wrapped (`{"value": ..}`) is in the reply.
+/// As the final parse reads it ([`parse`](crate::parse)): in the wrapper's property
+/// when the root object has one, else the root itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    /// Nothing read yet.
+    Unknown,
+    /// A root object opened, its first key not read yet: the object is not shown until
+    /// that key says whether it is the wrapper.
+    Pending,
+    /// The root is the value: the type is not wrapped, or the reply is not an object.
+    Bare,
+    /// The root object is the value, its first key not the wrapper's; a later key that
+    /// is makes its value the value instead.
+    Unwrapped,
+    /// The value is the wrapper's property.
+    Wrapped,
+}
+
+impl<P: Fill> Root<P> {
     /// The path from the value's position, or `None` for an event outside the value
-    /// (another key of the wrapper object).
+    /// (another key of the wrapper object, the root object until its first key).
     #[inline]
     fn relative<'p>(&mut self, path: &'p [Seg], event: &Event<'_>) -> Option<&'p [Seg]> {
-        let wrapped = *self.wrapped.get_or_insert_with(|| self.wrapper.is_some() && matches!(event, Event::Object));
-        match (wrapped, path) {
-            (false, path) => Some(path),
-            (true, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
-            (true, _) => None,
+        match (self.wrap, path) {
+            (Wrap::Bare, path) => Some(path),
+            (Wrap::Wrapped, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
+            (Wrap::Wrapped, _) => None,
+            (Wrap::Unwrapped, [Seg::Key(key)]) if event.starts() && self.names_wrapper(key) => {
+                // The final parse reads the wrapper's property: so does the form, anew.
+                self.wrap = Wrap::Wrapped;
+                self.changed |= self.value.take().is_some() || !self.checks.report().is_empty();
+                self.checks = Checks::new();
+                Some(&[])
+            }
+            (Wrap::Unwrapped, path) => Some(path),
+            (Wrap::Unknown, _) => {
+                self.wrap = match (self.wrapper, event) {
+                    (Some(_), Event::Object) => Wrap::Pending,
+                    _ => Wrap::Bare,
+                };
+                (self.wrap == Wrap::Bare).then_some(path)
+            }
+            (Wrap::Pending, [Seg::Key(key), rest @ ..]) if self.names_wrapper(key) => {
+                self.wrap = Wrap::Wrapped;
+                Some(rest)
+            }
+            (Wrap::Pending, path) => {
+                // The root object held back until its first key: it is the value.
+                self.wrap = Wrap::Unwrapped;
+                self.fill(&[], &[], Event::Object);
+                Some(path)
+            }
         }
     }
-}
 
-/// The context of an event at `path`: the root (and its wrapper) are checked at the end.
-fn root_cx<'a>(checks: &'a mut Checks, wrapped: Option<bool>, path: &'a [Seg]) -> Cx<'a> {
-    Cx::new(path, checks).skip_root(1 + usize::from(wrapped == Some(true)))
-}
+    /// Whether `key`, a key of the root object, is the wrapper's. Not remembered on the
+    /// key (as [`Key::is`] does): when the root object is the value, the key is its own,
+    /// and its form remembers what the key names.
+    fn names_wrapper(&self, key: &Key) -> bool {
+        self.wrapper.is_some_and(|wrapper| key.as_bytes() == wrapper.as_bytes())
+    }
 
-impl<P: Fill> Sink for Root<P> {
+    /// Sends an event at `relative` (from the value's position) to the form, starting
+    /// it if there is none yet.
     #[inline]
-    fn event(&mut self, path: &[Seg], event: Event<'_>) {
-        if let ([], Event::End { raw }) = (path, event) {
-            self.document = Some(raw.len());
-        }
-        let Some(relative) = self.relative(path, &event) else { return };
-        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+    fn fill(&mut self, path: &[Seg], relative: &[Seg], event: Event<'_>) {
+        let mut cx = root_cx(&mut self.checks, self.wrap, path);
         match own(&mut self.value) {
             Some(form) => form.update(relative, event, &mut cx),
             None => {
@@ -131,6 +188,22 @@ impl<P: Fill> Sink for Root<P> {
         }
         self.changed |= cx.changed();
     }
+}
+
+/// The context of an event at `path`: the root (and its wrapper) are checked at the end.
+fn root_cx<'a>(checks: &'a mut Checks, wrap: Wrap, path: &'a [Seg]) -> Cx<'a> {
+    Cx::new(path, checks).skip_root(1 + usize::from(wrap == Wrap::Wrapped))
+}
+
+impl<P: Fill> Sink for Root<P> {
+    #[inline]
+    fn event(&mut self, path: &[Seg], event: Event<'_>) {
+        if let ([], Event::End { raw }) = (path, event) {
+            self.document = Some(raw.len());
+        }
+        let Some(relative) = self.relative(path, &event) else { return };
+        self.fill(path, relative, event);
+    }
 
     #[inline]
     fn text(&mut self, path: &[Seg], text: Text<'_>) {
@@ -139,7 +212,7 @@ impl<P: Fill> Sink for Root<P> {
             return self.event(path, Event::Text(text));
         }
         let Some(relative) = self.relative(path, &Event::Text(text)) else { return };
-        let mut cx = root_cx(&mut self.checks, self.wrapped, path);
+        let mut cx = root_cx(&mut self.checks, self.wrap, path);
         if let Some(form) = own(&mut self.value) {
             form.text(relative, text, &mut cx);
         }
@@ -210,18 +283,90 @@ impl<T: Streamable> PartialReader<T> {
     pub(crate) fn with_wrapper(wrapper: Option<&'static str>) -> Self {
         PartialReader {
             reader: Reader::new(Lead::Embedded),
-            root: Root { value: None, checks: Checks::new(), wrapper, wrapped: None, changed: false, document: None },
+            root: Root {
+                value: None,
+                checks: Checks::new(),
+                wrapper,
+                wrap: Wrap::Unknown,
+                changed: false,
+                shown: false,
+                document: None,
+            },
+            searched: None,
         }
     }
 
     /// Reads one more chunk; returns whether the partial form or the rules broken so
     /// far ([`violations`](Self::violations)) changed. A chunk that only closes a
     /// string or an object already shown, or holds the first letters of an enum value
-    /// (shown once complete), changes neither.
+    /// (shown once complete), changes neither. A chunk that passes over a candidate
+    /// shown before it (see above) counts as a change, even when the next candidate's
+    /// form happens to look the same so far.
     pub fn feed(&mut self, chunk: &[u8]) -> bool {
         self.root.changed = false;
+        self.root.shown = self.root.value.is_some();
         self.reader.feed(chunk, &mut self.root);
+        if self.reader.stopped() {
+            self.next_candidate();
+        }
         self.root.changed
+    }
+
+    /// After the root stopped (broke, or closed): reads the next candidate for the
+    /// value, where the final parse would look for it. A root that is not JSON is
+    /// passed over: the reply is read again from the byte after its start; so is a
+    /// complete root whose form took nothing of it (`[3]` before an object), from the
+    /// byte after its end. A complete root outside any
+    /// Markdown fence gives way to a fenced block that opens after it (a fenced block
+    /// wins). Each new candidate starts after the last, so this ends.
+    #[cold]
+    #[inline(never)]
+    fn next_candidate(&mut self) {
+        // Whether the partial or the rules broken differed from nothing before the chunk:
+        // once the reader starts again, the chunk changed them if they did, or if the
+        // new candidate shows something.
+        let shown = self.root.shown || !self.root.checks.report().is_empty();
+        loop {
+            let root = self.reader.root_start();
+            let at = match self.reader.status() {
+                Status::Reading => return,
+                Status::Broken { .. } => root + 1,
+                Status::Complete if self.root.value.is_none() => root + self.root.document.unwrap_or(1),
+                Status::Complete => match self.fence_after(root) {
+                    Some(at) => at,
+                    None => return,
+                },
+            };
+            let root = &mut self.root;
+            root.changed = shown;
+            root.value = None;
+            root.checks = Checks::new();
+            root.wrap = Wrap::Unknown;
+            root.document = None;
+            self.searched = None;
+            self.reader.restart(at, &mut self.root);
+        }
+    }
+
+    /// Where the body of a fenced block opened after the complete root that starts at
+    /// `root` begins, when the root is in no fence; searches only the bytes not
+    /// searched before.
+    fn fence_after(&mut self, root: usize) -> Option<usize> {
+        const FENCE: &[u8] = b"```";
+        let bytes = self.reader.bytes();
+        let from = match self.searched {
+            Some(from) => from,
+            None if bytes[..root].windows(FENCE.len()).any(|w| w == FENCE) => usize::MAX,
+            None => root + self.root.document.unwrap_or_default(),
+        };
+        let rest = bytes.get(from..).unwrap_or_default();
+        let found = rest.windows(FENCE.len()).position(|w| w == FENCE).map(|i| from + i + FENCE.len());
+        // A fence cut by a chunk is searched again whole.
+        self.searched = Some(match from {
+            usize::MAX => usize::MAX,
+            from => bytes.len().saturating_sub(FENCE.len() - 1).max(from),
+        });
+        found
     }
 
     /// The value so far; `None` until its first part has arrived.
@@ -279,7 +424,9 @@ impl<T: Streamable> PartialReader<T> {
         self.reader.bytes()
     }
 
-    /// Whether the value is complete, still open, or not JSON.
+    /// Whether the value is complete, still open, or not JSON. A candidate passed over
+    /// (see [`Lead::Embedded`]) leaves the reader [`Status::Reading`] until the next
+    /// one is read.
     pub fn status(&self) -> Status {
         self.reader.status()
     }

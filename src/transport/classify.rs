@@ -1,6 +1,6 @@
 //! From an HTTP failure to a [`Failure`]: what went wrong and whether to retry.
 
-use crate::Error;
+use crate::{Error, Usage};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -72,7 +72,7 @@ impl Failure {
             Failure::ContextLength { message } => Error::ContextLengthExceeded { message },
             Failure::Server { status, message } => Error::Server { status, message, retry_after, attempts },
             Failure::Timeout => Error::Timeout { attempts },
-            Failure::Connection { message } => Error::Connection { message, attempts },
+            Failure::Connection { message } => Error::Connection { message, attempts, usage: Usage::default() },
             Failure::Redirect { status, host } => Error::Redirect { status, host },
             Failure::ReplyTooLarge { limit } => Error::ReplyTooLarge { limit },
         }
