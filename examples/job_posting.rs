@@ -257,7 +257,10 @@ fn cost(extracted: &Extracted<JobPostingAnalysis>, elapsed: Duration) -> String 
     let tokens = if usage.total_tokens == 0 {
         "tokens not reported by the server".to_owned()
     } else {
-        format!("{} tokens ({} prompt + {} completion)", usage.total_tokens, usage.prompt_tokens, usage.completion_tokens)
+        format!(
+            "{} tokens ({} prompt + {} completion)",
+            usage.total_tokens, usage.prompt_tokens, usage.completion_tokens
+        )
     };
     format!("{attempts}, {tokens}, {:.1} s", elapsed.as_secs_f64())
 }
