@@ -129,6 +129,11 @@ impl Client {
     /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
     /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
     ///
+    /// Values are trimmed; provider and mode names are read in any case, with or
+    /// without `_` or `-` between words (`json_schema`, `JsonSchema`, `json-schema`).
+    /// The provider's own API needs a key however its URL is written
+    /// (`HTTPS://API.OPENAI.COM/v1` is `https://api.openai.com/v1`).
+    ///
     /// # Errors
     /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key
     /// ([`ConfigError::MissingProviderKey`] for the others);
@@ -187,12 +192,17 @@ impl Client {
 }
 
 /// The builder [`Client::from_env`] configures, reading variables through `var`.
+///
+/// Values are trimmed (a `.env` line or a shell quote easily adds a space or a `\r`),
+/// and names (`PLUCK_PROVIDER`, `PLUCK_MODE`) are read in any case, with or without
+/// `_`, `-` or `.` between words.
 fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, ConfigError> {
+    let var = |name: &str| var(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
     let mut builder = Client::builder();
-    let chosen = var("PLUCK_PROVIDER").map(|p| p.to_ascii_lowercase());
-    let provider = match chosen.as_deref() {
+    let chosen = var("PLUCK_PROVIDER");
+    let provider = match chosen.as_deref().map(spelling).as_deref() {
         Some("openai") => Provider::OpenAi,
-        Some("llamacpp" | "llama.cpp" | "llama_cpp" | "llama-cpp") => {
+        Some("llamacpp") => {
             builder = builder.llama_cpp();
             Provider::OpenAi
         }
@@ -202,10 +212,10 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
         }
         Some("anthropic" | "claude") => Provider::Anthropic,
         Some("gemini" | "google") => Provider::Gemini,
-        Some(other) => {
+        Some(_) => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_PROVIDER",
-                value: other.to_owned(),
+                value: chosen.unwrap_or_default(),
                 expected: "openai, anthropic, gemini, llamacpp, ollama",
             })
         }
@@ -238,9 +248,27 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
     Ok(builder)
 }
 
-/// A provider's request URL, parsed.
+/// A provider's request URL, parsed: `http` or `https` only (`localhost:8080/v1`
+/// parses, with `localhost` as its scheme).
 pub(crate) fn endpoint(url: &str) -> Result<reqwest::Url, ConfigError> {
-    reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason: err.to_string() })
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason };
+    let parsed = reqwest::Url::parse(url).map_err(|err| invalid(err.to_string()))?;
+    match parsed.scheme() {
+        "http" | "https" if parsed.has_host() => Ok(parsed),
+        "http" | "https" => Err(invalid("no host".to_owned())),
+        scheme => Err(invalid(format!("the scheme is `{scheme}`; a base URL starts with http:// or https://"))),
+    }
+}
+
+/// Whether `url` is on the same host as the provider's own API, however it is written.
+fn is_hosted_by(url: &reqwest::Url, default_base_url: &str) -> bool {
+    reqwest::Url::parse(default_base_url).is_ok_and(|default| default.host() == url.host())
+}
+
+/// A name as a variable may spell it, in its one form: lower case, without the `_`,
+/// `-`, `.` or spaces between its words.
+fn spelling(value: &str) -> String {
+    value.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -256,12 +284,12 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
 }
 
 fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
-    Ok(match value.to_ascii_lowercase().replace('-', "_").as_str() {
-        "json_schema" => Mode::JsonSchema,
+    Ok(match spelling(value).as_str() {
+        "jsonschema" => Mode::JsonSchema,
         "tools" => Mode::Tools,
         "json" => Mode::Json,
-        "md_json" => Mode::MdJson,
-        "json_object_schema" => Mode::JsonObjectSchema,
+        "mdjson" => Mode::MdJson,
+        "jsonobjectschema" => Mode::JsonObjectSchema,
         _ => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_MODE",
@@ -537,14 +565,15 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let wire = self.provider.wire();
         let base = self.base_url.as_deref().or(self.default_base_url).unwrap_or(wire.default_base_url());
-        let base = base.trim_end_matches('/').to_owned();
+        let base = base.trim().trim_end_matches('/').to_owned();
         let parsed = endpoint(&base)?;
         if self.api_key.is_some() && !self.allow_insecure_http && !transport::keeps_keys_safe(&parsed) {
             return Err(ConfigError::InsecureBaseUrl { url: base }.into());
         }
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
         let url = endpoint(&wire.url(&base, &model))?;
-        if self.api_key.is_none() && base == wire.default_base_url() {
+        let hosted = is_hosted_by(&parsed, wire.default_base_url());
+        if self.api_key.is_none() && hosted {
             return Err(match self.provider {
                 Provider::OpenAi => ConfigError::MissingApiKey,
                 provider => ConfigError::MissingProviderKey { provider },
@@ -562,7 +591,7 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::Http(e.to_string()))?;
-        let limit_name = match self.max_completion_tokens.unwrap_or(base == wire.default_base_url()) {
+        let limit_name = match self.max_completion_tokens.unwrap_or(hosted) {
             true => LimitName::MaxCompletionTokens,
             false => LimitName::MaxTokens,
         };
@@ -639,6 +668,60 @@ mod tests {
         let azure = Client::builder().base_url("https://r.openai.azure.com/openai/v1").max_completion_tokens(true);
         assert_eq!(name(azure), LimitName::MaxCompletionTokens);
         assert_eq!(name(Client::builder().max_completion_tokens(false)), LimitName::MaxTokens);
+    }
+
+    #[test]
+    fn a_base_url_must_be_http_or_https() {
+        for base in ["localhost:18777/v1", "127.0.0.1:18777/v1", "ftp://example.com/v1", "file:///tmp/v1", "not a url"]
+        {
+            let err = Client::builder().base_url(base).build().unwrap_err();
+            assert!(matches!(err, Error::Config(ConfigError::InvalidBaseUrl { .. })), "{base}: {err:?}");
+        }
+        let err = picked(&[("OPENAI_BASE_URL", "localhost:18777/v1")]).unwrap().build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::InvalidBaseUrl { .. })), "{err:?}");
+        Client::builder().base_url("HTTP://127.0.0.1:8080/v1").build().unwrap();
+    }
+
+    #[test]
+    fn variables_are_trimmed_and_read_in_any_spelling() {
+        let mode = |value: &str| picked(&[("OPENAI_API_KEY", "k"), ("PLUCK_MODE", value)]).map(|b| b.mode);
+        for (value, expected) in [
+            (" tools", Mode::Tools),
+            ("JsonSchema", Mode::JsonSchema),
+            ("JSONSCHEMA", Mode::JsonSchema),
+            ("json-schema\n", Mode::JsonSchema),
+            ("MdJson", Mode::MdJson),
+            ("md_json", Mode::MdJson),
+            ("JsonObjectSchema", Mode::JsonObjectSchema),
+            ("Json", Mode::Json),
+        ] {
+            assert_eq!(mode(value), Ok(Some(expected)), "{value:?}");
+        }
+        assert!(matches!(mode("jsonish"), Err(ConfigError::InvalidVariable { name: "PLUCK_MODE", .. })));
+        let provider = |value: &str| picked(&[("PLUCK_PROVIDER", value), ("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")]);
+        for (value, expected) in
+            [("openai ", Provider::OpenAi), ("\tAnthropic", Provider::Anthropic), ("Gemini", Provider::Gemini)]
+        {
+            assert_eq!(provider(value).unwrap().provider, expected, "{value:?}");
+        }
+        for llama in ["LlamaCpp", " llama.cpp ", "llama-cpp"] {
+            let built = provider(llama).unwrap().build().unwrap();
+            assert_eq!(built.mode(), Mode::JsonObjectSchema, "{llama:?}");
+        }
+        let key = picked(&[("OPENAI_API_KEY", " sk-k \r\n")]).unwrap().build().unwrap();
+        assert!(key.inner.headers.get("authorization").is_some_and(|v| v == "Bearer sk-k"));
+    }
+
+    #[test]
+    fn the_providers_own_host_needs_a_key_however_it_is_written() {
+        for base in ["HTTPS://API.OPENAI.COM/v1", "https://api.openai.com/v1/", " https://api.openai.com/v1"] {
+            let err = picked(&[("OPENAI_BASE_URL", base)]).unwrap().build().unwrap_err();
+            assert!(matches!(err, Error::Config(ConfigError::MissingApiKey)), "{base}: {err:?}");
+            let keyed = picked(&[("OPENAI_BASE_URL", base), ("OPENAI_API_KEY", "k")]).unwrap().build().unwrap();
+            assert_eq!(keyed.inner.limit_name, LimitName::MaxCompletionTokens, "{base}");
+        }
+        let err = Client::builder().anthropic().base_url("https://API.anthropic.com/").build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::MissingProviderKey { .. })), "{err:?}");
     }
 
     #[test]

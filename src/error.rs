@@ -247,7 +247,8 @@ pub enum ConfigError {
         /// The base URL.
         url: String,
     },
-    /// The HTTP client could not be built.
+    /// The HTTP client could not be built, or could not build a request (a URL or a
+    /// header it refuses). Not retried.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
 }

@@ -128,16 +128,44 @@ pub(crate) fn body_error(err: &reqwest::Error, secret: Option<&str>) -> Error {
 fn from_reqwest(err: &reqwest::Error, secret: Option<&str>) -> Failure {
     if err.is_timeout() {
         Failure::Timeout
+    } else if err.is_builder() {
+        Failure::Unbuildable { message: redact(&chain_of(err), secret) }
     } else {
         // The source chain says what happened (refused, reset, DNS); the URL never
         // carries the key, but scrub anyway.
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(inner) = source {
-            message.push_str(": ");
-            message.push_str(&inner.to_string());
-            source = inner.source();
-        }
-        Failure::Connection { message: redact(&message, secret) }
+        Failure::Connection { message: redact(&chain_of(err), secret) }
+    }
+}
+
+/// An error's message followed by those of its sources.
+fn chain_of(err: &reqwest::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ConfigError;
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_built_is_not_retried() {
+        let transport = Transport {
+            http: reqwest::Client::new(),
+            policy: RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(1)),
+            timeout: Duration::from_secs(5),
+            follow_redirects: false,
+            limits: Limits::default(),
+        };
+        // `localhost` parses as a scheme: a URL reqwest refuses to send.
+        let url = reqwest::Url::parse("localhost:18777/v1").unwrap();
+        let err = transport.post(&url, &HeaderMap::new(), Bytes::new(), classify, None).await.unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::Http(_))), "{err:?}");
     }
 }
