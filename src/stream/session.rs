@@ -397,6 +397,14 @@ impl Incoming {
             Some(Err(err)) => return Err(transport::body_error(&err, secret)),
             None => {
                 self.decoder.finish(&mut on_event)?;
+                // An event only comes out of `finish` without its blank line: the body
+                // ended inside it, and one that does not read was cut, not malformed.
+                if let Some(Error::Decode { message }) = failure {
+                    return Err(Error::Connection {
+                        message: format!("the stream ended in the middle of an event: {message}"),
+                        attempts: 1,
+                    });
+                }
                 false
             }
         };
