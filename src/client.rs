@@ -99,6 +99,7 @@ impl fmt::Debug for Client {
             .field("max_retries", &inner.max_retries)
             .field("retry_policy", &inner.transport.policy)
             .field("timeout", &inner.transport.timeout)
+            .field("stream_timeout", &inner.transport.stream_timeout)
             .field("follow_redirects", &inner.transport.follow_redirects)
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
@@ -108,7 +109,8 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// A builder with the defaults: the OpenAI API, `gpt-4o-mini`, [`Mode::JsonSchema`],
-    /// 2 re-asks, a 120 s timeout per request and the default [`RetryPolicy`]. Other
+    /// 2 re-asks, a 120 s timeout per request (per wait in a stream, see
+    /// [`ClientBuilder::timeout`]) and the default [`RetryPolicy`]. Other
     /// providers have their own default model and mode (see [`Client`]).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -311,6 +313,7 @@ pub struct ClientBuilder {
     mode: Option<Mode>,
     max_retries: Option<u32>,
     timeout: Option<Duration>,
+    stream_timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
     temperature: Option<f32>,
     max_tokens: Option<u32>,
@@ -396,9 +399,45 @@ impl ClientBuilder {
         self
     }
 
-    /// The timeout of each HTTP request, retries included separately. Default 120 s.
+    /// How long one HTTP request may wait; each retry gets it anew. Default 120 s (300 s
+    /// with [`llama_cpp`](Self::llama_cpp)).
+    ///
+    /// A request read whole ([`Client::extract`], [`ExtractRequest::send`](crate::ExtractRequest::send))
+    /// must be over within it, its reply read. A streamed one
+    /// ([`Client::extract_stream`], [`Client::extract_iter`]) waits at most this long
+    /// for its reply to start and then for each chunk of it: a stream that keeps
+    /// sending goes on as long as it takes (bound it with
+    /// [`stream_timeout`](Self::stream_timeout)). Past it, the request ends in
+    /// [`Error::Timeout`]; one whose reply had not started is retried, like any
+    /// failed request, one cut in the middle of its stream is not.
+    ///
+    /// Connecting has its own timeout, 10 s (unless the client comes from
+    /// [`http_client`](Self::http_client), which sets its own).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // Waits up to 30 s for the model to start and between two chunks of a stream,
+    /// // and lets a stream run for at most 10 minutes.
+    /// let client = pluck::Client::builder()
+    ///     .api_key("sk-...")
+    ///     .timeout(Duration::from_secs(30))
+    ///     .stream_timeout(Duration::from_secs(600))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long a whole streamed request may take, from its sending to its last chunk,
+    /// on top of [`timeout`](Self::timeout)'s bound on each wait. Default none: a
+    /// stream that keeps sending is never cut. Past it, the stream ends in
+    /// [`Error::Timeout`]. Requests read whole are bounded by `timeout` alone.
+    pub fn stream_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_timeout = Some(timeout);
         self
     }
 
@@ -599,6 +638,7 @@ impl ClientBuilder {
             http,
             policy: self.retry_policy.unwrap_or_default(),
             timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
+            stream_timeout: self.stream_timeout,
             follow_redirects: self.follow_redirects,
             limits: self.limits,
         };
