@@ -431,6 +431,21 @@ async fn extract_iter_ends_with_the_error_of_a_cut_stream() {
     assert!(matches!(&seen[1], Err(ItemError::Failed(Error::Connection { .. }))), "{:?}", seen[1]);
 }
 
+/// A second list after the first is not dropped unread: the stream ends with the
+/// reply refused, as a reply not streamed is.
+#[tokio::test]
+async fn extract_iter_refuses_a_reply_holding_two_lists() {
+    let server = MockServer::start().await;
+    let first = r#"{"items": [{"name": "Python", "is_required": true}]}"#;
+    let text = format!("{first}\n{{\"items\": [{{\"name\": \"Rust\", \"is_required\": true}}]}}");
+    reply_once(&server, sse(content_stream(&text, Some("stop"), None, true))).await;
+    let client = client(&server, Mode::JsonSchema);
+    let seen: Vec<_> = client.extract_iter::<Skill>("posting").collect().await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].as_ref().unwrap().name, "Python");
+    assert!(matches!(&seen[1], Err(ItemError::Malformed { raw, .. }) if *raw == text), "{:?}", seen[1]);
+}
+
 #[test]
 fn partial_forms_fill_in_one_byte_at_a_time() {
     let text = serde_json::to_string_pretty(&valid_analysis()).unwrap();
