@@ -46,6 +46,8 @@ where
 /// whether every piece was written.
 pub async fn paced(head: &'static str, body: Vec<(Duration, Vec<u8>)>) -> (SocketAddr, JoinHandle<bool>) {
     serve_one(move |mut socket| async move {
+        // Each piece in a packet of its own.
+        socket.set_nodelay(true).unwrap();
         if socket.write_all(head.as_bytes()).await.is_err() {
             return false;
         }
