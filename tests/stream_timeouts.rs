@@ -94,3 +94,14 @@ async fn a_reply_that_never_starts_ends_in_a_timeout() {
     assert!(matches!(err, Error::Timeout { attempts: 1 }), "{err:?}");
     server.abort();
 }
+
+/// The body of an error reply to a streamed request is read within the timeout too.
+#[tokio::test]
+async fn an_error_reply_whose_body_never_comes_ends_in_time() {
+    let head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+    let (address, server) = paced(head, vec![(Duration::from_secs(20), b"{}".to_vec())]).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(10), outcome(&client(address).build().unwrap())).await;
+    let err = outcome.expect("an error within the timeout").unwrap_err();
+    assert!(matches!(err, Error::Server { status: 503, attempts: 1, .. }), "{err:?}");
+    server.abort();
+}

@@ -113,7 +113,11 @@ impl Transport {
                     let status = response.status().as_u16();
                     let wait = retry::retry_after(response.headers());
                     let should = retry::should_retry_header(response.headers());
-                    let failure = match limits::read_body(response, self.limits.reply, secret).await {
+                    // A streamed request's reply is not bounded as a whole: its error
+                    // body is read within the timeout here.
+                    let read = limits::read_body(response, self.limits.reply, secret);
+                    let read = tokio::time::timeout(self.timeout, read).await.unwrap_or(Err(Failure::Timeout));
+                    let failure = match read {
                         Ok(body) => classify(status, &body, secret),
                         Err(too_large @ Failure::ReplyTooLarge { .. }) => too_large,
                         Err(_) => classify(status, b"", secret),
