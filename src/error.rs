@@ -82,7 +82,10 @@ pub enum Error {
         /// Requests sent.
         attempts: u32,
     },
-    /// Every attempt timed out (the client's timeout, or the provider's 408).
+    /// Every attempt timed out: the client's timeout (for a stream, the reply did not
+    /// start, or paused, for that long; see
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), the stream's
+    /// [`stream_timeout`](crate::ClientBuilder::stream_timeout), or the provider's 408.
     #[error("timed out after {attempts} attempts")]
     Timeout {
         /// Requests sent.
