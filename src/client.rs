@@ -102,6 +102,7 @@ impl fmt::Debug for Client {
             .field("lenient", &inner.lenient)
             .field("retry_policy", &inner.transport.policy)
             .field("timeout", &inner.transport.timeout)
+            .field("stream_timeout", &inner.transport.stream_timeout)
             .field("follow_redirects", &inner.transport.follow_redirects)
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
@@ -111,7 +112,8 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// A builder with the defaults: the OpenAI API, `gpt-4o-mini`, [`Mode::JsonSchema`],
-    /// 2 re-asks, a 120 s timeout per request and the default [`RetryPolicy`]. Other
+    /// 2 re-asks, a 120 s timeout per request (per wait in a stream, see
+    /// [`ClientBuilder::timeout`]) and the default [`RetryPolicy`]. Other
     /// providers have their own default model and mode (see [`Client`]).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -131,6 +133,11 @@ impl Client {
     /// | `PLUCK_MODEL` | the model | the provider's (`gpt-4o-mini`, `claude-3-5-haiku-latest`, `gemini-2.5-flash`) |
     /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
     /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
+    ///
+    /// Values are trimmed; provider and mode names are read in any case, with or
+    /// without `_` or `-` between words (`json_schema`, `JsonSchema`, `json-schema`).
+    /// The provider's own API needs a key however its URL is written
+    /// (`HTTPS://API.OPENAI.COM/v1` is `https://api.openai.com/v1`).
     ///
     /// # Errors
     /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key
@@ -190,12 +197,17 @@ impl Client {
 }
 
 /// The builder [`Client::from_env`] configures, reading variables through `var`.
+///
+/// Values are trimmed (a `.env` line or a shell quote easily adds a space or a `\r`),
+/// and names (`PLUCK_PROVIDER`, `PLUCK_MODE`) are read in any case, with or without
+/// `_`, `-` or `.` between words.
 fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, ConfigError> {
+    let var = |name: &str| var(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
     let mut builder = Client::builder();
-    let chosen = var("PLUCK_PROVIDER").map(|p| p.to_ascii_lowercase());
-    let provider = match chosen.as_deref() {
+    let chosen = var("PLUCK_PROVIDER");
+    let provider = match chosen.as_deref().map(spelling).as_deref() {
         Some("openai") => Provider::OpenAi,
-        Some("llamacpp" | "llama.cpp" | "llama_cpp" | "llama-cpp") => {
+        Some("llamacpp") => {
             builder = builder.llama_cpp();
             Provider::OpenAi
         }
@@ -205,10 +217,10 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
         }
         Some("anthropic" | "claude") => Provider::Anthropic,
         Some("gemini" | "google") => Provider::Gemini,
-        Some(other) => {
+        Some(_) => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_PROVIDER",
-                value: other.to_owned(),
+                value: chosen.unwrap_or_default(),
                 expected: "openai, anthropic, gemini, llamacpp, ollama",
             })
         }
@@ -241,9 +253,27 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
     Ok(builder)
 }
 
-/// A provider's request URL, parsed.
+/// A provider's request URL, parsed: `http` or `https` only (`localhost:8080/v1`
+/// parses, with `localhost` as its scheme).
 pub(crate) fn endpoint(url: &str) -> Result<reqwest::Url, ConfigError> {
-    reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason: err.to_string() })
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason };
+    let parsed = reqwest::Url::parse(url).map_err(|err| invalid(err.to_string()))?;
+    match parsed.scheme() {
+        "http" | "https" if parsed.has_host() => Ok(parsed),
+        "http" | "https" => Err(invalid("no host".to_owned())),
+        scheme => Err(invalid(format!("the scheme is `{scheme}`; a base URL starts with http:// or https://"))),
+    }
+}
+
+/// Whether `url` is on the same host as the provider's own API, however it is written.
+fn is_hosted_by(url: &reqwest::Url, default_base_url: &str) -> bool {
+    reqwest::Url::parse(default_base_url).is_ok_and(|default| default.host() == url.host())
+}
+
+/// A name as a variable may spell it, in its one form: lower case, without the `_`,
+/// `-`, `.` or spaces between its words.
+fn spelling(value: &str) -> String {
+    value.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -259,12 +289,12 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
 }
 
 fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
-    Ok(match value.to_ascii_lowercase().replace('-', "_").as_str() {
-        "json_schema" => Mode::JsonSchema,
+    Ok(match spelling(value).as_str() {
+        "jsonschema" => Mode::JsonSchema,
         "tools" => Mode::Tools,
         "json" => Mode::Json,
-        "md_json" => Mode::MdJson,
-        "json_object_schema" => Mode::JsonObjectSchema,
+        "mdjson" => Mode::MdJson,
+        "jsonobjectschema" => Mode::JsonObjectSchema,
         _ => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_MODE",
@@ -287,6 +317,7 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     lenient: Option<bool>,
     timeout: Option<Duration>,
+    stream_timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
     temperature: Option<f32>,
     max_tokens: Option<u32>,
@@ -388,9 +419,45 @@ impl ClientBuilder {
         self
     }
 
-    /// The timeout of each HTTP request, retries included separately. Default 120 s.
+    /// How long one HTTP request may wait; each retry gets it anew. Default 120 s (300 s
+    /// with [`llama_cpp`](Self::llama_cpp)).
+    ///
+    /// A request read whole ([`Client::extract`], [`ExtractRequest::send`](crate::ExtractRequest::send))
+    /// must be over within it, its reply read. A streamed one
+    /// ([`Client::extract_stream`], [`Client::extract_iter`]) waits at most this long
+    /// for its reply to start and then for each chunk of it: a stream that keeps
+    /// sending goes on as long as it takes (bound it with
+    /// [`stream_timeout`](Self::stream_timeout)). Past it, the request ends in
+    /// [`Error::Timeout`]; one whose reply had not started is retried, like any
+    /// failed request, one cut in the middle of its stream is not.
+    ///
+    /// Connecting has its own timeout, 10 s (unless the client comes from
+    /// [`http_client`](Self::http_client), which sets its own).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // Waits up to 30 s for the model to start and between two chunks of a stream,
+    /// // and lets a stream run for at most 10 minutes.
+    /// let client = pluck::Client::builder()
+    ///     .api_key("sk-...")
+    ///     .timeout(Duration::from_secs(30))
+    ///     .stream_timeout(Duration::from_secs(600))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long a whole streamed request may take, from its sending to its last chunk,
+    /// on top of [`timeout`](Self::timeout)'s bound on each wait. Default none: a
+    /// stream that keeps sending is never cut. Past it, the stream ends in
+    /// [`Error::Timeout`]. Requests read whole are bounded by `timeout` alone.
+    pub fn stream_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_timeout = Some(timeout);
         self
     }
 
@@ -557,14 +624,15 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let wire = self.provider.wire();
         let base = self.base_url.as_deref().or(self.default_base_url).unwrap_or(wire.default_base_url());
-        let base = base.trim_end_matches('/').to_owned();
+        let base = base.trim().trim_end_matches('/').to_owned();
         let parsed = endpoint(&base)?;
         if self.api_key.is_some() && !self.allow_insecure_http && !transport::keeps_keys_safe(&parsed) {
             return Err(ConfigError::InsecureBaseUrl { url: base }.into());
         }
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
         let url = endpoint(&wire.url(&base, &model))?;
-        if self.api_key.is_none() && base == wire.default_base_url() {
+        let hosted = is_hosted_by(&parsed, wire.default_base_url());
+        if self.api_key.is_none() && hosted {
             return Err(match self.provider {
                 Provider::OpenAi => ConfigError::MissingApiKey,
                 provider => ConfigError::MissingProviderKey { provider },
@@ -582,7 +650,7 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::Http(e.to_string()))?;
-        let limit_name = match self.max_completion_tokens.unwrap_or(base == wire.default_base_url()) {
+        let limit_name = match self.max_completion_tokens.unwrap_or(hosted) {
             true => LimitName::MaxCompletionTokens,
             false => LimitName::MaxTokens,
         };
@@ -590,6 +658,7 @@ impl ClientBuilder {
             http,
             policy: self.retry_policy.unwrap_or_default(),
             timeout: self.timeout.unwrap_or(Duration::from_secs(120)),
+            stream_timeout: self.stream_timeout,
             follow_redirects: self.follow_redirects,
             limits: self.limits,
         };
@@ -660,6 +729,60 @@ mod tests {
         let azure = Client::builder().base_url("https://r.openai.azure.com/openai/v1").max_completion_tokens(true);
         assert_eq!(name(azure), LimitName::MaxCompletionTokens);
         assert_eq!(name(Client::builder().max_completion_tokens(false)), LimitName::MaxTokens);
+    }
+
+    #[test]
+    fn a_base_url_must_be_http_or_https() {
+        for base in ["localhost:18777/v1", "127.0.0.1:18777/v1", "ftp://example.com/v1", "file:///tmp/v1", "not a url"]
+        {
+            let err = Client::builder().base_url(base).build().unwrap_err();
+            assert!(matches!(err, Error::Config(ConfigError::InvalidBaseUrl { .. })), "{base}: {err:?}");
+        }
+        let err = picked(&[("OPENAI_BASE_URL", "localhost:18777/v1")]).unwrap().build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::InvalidBaseUrl { .. })), "{err:?}");
+        Client::builder().base_url("HTTP://127.0.0.1:8080/v1").build().unwrap();
+    }
+
+    #[test]
+    fn variables_are_trimmed_and_read_in_any_spelling() {
+        let mode = |value: &str| picked(&[("OPENAI_API_KEY", "k"), ("PLUCK_MODE", value)]).map(|b| b.mode);
+        for (value, expected) in [
+            (" tools", Mode::Tools),
+            ("JsonSchema", Mode::JsonSchema),
+            ("JSONSCHEMA", Mode::JsonSchema),
+            ("json-schema\n", Mode::JsonSchema),
+            ("MdJson", Mode::MdJson),
+            ("md_json", Mode::MdJson),
+            ("JsonObjectSchema", Mode::JsonObjectSchema),
+            ("Json", Mode::Json),
+        ] {
+            assert_eq!(mode(value), Ok(Some(expected)), "{value:?}");
+        }
+        assert!(matches!(mode("jsonish"), Err(ConfigError::InvalidVariable { name: "PLUCK_MODE", .. })));
+        let provider = |value: &str| picked(&[("PLUCK_PROVIDER", value), ("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")]);
+        for (value, expected) in
+            [("openai ", Provider::OpenAi), ("\tAnthropic", Provider::Anthropic), ("Gemini", Provider::Gemini)]
+        {
+            assert_eq!(provider(value).unwrap().provider, expected, "{value:?}");
+        }
+        for llama in ["LlamaCpp", " llama.cpp ", "llama-cpp"] {
+            let built = provider(llama).unwrap().build().unwrap();
+            assert_eq!(built.mode(), Mode::JsonObjectSchema, "{llama:?}");
+        }
+        let key = picked(&[("OPENAI_API_KEY", " sk-k \r\n")]).unwrap().build().unwrap();
+        assert!(key.inner.headers.get("authorization").is_some_and(|v| v == "Bearer sk-k"));
+    }
+
+    #[test]
+    fn the_providers_own_host_needs_a_key_however_it_is_written() {
+        for base in ["HTTPS://API.OPENAI.COM/v1", "https://api.openai.com/v1/", " https://api.openai.com/v1"] {
+            let err = picked(&[("OPENAI_BASE_URL", base)]).unwrap().build().unwrap_err();
+            assert!(matches!(err, Error::Config(ConfigError::MissingApiKey)), "{base}: {err:?}");
+            let keyed = picked(&[("OPENAI_BASE_URL", base), ("OPENAI_API_KEY", "k")]).unwrap().build().unwrap();
+            assert_eq!(keyed.inner.limit_name, LimitName::MaxCompletionTokens, "{base}");
+        }
+        let err = Client::builder().anthropic().base_url("https://API.anthropic.com/").build().unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::MissingProviderKey { .. })), "{err:?}");
     }
 
     #[test]

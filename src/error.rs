@@ -82,7 +82,10 @@ pub enum Error {
         /// Requests sent, those of earlier attempts (re-asks) included.
         attempts: u32,
     },
-    /// Every attempt timed out (the client's timeout, or the provider's 408).
+    /// Every attempt timed out: the client's timeout (for a stream, the reply did not
+    /// start, or paused, for that long; see
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), the stream's
+    /// [`stream_timeout`](crate::ClientBuilder::stream_timeout), or the provider's 408.
     #[error("timed out after {attempts} attempts")]
     Timeout {
         /// Requests sent, those of earlier attempts (re-asks) included.
@@ -273,7 +276,8 @@ pub enum ConfigError {
         /// The base URL.
         url: String,
     },
-    /// The HTTP client could not be built.
+    /// The HTTP client could not be built, or could not build a request (a URL or a
+    /// header it refuses). Not retried.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
 }

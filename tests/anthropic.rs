@@ -131,6 +131,16 @@ async fn truncation_and_refusal() {
     assert_eq!(requests(&server).await.len(), 2, "neither is re-asked");
 }
 
+#[tokio::test]
+async fn a_reply_cut_at_the_context_window_is_truncated() {
+    let server = MockServer::start().await;
+    let cut = anthropic_text(r#"{"job_title": "Sen"#, "model_context_window_exceeded", 199_000, 1000);
+    reply_once_at(&server, MESSAGES, ok(cut)).await;
+    let err = client(&server).extract::<JobPostingAnalysis>("posting").await.unwrap_err();
+    assert!(matches!(&err, Error::Truncated { raw, .. } if raw == r#"{"job_title": "Sen"#), "{err:?}");
+    assert_eq!(requests(&server).await.len(), 1, "not re-asked");
+}
+
 /// One error reply, answered without retries; the error it ends in.
 async fn error_for(status: u16, body: Value) -> (Error, usize) {
     let server = MockServer::start().await;

@@ -7,82 +7,37 @@ mod support;
 
 use futures::StreamExt;
 use pluck::stream::Update;
-use pluck::{Client, Error, RetryPolicy};
+use pluck::{Client, Error};
 use std::net::SocketAddr;
-use std::time::Duration;
 use support::job::JobPostingAnalysis;
-use support::SECRET;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use support::raw::{client, serve_one, SSE_HEAD};
+use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
 
 /// The most any server here writes: far past every limit the tests set.
 const MOST: usize = 64 << 20;
 
-/// Reads one request: its head, then as many bytes as its `content-length` says.
-async fn read_request(socket: &mut TcpStream) {
-    let mut seen = Vec::new();
-    let mut buffer = [0u8; 8192];
-    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => seen.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let end = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    let mut left = length.saturating_sub(seen.len() - end);
-    while left > 0 {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => left = left.saturating_sub(n),
-        }
-    }
-}
-
 /// A server answering one request with `head` and then `piece` over and over, until
 /// the client hangs up or [`MOST`] bytes are written. Its task gives the body bytes
 /// written.
 async fn endless(head: String, piece: Vec<u8>) -> (SocketAddr, JoinHandle<usize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let serve = async {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            read_request(&mut socket).await;
-            if socket.write_all(head.as_bytes()).await.is_err() {
-                return 0;
+    serve_one(move |mut socket| async move {
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return 0;
+        }
+        let mut written = 0;
+        while written < MOST {
+            if socket.write_all(&piece).await.is_err() {
+                break;
             }
-            let mut written = 0;
-            while written < MOST {
-                if socket.write_all(&piece).await.is_err() {
-                    break;
-                }
-                written += piece.len();
-            }
-            written
-        };
-        tokio::time::timeout(Duration::from_secs(60), serve).await.expect("the server finished within a minute")
-    });
-    (address, task)
-}
-
-fn client(address: SocketAddr) -> pluck::ClientBuilder {
-    Client::builder()
-        .base_url(format!("http://{address}/v1"))
-        .api_key(SECRET)
-        .model("test-model")
-        .retry_policy(RetryPolicy::none())
-        .timeout(Duration::from_secs(30))
+            written += piece.len();
+        }
+        written
+    })
+    .await
 }
 
 const JSON_HEAD: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
-const SSE_HEAD: &str = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
 
 /// Streams until the value, an error, or the end; counts the partials.
 async fn stream(client: &Client) -> (usize, Result<JobPostingAnalysis, Error>) {

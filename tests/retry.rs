@@ -15,25 +15,29 @@ fn analysis_reply() -> ResponseTemplate {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_ms_then_success() {
-    let server = MockServer::start().await;
-    let limited = ResponseTemplate::new(429).insert_header("retry-after-ms", "30").set_body_json(
-        json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
-    );
-    reply_once(&server, limited).await;
-    reply_once(&server, analysis_reply()).await;
-    // A slow backoff, so that a fast retry proves the header was used.
-    let client = Client::builder()
-        .base_url(format!("{}/v1", server.uri()))
-        .api_key(SECRET)
-        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_secs(30)).max_delay(Duration::from_secs(30)))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    client.extract::<JobPostingAnalysis>("posting").await.unwrap();
-    let waited = started.elapsed();
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
-    assert!(waited >= Duration::from_millis(30), "waited {waited:?}");
-    assert!(waited < Duration::from_secs(10), "used the backoff instead of retry-after-ms: {waited:?}");
+    for (value, wait) in [("30", Duration::from_millis(30)), ("12.5", Duration::from_micros(12_500))] {
+        let server = MockServer::start().await;
+        let limited = ResponseTemplate::new(429).insert_header("retry-after-ms", value).set_body_json(
+            json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+        );
+        reply_once(&server, limited).await;
+        reply_once(&server, analysis_reply()).await;
+        // A slow backoff, so that a fast retry proves the header was used.
+        let client = Client::builder()
+            .base_url(format!("{}/v1", server.uri()))
+            .api_key(SECRET)
+            .retry_policy(
+                RetryPolicy::default().initial_delay(Duration::from_secs(30)).max_delay(Duration::from_secs(30)),
+            )
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+        let waited = started.elapsed();
+        assert_eq!(server.received_requests().await.unwrap().len(), 2, "{value}");
+        assert!(waited >= wait, "{value}: waited {waited:?}");
+        assert!(waited < Duration::from_secs(10), "{value}: used the backoff instead of retry-after-ms: {waited:?}");
+    }
 }
 
 #[tokio::test]
@@ -231,4 +235,91 @@ async fn insufficient_quota_inside_a_json_array_is_quota_exhausted() {
         "{err:?}"
     );
     assert_eq!(requests, 1);
+}
+
+/// A wait that is no length of time (negative, infinite, not a number) asks for
+/// nothing: the backoff applies.
+#[tokio::test]
+async fn a_negative_infinite_or_nan_retry_after_falls_back_to_the_backoff() {
+    for name in ["retry-after", "retry-after-ms"] {
+        for value in ["-1", "inf", "-inf", "infinity", "nan", "NaN"] {
+            let (err, requests) = outcome_of(ResponseTemplate::new(429).insert_header(name, value)).await;
+            assert!(
+                matches!(err, Error::RateLimited { retry_after: None, attempts: 4, .. }),
+                "{name}: {value}: {err:?}"
+            );
+            assert_eq!(requests, 4, "{name}: {value}");
+        }
+    }
+}
+
+/// Just past what the policy honours (120 s), in seconds or as a date: not waited,
+/// the wait returned.
+#[tokio::test]
+async fn a_wait_past_the_policy_ends_the_retries_with_the_wait() {
+    let (err, requests) = outcome_of(ResponseTemplate::new(429).insert_header("retry-after", "121")).await;
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(wait), attempts: 1, .. } if wait == Duration::from_secs(121)),
+        "{err:?}"
+    );
+    assert_eq!(requests, 1);
+    let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    let (err, requests) = outcome_of(ResponseTemplate::new(429).insert_header("retry-after", later.as_str())).await;
+    let wait = err.retry_after().expect("the wait");
+    assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600), "{wait:?}");
+    assert!(matches!(err, Error::RateLimited { attempts: 1, .. }), "{err:?}");
+    assert_eq!(requests, 1);
+}
+
+/// However the body says `insufficient_quota`: never retried.
+#[tokio::test]
+async fn insufficient_quota_in_type_code_or_top_level_type_is_quota_exhausted() {
+    let message = "You exceeded your current quota";
+    for body in [
+        json!({"error": {"message": message, "type": "insufficient_quota"}}),
+        json!({"error": {"message": message, "code": "insufficient_quota"}}),
+        json!({"message": message, "type": "insufficient_quota"}),
+    ] {
+        let (err, requests) = outcome_of(ResponseTemplate::new(429).set_body_json(&body)).await;
+        assert!(matches!(&err, Error::QuotaExhausted { message: said } if said == message), "{body}: {err:?}");
+        assert_eq!(requests, 1, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_overloaded_529_is_retried() {
+    let server = MockServer::start().await;
+    reply_once(&server, ResponseTemplate::new(529).set_body_json(json!({"error": {"message": "Overloaded"}}))).await;
+    reply_once(&server, analysis_reply()).await;
+    client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// `x-should-retry` overrides the status, both ways.
+#[tokio::test]
+async fn x_should_retry_is_honoured() {
+    let server = MockServer::start().await;
+    let conflict = json!({"error": {"message": "try again"}});
+    reply_once(&server, ResponseTemplate::new(400).insert_header("x-should-retry", "true").set_body_json(&conflict))
+        .await;
+    reply_once(&server, analysis_reply()).await;
+    client(&server, Mode::JsonSchema).extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    let (err, requests) =
+        outcome_of(ResponseTemplate::new(503).insert_header("x-should-retry", "false").set_body_json(&conflict)).await;
+    assert!(matches!(err, Error::Server { status: 503, attempts: 1, .. }), "{err:?}");
+    assert_eq!(requests, 1);
+}
+
+/// A 2xx reply that is not a chat completion is a typed error, not a panic or a value,
+/// and is not sent again.
+#[tokio::test]
+async fn a_200_that_is_no_completion_is_a_decode_error() {
+    let html = ResponseTemplate::new(200).set_body_raw("<html><body>Gateway</body></html>", "text/html");
+    let no_choices = ok(json!({"id": "chatcmpl-1", "object": "chat.completion", "choices": []}));
+    for (what, reply) in [("empty", ResponseTemplate::new(200)), ("HTML", html), ("choice-less", no_choices)] {
+        let (err, requests) = outcome_of(reply).await;
+        assert!(matches!(err, Error::Decode { .. }), "{what}: {err:?}");
+        assert_eq!(requests, 1, "{what}");
+    }
 }

@@ -212,6 +212,40 @@ async fn a_stream_cut_mid_object_is_an_error_never_a_value() {
     }
 }
 
+/// A body that ends inside an event (the connection closed mid-event) is a cut
+/// stream like any other, not a reply the client failed to read.
+#[tokio::test]
+async fn a_stream_closed_in_the_middle_of_an_event_is_a_connection_error() {
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    let mut body = content_stream(&text[..text.len() / 2], None, None, false);
+    body.push_str(r#"data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"Pyt"#);
+    reply_once(&server, sse(body)).await;
+    let client = client(&server, Mode::JsonSchema);
+    let (partials, retries, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(!partials.is_empty() && retries.is_empty());
+    assert!(matches!(&done, Err(Error::Connection { attempts: 1, .. })), "{done:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// Two JSON values in one reply are refused as they are when not streamed: the model is
+/// told, and asked again.
+#[tokio::test]
+async fn a_streamed_reply_holding_two_values_is_re_asked() {
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    let two = format!("{text}\n{text}");
+    reply_once(&server, sse(content_stream(&two, Some("stop"), Some((100, 40)), true))).await;
+    reply_once(&server, sse(content_stream(&text, Some("stop"), Some((100, 40)), true))).await;
+    let client = client(&server, Mode::JsonSchema);
+    let (_, retries, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert_eq!(done.expect("valid on the second reply").attempts, 2);
+    assert_eq!(retries, [1]);
+    let requests = bodies(&server).await;
+    let feedback = requests[1]["messages"].as_array().unwrap().last().unwrap()["content"].as_str().unwrap().to_owned();
+    assert!(feedback.contains("trailing characters"), "{feedback}");
+}
+
 #[tokio::test]
 async fn finish_reason_length_is_truncated() {
     let server = MockServer::start().await;
@@ -329,6 +363,21 @@ async fn extract_iter_ends_with_the_error_of_a_cut_stream() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].as_ref().unwrap().name, "Python");
     assert!(matches!(&seen[1], Err(ItemError::Failed(Error::Connection { .. }))), "{:?}", seen[1]);
+}
+
+/// A second list after the first is not dropped unread: the stream ends with the
+/// reply refused, as a reply not streamed is.
+#[tokio::test]
+async fn extract_iter_refuses_a_reply_holding_two_lists() {
+    let server = MockServer::start().await;
+    let first = r#"{"items": [{"name": "Python", "is_required": true}]}"#;
+    let text = format!("{first}\n{{\"items\": [{{\"name\": \"Rust\", \"is_required\": true}}]}}");
+    reply_once(&server, sse(content_stream(&text, Some("stop"), None, true))).await;
+    let client = client(&server, Mode::JsonSchema);
+    let seen: Vec<_> = client.extract_iter::<Skill>("posting").collect().await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].as_ref().unwrap().name, "Python");
+    assert!(matches!(&seen[1], Err(ItemError::Malformed { raw, .. }) if *raw == text), "{:?}", seen[1]);
 }
 
 #[test]

@@ -104,17 +104,22 @@ async fn anthropic_stream_reasks_with_a_tool_result() {
     assert!(result["content"].to_string().contains("overall_confidence: must be at most 1, got 100"), "{result}");
 }
 
+/// A reply cut at the token limit or at the end of the context window is truncated, as
+/// it is when not streamed: a re-ask would only make the context longer.
 #[tokio::test]
-async fn anthropic_stream_cut_at_max_tokens_is_truncated() {
-    let server = MockServer::start().await;
-    let text = valid_analysis().to_string();
-    Mock::given(method("POST"))
-        .respond_with(sse(&anthropic_events(&text[..text.len() / 2], "max_tokens")))
-        .mount(&server)
-        .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
-    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
-    assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
+async fn anthropic_stream_cut_at_max_tokens_or_the_context_window_is_truncated() {
+    for stop_reason in ["max_tokens", "model_context_window_exceeded"] {
+        let server = MockServer::start().await;
+        let text = valid_analysis().to_string();
+        Mock::given(method("POST"))
+            .respond_with(sse(&anthropic_events(&text[..text.len() / 2], stop_reason)))
+            .mount(&server)
+            .await;
+        let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+        let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+        assert!(matches!(done, Err(Error::Truncated { .. })), "{stop_reason}: {done:?}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 1, "{stop_reason}: not re-asked");
+    }
 }
 
 fn gemini_events(text: &str, finish: &str) -> Vec<Value> {

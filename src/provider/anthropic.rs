@@ -319,15 +319,23 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
             ResponseBlock::ToolUse { .. } | ResponseBlock::Other => {}
         }
     }
-    let (finish, refusal) = match response.stop_reason.as_deref() {
-        Some("max_tokens" | "model_context_window_exceeded") => (Finish::Length, None),
-        Some("refusal") => {
-            let said = text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-            (Finish::Done, Some(said.unwrap_or("the model declined to answer (stop_reason: refusal)").to_owned()))
-        }
-        _ => (Finish::Done, None),
-    };
+    let stop_reason = response.stop_reason.as_deref();
+    let refusal = (stop_reason == Some("refusal")).then(|| {
+        let said = text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        said.unwrap_or("the model declined to answer (stop_reason: refusal)").to_owned()
+    });
+    let finish = stop_reason.map_or(Finish::Done, finish_of);
     Ok(Reply { content: text, tool_call, refusal, finish, usage })
+}
+
+/// How a reply ended, from its `stop_reason`, streamed or not. A reply cut by the token
+/// limit or by the end of the context window is cut short: a re-ask would be cut again
+/// (and make the context longer).
+pub(crate) fn finish_of(stop_reason: &str) -> Finish {
+    match stop_reason {
+        "max_tokens" | "model_context_window_exceeded" => Finish::Length,
+        _ => Finish::Done,
+    }
 }
 
 /// The shared reading of failures, plus what Anthropic's bodies

@@ -4,7 +4,6 @@
 //! data.
 
 use super::openai_stream::{Delta, Event};
-use super::Finish;
 use crate::{Error, Usage};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -120,10 +119,7 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
         Data::ContentBlockStart { .. } | Data::Other => {}
         Data::ContentBlockDelta { delta: block } => delta.text = block.partial_json.or(block.text),
         Data::MessageDelta { delta: message, usage } => {
-            delta.finish = message.stop_reason.as_deref().map(|reason| match reason {
-                "max_tokens" => Finish::Length,
-                _ => Finish::Done,
-            });
+            delta.finish = message.stop_reason.as_deref().map(super::anthropic::finish_of);
             if message.stop_reason.as_deref() == Some("refusal") {
                 delta.refusal = Some(Cow::Borrowed("the model refused (stop_reason \"refusal\")"));
             }
@@ -148,6 +144,7 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Finish;
 
     #[test]
     fn the_body_asks_for_a_stream() {

@@ -21,8 +21,8 @@ pub enum ItemError {
         /// What is wrong with it, at paths inside the item.
         report: Report,
     },
-    /// The reply is not a whole JSON list (not JSON, or it ended before the list
-    /// closed). The last item of a stream.
+    /// The reply is not a whole JSON list (not JSON, it ended before the list closed,
+    /// or another JSON value follows the list). The last item of a stream.
     #[error("the reply is not a whole list: {message}")]
     Malformed {
         /// What is wrong.
@@ -61,6 +61,8 @@ struct ItemSink<T> {
     wrapped: Option<bool>,
     /// Whether the list itself opened.
     list: bool,
+    /// The length of the document once its root has closed.
+    document: Option<usize>,
     ready: VecDeque<Result<T, ItemError>>,
     _item: PhantomData<fn() -> T>,
 }
@@ -69,6 +71,9 @@ const WRAPPER: &str = "items";
 
 impl<T: Extract> Sink for ItemSink<T> {
     fn event(&mut self, path: &[Seg], event: Event<'_>) {
+        if let ([], Event::End { raw }) = (path, &event) {
+            self.document = Some(raw.len());
+        }
         let wrapped = *self.wrapped.get_or_insert(matches!(event, Event::Object));
         if matches!(event, Event::Array) {
             self.list |= match path {
@@ -96,7 +101,7 @@ impl<T: Extract> ItemReader<T> {
     pub fn new() -> Self {
         ItemReader {
             reader: Reader::new(Lead::Embedded),
-            sink: ItemSink { wrapped: None, list: false, ready: VecDeque::new(), _item: PhantomData },
+            sink: ItemSink { wrapped: None, list: false, document: None, ready: VecDeque::new(), _item: PhantomData },
         }
     }
 
@@ -118,10 +123,12 @@ impl<T: Extract> ItemReader<T> {
     /// Ends the input: fine if the list closed.
     ///
     /// # Errors
-    /// [`ItemError::Malformed`] if the reply is not JSON or the list never closed.
+    /// [`ItemError::Malformed`] if the reply is not JSON, the list never closed, or
+    /// another JSON value follows it.
     pub fn finish(&mut self) -> Result<(), ItemError> {
         let message = match self.reader.finish(&mut self.sink) {
-            Status::Complete if self.sink.list => return Ok(()),
+            Status::Complete if self.sink.list && self.is_one_value() => return Ok(()),
+            Status::Complete if self.sink.list => "it holds more than one JSON value".to_owned(),
             Status::Complete => "it holds no list".to_owned(),
             Status::Reading if self.reader.bytes().iter().all(u8::is_ascii_whitespace) => {
                 "the reply is empty".to_owned()
@@ -130,6 +137,14 @@ impl<T: Extract> ItemReader<T> {
             Status::Broken { at } => format!("it is not valid JSON at byte {at}"),
         };
         Err(ItemError::Malformed { message, raw: String::from_utf8_lossy(self.reader.bytes()).into_owned() })
+    }
+
+    /// Whether the JSON of the reply, as a reply not streamed is read
+    /// ([`json_text`](crate::parse::json_text)), is the list's document alone: a second
+    /// value after it would fail that read.
+    fn is_one_value(&self) -> bool {
+        let raw = String::from_utf8_lossy(self.reader.bytes());
+        crate::parse::json_text(&raw).map(str::len) == self.sink.document
     }
 }
 

@@ -15,7 +15,6 @@ use crate::validate::Report;
 use crate::{reask, transport, Client, Error, Extract, ExtractRequest, Extracted, Mode, Provider, Usage};
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_util::StreamExt;
 use secrecy::ExposeSecret;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -303,9 +302,9 @@ impl Plan {
         } else {
             crate::client::endpoint(&wire.stream_url(&inner.base_url, &self.model))?
         };
-        let response =
+        let body =
             inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
-        Ok(Incoming::new(response, wire, inner.transport.limits))
+        Ok(Incoming::new(body, wire, inner.transport.limits))
     }
 
     fn secret(&self) -> Option<&str> {
@@ -315,7 +314,7 @@ impl Plan {
 
 /// One reply arriving: server-sent events in, text out.
 struct Incoming {
-    body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    body: transport::Chunks,
     /// The provider's event format.
     format: &'static dyn crate::provider::Wire,
     decoder: sse::Decoder,
@@ -332,9 +331,9 @@ struct Incoming {
 }
 
 impl Incoming {
-    fn new(response: reqwest::Response, format: &'static dyn crate::provider::Wire, limits: Limits) -> Self {
+    fn new(body: transport::Chunks, format: &'static dyn crate::provider::Wire, limits: Limits) -> Self {
         Incoming {
-            body: Box::pin(response.bytes_stream()),
+            body,
             format,
             decoder: sse::Decoder::new(limits.event),
             read: 0,
@@ -391,8 +390,8 @@ impl Incoming {
                 Err(err) => failure = Some(err),
             }
         };
-        let more = match self.body.next().await {
-            Some(Ok(chunk)) => {
+        let more = match self.body.next(secret).await? {
+            Some(chunk) => {
                 if chunk.len() > self.max_reply - self.read {
                     return Err(Error::ReplyTooLarge { limit: self.max_reply });
                 }
@@ -400,9 +399,17 @@ impl Incoming {
                 self.decoder.feed(&chunk, &mut on_event)?;
                 true
             }
-            Some(Err(err)) => return Err(transport::body_error(&err, secret)),
             None => {
                 self.decoder.finish(&mut on_event)?;
+                // An event only comes out of `finish` without its blank line: the body
+                // ended inside it, and one that does not read was cut, not malformed.
+                if let Some(Error::Decode { message }) = failure {
+                    return Err(Error::Connection {
+                        message: format!("the stream ended in the middle of an event: {message}"),
+                        attempts: 1,
+                        usage: Usage::default(),
+                    });
+                }
                 false
             }
         };

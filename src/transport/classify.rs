@@ -1,5 +1,6 @@
 //! From an HTTP failure to a [`Failure`]: what went wrong and whether to retry.
 
+use crate::error::ConfigError;
 use crate::{Error, Usage};
 use serde_json::Value;
 use std::time::Duration;
@@ -44,6 +45,11 @@ pub(crate) enum Failure {
     ReplyTooLarge {
         limit: usize,
     },
+    /// The request could not be built (a URL or a header the HTTP client refuses):
+    /// sending it again builds it the same way.
+    Unbuildable {
+        message: String,
+    },
 }
 
 impl Failure {
@@ -58,7 +64,8 @@ impl Failure {
             | Failure::QuotaExhausted { .. }
             | Failure::ContextLength { .. }
             | Failure::Redirect { .. }
-            | Failure::ReplyTooLarge { .. } => false,
+            | Failure::ReplyTooLarge { .. }
+            | Failure::Unbuildable { .. } => false,
         }
     }
 
@@ -75,6 +82,7 @@ impl Failure {
             Failure::Connection { message } => Error::Connection { message, attempts, usage: Usage::default() },
             Failure::Redirect { status, host } => Error::Redirect { status, host },
             Failure::ReplyTooLarge { limit } => Error::ReplyTooLarge { limit },
+            Failure::Unbuildable { message } => Error::Config(ConfigError::Http(message)),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Sending a request: HTTP, transport retries, and the classification of failures into
 //! [`Error`](crate::Error)s. Knows nothing of schemas or validation.
 
+mod chunks;
 mod classify;
 mod limits;
 mod origin;
@@ -9,6 +10,7 @@ pub(crate) mod retry;
 
 pub use retry::RetryPolicy;
 
+pub(crate) use chunks::Chunks;
 pub(crate) use limits::Limits;
 pub(crate) use origin::keeps_keys_safe;
 
@@ -18,18 +20,23 @@ use crate::Error;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Reads a non-2xx reply: status, body and the key to scrub from messages.
 pub(crate) type Classifier = fn(status: u16, body: &[u8], secret: Option<&str>) -> Failure;
 
-/// An HTTP client with a timeout, a retry policy, a redirect rule and bounds on what
-/// it reads.
+/// An HTTP client with timeouts, a retry policy, a redirect rule and bounds on what it
+/// reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
     /// Follows no redirect itself: see `redirect`.
     pub(crate) http: reqwest::Client,
     pub(crate) policy: RetryPolicy,
+    /// A whole request not streamed; for a streamed one, the wait for its reply to
+    /// start and then for each chunk.
     pub(crate) timeout: Duration,
+    /// The whole of a streamed request, if bounded.
+    pub(crate) stream_timeout: Option<Duration>,
     /// Whether 301, 302, 307 and 308 are followed (without the key, to another origin).
     pub(crate) follow_redirects: bool,
     pub(crate) limits: Limits,
@@ -49,11 +56,16 @@ impl Transport {
         secret: Option<&str>,
     ) -> Result<Bytes, Error> {
         let limit = self.limits.reply;
-        self.send(url, headers, body, classify, secret, |response| limits::read_body(response, limit, secret)).await
+        let read = |response, _| limits::read_body(response, limit, secret);
+        self.send(url, headers, body, classify, secret, Some(self.timeout), read).await
     }
 
-    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx response
-    /// as soon as its headers arrive, for its body to be read as it comes.
+    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx response's
+    /// body as soon as its headers arrive, to be read as it comes.
+    ///
+    /// The timeout bounds the wait for the headers, then each wait for a chunk: a
+    /// stream that keeps sending runs as long as it sends. `stream_timeout`, when set,
+    /// bounds the whole request, from its sending to its last chunk.
     pub(crate) async fn open(
         &self,
         url: &reqwest::Url,
@@ -61,10 +73,18 @@ impl Transport {
         body: Bytes,
         classify: Classifier,
         secret: Option<&str>,
-    ) -> Result<reqwest::Response, Error> {
-        self.send(url, headers, body, classify, secret, |response| async move { Ok(response) }).await
+    ) -> Result<Chunks, Error> {
+        let (idle, total) = (self.timeout, self.stream_timeout);
+        let chunks = |response, started: Instant| async move {
+            Ok(Chunks::new(response, idle, total.map(|total| started + total)))
+        };
+        self.send(url, headers, body, classify, secret, None, chunks).await
     }
 
+    /// Sends with retries; `whole` is the timeout of a request read whole (`None` for a
+    /// stream, whose body `on_success` reads within its own timeouts). `on_success`
+    /// gets the 2xx response and when its request was sent.
+    #[allow(clippy::too_many_arguments)]
     async fn send<R, F, Fut>(
         &self,
         url: &reqwest::Url,
@@ -72,18 +92,20 @@ impl Transport {
         body: Bytes,
         classify: Classifier,
         secret: Option<&str>,
+        whole: Option<Duration>,
         on_success: F,
     ) -> Result<R, Error>
     where
-        F: Fn(reqwest::Response) -> Fut,
+        F: Fn(reqwest::Response, Instant) -> Fut,
         Fut: std::future::Future<Output = Result<R, Failure>>,
     {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let sent = self.post_once(url, headers, &body, secret).await;
+            let started = Instant::now();
+            let sent = self.post_once(url, headers, &body, secret, whole).await;
             let (failure, hinted_wait, hinted_retry) = match sent {
-                Ok(response) if response.status().is_success() => match on_success(response).await {
+                Ok(response) if response.status().is_success() => match on_success(response, started).await {
                     Ok(out) => return Ok(out),
                     Err(failure) => (failure, None, None),
                 },
@@ -91,7 +113,11 @@ impl Transport {
                     let status = response.status().as_u16();
                     let wait = retry::retry_after(response.headers());
                     let should = retry::should_retry_header(response.headers());
-                    let failure = match limits::read_body(response, self.limits.reply, secret).await {
+                    // A streamed request's reply is not bounded as a whole: its error
+                    // body is read within the timeout here.
+                    let read = limits::read_body(response, self.limits.reply, secret);
+                    let read = tokio::time::timeout(self.timeout, read).await.unwrap_or(Err(Failure::Timeout));
+                    let failure = match read {
                         Ok(body) => classify(status, &body, secret),
                         Err(too_large @ Failure::ReplyTooLarge { .. }) => too_large,
                         Err(_) => classify(status, b"", secret),
@@ -121,23 +147,52 @@ impl Transport {
 
 /// The error of a body that broke off while it was being read, after the request
 /// itself succeeded.
-pub(crate) fn body_error(err: &reqwest::Error, secret: Option<&str>) -> Error {
+fn body_error(err: &reqwest::Error, secret: Option<&str>) -> Error {
     from_reqwest(err, secret).into_error(1, None)
 }
 
 fn from_reqwest(err: &reqwest::Error, secret: Option<&str>) -> Failure {
     if err.is_timeout() {
         Failure::Timeout
+    } else if err.is_builder() {
+        Failure::Unbuildable { message: redact(&chain_of(err), secret) }
     } else {
         // The source chain says what happened (refused, reset, DNS); the URL never
         // carries the key, but scrub anyway.
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(inner) = source {
-            message.push_str(": ");
-            message.push_str(&inner.to_string());
-            source = inner.source();
-        }
-        Failure::Connection { message: redact(&message, secret) }
+        Failure::Connection { message: redact(&chain_of(err), secret) }
+    }
+}
+
+/// An error's message followed by those of its sources.
+fn chain_of(err: &reqwest::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ConfigError;
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_built_is_not_retried() {
+        let transport = Transport {
+            http: reqwest::Client::new(),
+            policy: RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(1)),
+            timeout: Duration::from_secs(5),
+            stream_timeout: None,
+            follow_redirects: false,
+            limits: Limits::default(),
+        };
+        // `localhost` parses as a scheme: a URL reqwest refuses to send.
+        let url = reqwest::Url::parse("localhost:18777/v1").unwrap();
+        let err = transport.post(&url, &HeaderMap::new(), Bytes::new(), classify, None).await.unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::Http(_))), "{err:?}");
     }
 }

@@ -14,19 +14,23 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::Url;
 use std::borrow::Cow;
+use std::time::Duration;
 
 /// The most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
 
 impl Transport {
     /// POSTs `body` to `url` and returns the first answer that is not a redirect
-    /// followed.
+    /// followed. `whole` bounds each request with its body read (a reply read whole);
+    /// without it, only the wait for the headers is bounded, by the timeout (and the
+    /// stream's, if shorter): a streamed body is read within its own timeouts.
     pub(super) async fn post_once(
         &self,
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
         secret: Option<&str>,
+        whole: Option<Duration>,
     ) -> Result<reqwest::Response, Failure> {
         let mut target = Cow::Borrowed(url);
         let mut redirects = 0;
@@ -35,15 +39,15 @@ impl Transport {
                 true => headers.clone(),
                 false => without_keys(headers),
             };
-            let response = self
-                .http
-                .post(target.as_ref().clone())
-                .headers(sent_headers)
-                .body(body.clone())
-                .timeout(self.timeout)
-                .send()
-                .await
-                .map_err(|err| from_reqwest(&err, secret))?;
+            let request = self.http.post(target.as_ref().clone()).headers(sent_headers).body(body.clone());
+            let response = match whole {
+                Some(timeout) => request.timeout(timeout).send().await,
+                None => {
+                    let wait = self.stream_timeout.map_or(self.timeout, |total| total.min(self.timeout));
+                    tokio::time::timeout(wait, request.send()).await.map_err(|_| Failure::Timeout)?
+                }
+            }
+            .map_err(|err| from_reqwest(&err, secret))?;
             let status = response.status();
             if !status.is_redirection() {
                 return Ok(response);
