@@ -1,13 +1,14 @@
 """Runs a labelled set of eval/ through Python's instructor, for the side-by-side table.
 
-The same items, system prompt, temperature (0) and re-ask budget (3 re-asks, 4 replies
-at most) as pluck's `cargo run --example eval`, with pydantic models that carry the
+The same items, system prompt, temperature (0), re-ask budget (3 re-asks, 4 replies at
+most), reply cap (1,024 tokens) and timeout (300 s) as pluck's `cargo run --example
+eval` with its llama.cpp preset, with pydantic models that carry the
 rules of pluck's types (examples/types/job.rs, examples/types/triage.rs). Writes the
 results format the Rust scorer reads (eval/README.md), one line of progress per item
 on stderr.
 
 Usage: python eval/instructor_eval.py --base-url URL --mode tools|json --set postings|tickets
-           [--model NAME] [--limit N] [--out FILE] [--data DIR]
+           [--model NAME] [--limit N] [--max-tokens N] [--out FILE] [--data DIR]
 
 Runs in the venv benches/compare/run builds (benches/compare/.venv).
 """
@@ -28,6 +29,8 @@ import openai
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_RETRIES = 3
+# pluck's llama.cpp preset (ClientBuilder::llama_cpp).
+TIMEOUT_S = 300
 HERE = Path(__file__).resolve().parent
 
 
@@ -194,7 +197,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     doc = load_set(Path(args.data), args.set)
     response_model = TYPES[args.set]
     client = instructor.from_openai(
-        openai.OpenAI(base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed"),
+        openai.OpenAI(
+            base_url=args.base_url,
+            api_key=os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed",
+            timeout=TIMEOUT_S,
+        ),
         mode=MODES[args.mode],
     )
     meter = Meter()
@@ -215,6 +222,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 response_model=response_model,
                 messages=messages,
                 temperature=0,
+                max_tokens=args.max_tokens,
                 max_retries=MAX_RETRIES,
             ).model_dump(mode="json")
         except FATAL as err:
@@ -249,6 +257,7 @@ def main() -> None:
     parser.add_argument("--set", required=True, choices=sorted(TYPES))
     parser.add_argument("--model", default=os.environ.get("PLUCK_MODEL") or "local", help="the model name sent")
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
+    parser.add_argument("--max-tokens", type=int, default=1024, help="cap per reply (default 1024, as pluck's llama.cpp preset)")
     parser.add_argument("--out", default=None, help="default: eval/out/instructor-MODE-SET.json")
     parser.add_argument("--data", default=str(HERE), help="the folder of the sets (default: eval/)")
     args = parser.parse_args()
