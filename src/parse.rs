@@ -85,6 +85,12 @@ pub(crate) fn read<T: Extract>(raw: &str, wrapper: Option<&'static str>, lenient
         Ok(value) => return Ok(Parsed { value, repairs: Vec::new() }),
         Err(failure) => failure,
     };
+    // Prose may hold other bracketed text around the JSON ("I found [3] skills: {..}"):
+    // the one balanced span that reads as a `T`. Two that do (two answers) are a
+    // guess, refused as the whole text was.
+    if let Some(value) = only_span::<T>(fenced(raw).unwrap_or(raw), text, wrapper) {
+        return Ok(Parsed { value, repairs: Vec::new() });
+    }
     let guide = lenient.then(|| schema::prepare::<T>(Target::Plain).ok()).flatten();
     let Some((fixed, repairs)) = guide.and_then(|guide| repair::repair(text, guide.schema())) else {
         return Err(failure.into_report(wrapper).into());
@@ -93,6 +99,66 @@ pub(crate) fn read<T: Extract>(raw: &str, wrapper: Option<&'static str>, lenient
         Ok(value) => Ok(Parsed { value, repairs }),
         Err(failure) => Err(Rejected { report: failure.into_report(wrapper), repairs }),
     }
+}
+
+/// The most spans [`read`] tries after the first candidate.
+const MAX_SPANS: usize = 32;
+
+/// The value of the one balanced span of `text` (other than `tried`) that reads as a
+/// `T`, spans inside it aside; `None` when no span does, or more than one.
+fn only_span<T: Extract>(text: &str, tried: &str, wrapper: Option<&'static str>) -> Option<T> {
+    let mut found = None;
+    let mut after = 0;
+    for (start, span) in spans(text).take(MAX_SPANS) {
+        if start < after || span == tried {
+            continue;
+        }
+        if let Ok(value) = document::<T>(span, wrapper) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(value);
+            after = start + span.len();
+        }
+    }
+    found
+}
+
+/// The balanced spans of `text`, in the order they open, with where each starts: from
+/// each `{` or `[` to the bracket that closes it (brackets inside strings not counted).
+fn spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter(|(_, b)| matches!(b, b'{' | b'[')).filter_map(move |(start, _)| {
+        let mut closers = Vec::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for (at, &b) in bytes.iter().enumerate().skip(start) {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' => closers.push(b'}'),
+                b'[' => closers.push(b']'),
+                b'}' | b']' => {
+                    if closers.pop() != Some(b) {
+                        return None;
+                    }
+                    if closers.is_empty() {
+                        return Some((start, &text[start..=at]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    })
 }
 
 /// Reads the JSON document `text` into a `T`: the whole of it, or with a `wrapper` the
@@ -241,6 +307,7 @@ mod tests {
     use crate::Extract;
     use schemars::JsonSchema;
     use serde::Deserialize;
+    use serde_json::json;
 
     #[derive(Extract, Deserialize, JsonSchema, Debug)]
     #[serde(rename_all = "lowercase")]
@@ -335,6 +402,42 @@ mod tests {
         assert!(report.to_string().contains("trailing characters"), "{report}");
         let report = super::checked::<Posting>(two.as_bytes()).expect_err("two values are not one");
         assert!(report.to_string().contains("trailing characters"), "{report}");
+    }
+
+    #[test]
+    fn bracketed_prose_before_the_json_is_passed_over() {
+        let value = json!({"score": 1, "level": "senior"}).to_string();
+        for raw in [
+            format!("I found [3] skills and {{2}} levels: {value}"),
+            format!("Here [is] the result:\n```json\n{value}\n```"),
+            format!("Result {{\"draft\": true}}:\n{value}\nDone [ok]."),
+        ] {
+            let posting = parse::<Posting>(&raw, None).unwrap_or_else(|report| panic!("{raw:?}: {report}"));
+            assert_eq!(posting.score, 1.0);
+        }
+        // Strings hold brackets of their own.
+        let tricky = r#"Note ["a]", {"b": "}"}] then {"score": 2, "level": "junior"}"#;
+        assert_eq!(parse::<Posting>(tricky, None).unwrap().score, 2.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
+        ))]
+
+        /// Whatever the model writes, reading it ends in a value or a report: no
+        /// panic, and a report always says something.
+        #[test]
+        fn any_reply_reads_or_is_reported_never_a_panic(
+            raw in "(```json\n|[{}\\[\\],:\" '\\\\]|score|level|senior|1e999|-?[0-9]{1,4}|[a-z ]{1,5}|\n){0,40}"
+        ) {
+            if let Err(rejected) = judged::<Posting>(&raw, None, true) {
+                proptest::prop_assert!(!rejected.report.is_empty());
+            }
+            if let Err(rejected) = judged::<Vec<Entry>>(&raw, Some("items"), true) {
+                proptest::prop_assert!(!rejected.report.is_empty());
+            }
+        }
     }
 
     #[test]
