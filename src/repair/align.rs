@@ -55,8 +55,9 @@ impl<'s> Aligner<'s, '_> {
             return;
         }
         let types = types(schema);
-        let allows = |name: &str| types.iter().any(|t| *t == name);
-        if allows("array") && !value.is_array() && !(value.is_null() && allows("null")) && !types.is_empty() {
+        let allows = |name: &str| types.contains(&name);
+        let null_allowed = value.is_null() && allows("null");
+        if allows("array") && !value.is_array() && !null_allowed {
             let single = value.take();
             *value = Value::Array(vec![single]);
             self.note(RepairKind::WrappedInList);
