@@ -3,9 +3,9 @@
 //!
 //! A reply that parses is never touched. One that does not is read leniently in two
 //! steps, and the value is used only if it then parses into the target type:
-//! - [`syntax`]: near-JSON to JSON (trailing commas, comments, single-quoted strings,
+//! - syntax: near-JSON to JSON (trailing commas, comments, single-quoted strings,
 //!   unquoted keys, raw line breaks inside strings, Python's `True`, `False`, `None`);
-//! - [`align`]: the value against the type's schema (a single value where a list is
+//! - alignment: the value against the type's schema (a single value where a list is
 //!   expected, an enum value written in another case or with spaces or hyphens, a
 //!   number written as a string such as `"150,000"`, `"$150,000"` or `"150k"`).
 //!

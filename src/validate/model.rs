@@ -6,7 +6,7 @@
 //!
 //! A rule runs on every reply (and, while streaming, on each value as it closes), so it
 //! should report with `Err` rather than panic: a panic in a rule is not caught, and
-//! unwinds through [`validate`](crate::validate) and the request that ran it like any
+//! unwinds through [`validate`](crate::validate()) and the request that ran it like any
 //! other panic.
 //!
 //! ```
