@@ -18,11 +18,14 @@ const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434/v1";
 ///
 /// One client speaks one [`Provider`]'s API, each with its own structured output:
 ///
-/// | provider | builder | default model | default mode | key (`from_env`) | base URL (`from_env`) |
-/// | --- | --- | --- | --- | --- | --- |
-/// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | `gpt-4o-mini` | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
-/// | Anthropic | [`ClientBuilder::anthropic`] | `claude-3-5-haiku-latest` | [`Mode::Tools`] (a forced tool; [`Mode::JsonSchema`] sends the same) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
-/// | Gemini | [`ClientBuilder::gemini`] | `gemini-2.5-flash` | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+/// | provider | builder | default mode | key (`from_env`) | base URL (`from_env`) |
+/// | --- | --- | --- | --- | --- |
+/// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
+/// | Anthropic | [`ClientBuilder::anthropic`] | [`Mode::Tools`] (a forced tool; [`Mode::JsonSchema`] sends the same) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
+/// | Gemini | [`ClientBuilder::gemini`] | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+///
+/// Each provider's default model, and the date it was last checked, is in
+/// [`Provider`'s table](Provider#default-models).
 ///
 /// Whatever the provider, failures end in the same [`Error`] variants (a refused key
 /// is [`Error::Authentication`], a spent balance [`Error::QuotaExhausted`], an
@@ -125,7 +128,7 @@ impl Client {
     /// | `ANTHROPIC_BASE_URL` | Anthropic's host | `https://api.anthropic.com` |
     /// | `GEMINI_API_KEY` | the Gemini key; picks Gemini when neither key above is set | none |
     /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
-    /// | `PLUCK_MODEL` | the model | the provider's (`gpt-4o-mini`, `claude-3-5-haiku-latest`, `gemini-2.5-flash`) |
+    /// | `PLUCK_MODEL` | the model | the provider's (see [`Provider`'s table](Provider#default-models)) |
     /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
     /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
     ///
@@ -316,7 +319,7 @@ impl ClientBuilder {
     ///
     /// ```
     /// let client = pluck::Client::builder().anthropic().api_key("sk-ant-...").build().unwrap();
-    /// assert_eq!(client.model(), "claude-3-5-haiku-latest");
+    /// assert_eq!(client.model(), "claude-haiku-4-5");
     /// ```
     pub fn anthropic(self) -> Self {
         self.provider(Provider::Anthropic)

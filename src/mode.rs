@@ -7,10 +7,10 @@ use crate::schema::Target;
 /// | mode | on the wire | suits |
 /// | --- | --- | --- |
 /// | [`JsonSchema`](Mode::JsonSchema) | `response_format: {"type": "json_schema", "json_schema": {.., "strict": true}}` | OpenAI (gpt-4o and later), Azure OpenAI, Ollama, vLLM, OpenRouter |
-/// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` | OpenAI-compatible servers with tool calling; models tuned for tools |
+/// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` (and `parallel_tool_calls: false`, except to OpenAI's reasoning models, which reject it) | OpenAI-compatible servers with tool calling; models tuned for tools |
 /// | [`Json`](Mode::Json) | `response_format: {"type": "json_object"}`, schema in the system prompt | servers with JSON mode but no schema support |
 /// | [`MdJson`](Mode::MdJson) | schema in the prompt, JSON read out of a fenced block or prose | any chat model, even with no JSON support |
-/// | [`JsonObjectSchema`](Mode::JsonObjectSchema) | `response_format: {"type": "json_object", "schema": {..}}` | llama.cpp's servers (grammar-constrained decoding) |
+/// | [`JsonObjectSchema`](Mode::JsonObjectSchema) | `response_format: {"type": "json_object", "schema": {..}}` | llama.cpp's servers (grammar-constrained decoding); refused for api.openai.com ([`ConfigError::UnsupportedMode`](crate::ConfigError::UnsupportedMode)), whose `json_object` has no schema |
 ///
 /// Every mode validates the reply and re-asks on failure; the constrained modes only
 /// make failures rarer.

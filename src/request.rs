@@ -195,6 +195,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
         let inner = &self.client.inner;
         let mode = self.mode.unwrap_or(inner.mode);
+        inner.provider.wire().check_mode(&inner.url, mode)?;
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
         let prepared = schema::prepare::<T>(inner.provider.wire().target(mode))?;
         let mut messages = Vec::with_capacity(self.messages.len() + 1);

@@ -45,7 +45,10 @@ async fn a_forced_tool_call_is_reasked_as_a_tool_result_error() {
     assert_eq!(body["max_tokens"], 4096, "required by the API; defaulted");
     assert!(body["system"].as_str().unwrap().starts_with(pluck::DEFAULT_SYSTEM_PROMPT));
     assert_eq!(body["messages"], json!([{"role": "user", "content": job::SAMPLE_POSTING}]), "no system message");
-    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "JobPostingAnalysis"}));
+    assert_eq!(
+        body["tool_choice"],
+        json!({"type": "tool", "name": "JobPostingAnalysis", "disable_parallel_tool_use": true})
+    );
     let tool = &body["tools"][0];
     assert_eq!(tool["name"], "JobPostingAnalysis");
     assert_eq!(tool["description"], "What a job posting says, as far as the text supports it.");
@@ -222,4 +225,48 @@ fn the_anthropic_api_needs_a_key() {
         "{err:?}"
     );
     assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn the_default_model_is_a_current_one() {
+    let server = MockServer::start().await;
+    let valid = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 10);
+    reply_once_at(&server, MESSAGES, ok(valid)).await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(bodies(&server).await[0]["model"], "claude-haiku-4-5", "claude-3-5-haiku was retired on 2026-02-19");
+}
+
+#[tokio::test]
+async fn an_unknown_model_says_so_plainly() {
+    let (err, sent) = error_for(404, anthropic_error("not_found_error", "model: claude-3-5-haiku-latest")).await;
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: 404, message } if message == "model not found: claude-3-5-haiku-latest"),
+        "{err:?}"
+    );
+    assert_eq!(sent, 1);
+}
+
+#[tokio::test]
+async fn a_context_overflow_is_context_length_exceeded() {
+    for message in [
+        "input length and `max_tokens` exceed context limit: 197353 + 4096 > 200000, decrease input length or `max_tokens` and try again",
+        "prompt is too long: 208656 tokens > 200000 maximum",
+    ] {
+        let (err, sent) = error_for(400, anthropic_error("invalid_request_error", message)).await;
+        assert!(matches!(&err, Error::ContextLengthExceeded { message: said } if said == message), "{err:?}");
+        assert_eq!(sent, 1, "not retried");
+    }
+}
+
+#[tokio::test]
+async fn the_forced_tool_is_the_only_tool_call() {
+    let server = MockServer::start().await;
+    let valid = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 10);
+    reply_once_at(&server, MESSAGES, ok(valid)).await;
+    client(&server).extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(
+        bodies(&server).await[0]["tool_choice"],
+        json!({"type": "tool", "name": "JobPostingAnalysis", "disable_parallel_tool_use": true})
+    );
 }

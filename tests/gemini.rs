@@ -307,3 +307,27 @@ async fn a_retry_delay_too_large_for_a_duration_is_too_long_not_a_panic() {
         );
     }
 }
+
+#[tokio::test]
+async fn finish_reasons_without_an_answer_end_in_a_refusal() {
+    let server = MockServer::start().await;
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        reply_once_at(&server, GENERATE, ok(gemini_text("", reason, 50, 0))).await;
+    }
+    let client = client(&server);
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        let err = client.extract::<JobPostingAnalysis>("posting").await.unwrap_err();
+        assert!(matches!(&err, Error::Refusal { message, .. } if message.contains(reason)), "{reason}: {err:?}");
+    }
+    assert_eq!(requests(&server).await.len(), 3, "none is re-asked");
+}
+
+#[tokio::test]
+async fn an_unknown_model_says_so_plainly() {
+    let message = "models/gemini-1.0-pro is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.";
+    let err = error_for(404, gemini_error(404, "NOT_FOUND", message, json!([]))).await;
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: 404, message } if message.starts_with("model not found: gemini-1.0-pro (")),
+        "{err:?}"
+    );
+}

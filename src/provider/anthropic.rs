@@ -41,7 +41,7 @@ impl Wire for Anthropic {
     }
 
     fn default_model(&self) -> &'static str {
-        "claude-3-5-haiku-latest"
+        "claude-haiku-4-5"
     }
 
     fn default_mode(&self) -> Mode {
@@ -74,8 +74,8 @@ impl Wire for Anthropic {
         super::anthropic_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
-        super::anthropic_stream::event(data)
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::anthropic_stream::event(data, secret)
     }
 }
 
@@ -144,6 +144,8 @@ struct ToolChoice<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     name: &'a str,
+    /// One value is one tool call: the model may not call the tool twice.
+    disable_parallel_tool_use: bool,
 }
 
 /// The JSON body of a Messages request.
@@ -169,7 +171,7 @@ fn body(call: &Call) -> Vec<u8> {
         temperature: call.temperature,
         tools: tool
             .then(|| [Tool { name: schema.name(), description: schema.description(), input_schema: schema.json() }]),
-        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name() }),
+        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name(), disable_parallel_tool_use: true }),
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
 }
@@ -334,15 +336,23 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
 /// (`{"type": "error", "error": {"type", "message"}}`) say beyond their status:
 /// `overloaded_error` is a server error whatever the status, and a spent credit balance
 /// or spend limit (`billing_error`, 402, `enforced_spend_limit_reached`) is quota, not a
-/// rate limit to wait out.
-fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+/// rate limit to wait out; a request past the context window ("input length and
+/// `max_tokens` exceed context limit", "prompt is too long") is a context overflow; and
+/// an unknown model (`not_found_error`, "model: NAME") says so by name.
+pub(super) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or("");
     let code = error.and_then(|e| e.pointer("/details/error_code")).and_then(Value::as_str).unwrap_or("");
     let message = || redact(&message_of(parsed.as_ref(), body), secret);
     let no_credit = || message().to_lowercase().contains("credit balance is too low");
+    let overflow = || message().contains("exceed context limit");
     match kind {
+        "not_found_error" => match message().strip_prefix("model: ") {
+            Some(model) => super::model_not_found(status, model, None),
+            None => transport::classify(status, body, secret),
+        },
+        "invalid_request_error" if overflow() => Failure::ContextLength { message: message() },
         "overloaded_error" | "api_error" if status < 500 => Failure::Server { status, message: message() },
         "billing_error" => Failure::QuotaExhausted { message: message() },
         _ if status == 402 || code == "enforced_spend_limit_reached" || (status == 400 && no_credit()) => {

@@ -66,8 +66,8 @@ impl Wire for Gemini {
         super::gemini_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
-        super::gemini_stream::event(data)
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::gemini_stream::event(data, secret)
     }
 
     fn stream_url(&self, base: &str, model: &str) -> String {
@@ -235,7 +235,21 @@ impl UsageMetadata {
 
 /// Finish reasons that mean a safety or policy filter stopped the reply.
 pub(super) const BLOCKED: &[&str] =
-    &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"];
+    &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT"];
+
+/// Finish reasons that stop a reply short of an answer for another reason, with what
+/// they mean: asking again would ask for the same.
+const UNANSWERED: &[(&str, &str)] = &[("LANGUAGE", "the language is not supported"), ("OTHER", "no reason given")];
+
+/// Why a reply that stopped for `reason` holds no answer, when it holds none: a filter
+/// ([`BLOCKED`]) or an unanswered reason (`LANGUAGE`, `OTHER`).
+pub(super) fn unanswered(reason: &str) -> Option<String> {
+    if BLOCKED.contains(&reason) {
+        return Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})"));
+    }
+    let (_, meaning) = UNANSWERED.iter().find(|(name, _)| *name == reason)?;
+    Some(format!("the provider stopped the reply without an answer (finishReason: {reason}, {meaning})"))
+}
 
 /// Reads a `generateContent` reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
@@ -260,10 +274,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let reason = candidate.finish_reason.as_deref().unwrap_or("STOP");
     let (finish, refusal) = match reason {
         "MAX_TOKENS" => (Finish::Length, None),
-        _ if BLOCKED.contains(&reason) => {
-            (Finish::Done, Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})")))
-        }
-        _ => (Finish::Done, None),
+        _ => (Finish::Done, unanswered(reason)),
     };
     Ok(Reply { content, tool_call: None, refusal, finish, usage })
 }
@@ -272,8 +283,9 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
 /// (`{"error": {"code", "message", "status", "details"}}`) say beyond their status: a
 /// rejected key is `INVALID_ARGUMENT` with reason `API_KEY_INVALID`;
 /// `RESOURCE_EXHAUSTED` is a quota used up when a daily quota (or a quota of zero) was
-/// hit, and otherwise a rate limit whose wait may be in a `RetryInfo` detail.
-fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+/// hit, and otherwise a rate limit whose wait may be in a `RetryInfo` detail; an unknown
+/// model (`NOT_FOUND`, "models/NAME is not found ...") says so by name.
+pub(super) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     let state = error.and_then(|e| e.get("status")).and_then(Value::as_str).unwrap_or("");
@@ -295,6 +307,13 @@ fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
                 Failure::QuotaExhausted { message }
             } else {
                 Failure::RateLimited { message, wait: retry_delay(details) }
+            }
+        }
+        "NOT_FOUND" => {
+            let message = message();
+            match message.strip_prefix("models/").and_then(|rest| rest.split_once(" is not found")) {
+                Some((model, _)) => super::model_not_found(status, model, Some(message.clone())),
+                None => transport::classify(status, body, secret),
             }
         }
         "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED" if status < 500 => {

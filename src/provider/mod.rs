@@ -21,7 +21,7 @@ pub(crate) mod openai_stream;
 use crate::error::ConfigError;
 use crate::message::ToolCall;
 use crate::schema::{Prepared, Target};
-use crate::transport;
+use crate::transport::{self, Failure};
 use crate::{Error, Message, Mode, Usage};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -32,9 +32,20 @@ use std::fmt;
 /// | [`Provider`] | endpoint | key header | structured output | re-ask |
 /// | --- | --- | --- | --- | --- |
 /// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`) | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
-/// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | one tool forced with `tool_choice` ([`Mode::Tools`], [`Mode::JsonSchema`]); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` |
+/// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | one tool forced with `tool_choice` (`disable_parallel_tool_use`) ([`Mode::Tools`], [`Mode::JsonSchema`]); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` |
 /// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseSchema` ([`Mode::JsonSchema`], [`Mode::Tools`]); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
 ///
+/// # Default models
+///
+/// The model a client asks for when none is set. Each was checked on 2026-11-30
+/// against the provider's list of current models (a retired model fails every call
+/// with a 404, which reads `model not found: NAME`):
+///
+/// | [`Provider`] | default model | checked against |
+/// | --- | --- | --- |
+/// | [`OpenAi`](Provider::OpenAi) | `gpt-4o-mini` | openai-python, `types/shared/chat_model.py` |
+/// | [`Anthropic`](Provider::Anthropic) | `claude-haiku-4-5` | anthropic-sdk-python, `types/model_param.py`; Anthropic's model deprecations (claude-3-5-haiku retired 2026-02-19) |
+/// | [`Gemini`](Provider::Gemini) | `gemini-2.5-flash` | Gemini API models list |
 ///
 /// ```
 /// use pluck::{Client, Mode, Provider};
@@ -42,7 +53,7 @@ use std::fmt;
 /// let client = Client::builder()
 ///     .provider(Provider::Anthropic)
 ///     .api_key("sk-ant-...")
-///     .model("claude-3-5-haiku-latest")
+///     .model("claude-sonnet-4-5")
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(client.provider(), Provider::Anthropic);
@@ -100,6 +111,11 @@ pub(crate) trait Wire: Send + Sync {
     /// Adds the key's headers. The values are marked sensitive.
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError>;
 
+    /// Refuses a mode the endpoint at `url` cannot honour, before anything is sent.
+    fn check_mode(&self, _url: &reqwest::Url, _mode: Mode) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
     /// The schema target `mode` sends.
     fn target(&self, mode: Mode) -> Target {
         mode.target()
@@ -125,8 +141,30 @@ pub(crate) trait Wire: Send + Sync {
     /// `include_usage` and the provider needs asking.
     fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8>;
 
-    /// Reads the data of one server-sent event.
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<openai_stream::Event<'a>, Error>;
+    /// Reads the data of one server-sent event. An error event ends as the error the
+    /// same failure would be as an HTTP reply; `secret` is scrubbed from its message.
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<openai_stream::Event<'a>, Error>;
+}
+
+/// An error event of a stream, `data` holding the error body of a failed reply: the
+/// error that reply would end in, `status` read by the provider's `classifier`.
+pub(crate) fn stream_error(classifier: transport::Classifier, status: u16, data: &[u8], secret: Option<&str>) -> Error {
+    let failure = classifier(status, data, secret);
+    let wait = match &failure {
+        Failure::RateLimited { wait, .. } => *wait,
+        _ => None,
+    };
+    failure.into_error(1, wait)
+}
+
+/// A request for a model the provider does not know: `model not found: NAME`, then
+/// what the provider said, when it says more than the name.
+pub(crate) fn model_not_found(status: u16, model: &str, said: Option<String>) -> Failure {
+    let message = match said {
+        Some(said) => format!("model not found: {model} ({said})"),
+        None => format!("model not found: {model}"),
+    };
+    Failure::InvalidRequest { status, message, retryable: false }
 }
 
 /// A header carrying a key, marked sensitive so that it shows in no `Debug` output.
@@ -207,6 +245,20 @@ impl Reply {
             (Some(call), _) => &call.function.arguments,
             (None, Some(content)) => content,
             (None, None) => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_model_table_names_the_defaults() {
+        let doc = include_str!("mod.rs");
+        for provider in [Provider::OpenAi, Provider::Anthropic, Provider::Gemini] {
+            let row = format!("| [`{provider:?}`](Provider::{provider:?}) | `{}` |", provider.wire().default_model());
+            assert!(doc.contains(&row), "no row {row}");
         }
     }
 }

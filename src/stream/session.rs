@@ -363,7 +363,7 @@ impl Incoming {
             if failure.is_some() || self.done {
                 return;
             }
-            match self.format.stream_event(data) {
+            match self.format.stream_event(data, secret) {
                 Ok(openai_stream::Event::Done) => self.done = true,
                 Ok(openai_stream::Event::Chunk(delta)) => {
                     if let Some(piece) = delta.text.filter(|p| !p.is_empty()) {
