@@ -18,6 +18,7 @@ mod enums;
 mod gemini;
 mod rules;
 mod strict;
+mod strict_limits;
 
 pub use rules::{FieldRule, RuleSet};
 
@@ -88,6 +89,17 @@ pub enum SchemaError {
         type_name: String,
         /// The provider, such as `Gemini`.
         target: &'static str,
+    },
+    /// A schema past one of OpenAI strict mode's size limits (nesting, properties, enum
+    /// values, characters, `anyOf` members told apart by their first property).
+    #[error("type `{type_name}` is past a limit of strict mode ({limit}): {found}; split or flatten the type, or use a mode without strictness (`Mode::Json`, `Mode::MdJson`)")]
+    StrictLimit {
+        /// The root type.
+        type_name: String,
+        /// The limit, as `10 levels of nested objects`.
+        limit: &'static str,
+        /// What the type has, and where when it is one place.
+        found: String,
     },
     /// A value of any type (`serde_json::Value`), which strict mode cannot constrain.
     #[error("field `{location}` accepts any JSON value, which strict mode cannot express; give it a concrete type or use a mode without strictness")]

@@ -8,7 +8,8 @@
 //!   ...) move into the description, so the model still reads them and validation
 //!   still checks them;
 //! - what strict mode cannot express fails here, naming the field: a `default` value, a
-//!   map (`additionalProperties` with a schema), an untyped value.
+//!   map (`additionalProperties` with a schema), an untyped value; and so does a schema
+//!   past strict mode's size limits (`strict_limits`), naming the type.
 
 use super::SchemaError;
 use serde_json::{json, Map, Value};
@@ -39,7 +40,7 @@ pub(crate) fn apply(root: &mut Value, root_name: &str) -> Result<(), SchemaError
             obj.insert("$defs".into(), Value::Object(defs));
         }
     }
-    Ok(())
+    super::strict_limits::check(root, root_name)
 }
 
 fn walk(schema: &mut Value, location: &mut Vec<String>) -> Result<(), SchemaError> {
