@@ -21,7 +21,7 @@ const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434/v1";
 /// | provider | builder | default mode | key (`from_env`) | base URL (`from_env`) |
 /// | --- | --- | --- | --- | --- |
 /// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
-/// | Anthropic | [`ClientBuilder::anthropic`] | [`Mode::Tools`] (a forced tool; [`Mode::JsonSchema`] sends the same) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
+/// | Anthropic | [`ClientBuilder::anthropic`] | [`Mode::JsonSchema`] (`output_config.format`; the forced tool for models without structured outputs, and in [`Mode::Tools`]) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
 /// | Gemini | [`ClientBuilder::gemini`] | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
 ///
 /// Each provider's default model, and the date it was last checked, is in
@@ -620,7 +620,7 @@ mod tests {
             picked(&[("ANTHROPIC_API_KEY", "a"), ("PLUCK_MODEL", "claude-sonnet-4-5")]).unwrap().build().unwrap();
         assert_eq!(
             (built.provider(), built.model(), built.mode()),
-            (Provider::Anthropic, "claude-sonnet-4-5", Mode::Tools)
+            (Provider::Anthropic, "claude-sonnet-4-5", Mode::JsonSchema)
         );
         assert!(matches!(picked(&[("PLUCK_PROVIDER", "bard")]), Err(ConfigError::InvalidVariable { .. })));
         // A local OpenAI-compatible server named by its URL wins over other keys.

@@ -5,7 +5,7 @@ mod support;
 
 use futures::StreamExt;
 use pluck::stream::Update;
-use pluck::{Client, Error, Extracted};
+use pluck::{Client, Error, Extracted, Mode};
 use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::{bodies, valid_analysis, SECRET};
@@ -64,7 +64,8 @@ async fn anthropic_streams_tool_input_into_partials() {
         .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
         .mount(&server)
         .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     let done = done.expect("a validated value");
     assert!(partials > 5, "partials arrived before the value: {partials}");
@@ -93,7 +94,8 @@ async fn anthropic_stream_reasks_with_a_tool_result() {
         .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
         .mount(&server)
         .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     let done = done.expect("valid on the second reply");
     assert_eq!(done.attempts, 2);
@@ -115,7 +117,8 @@ async fn anthropic_stream_cut_at_max_tokens_is_truncated() {
         .respond_with(sse(&anthropic_events(&text[..text.len() / 2], "max_tokens")))
         .mount(&server)
         .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
 }
@@ -186,7 +189,8 @@ async fn anthropic_stream_usage_may_hold_nulls() {
         "cache_creation_input_tokens": null, "cache_read_input_tokens": null
     });
     Mock::given(method("POST")).respond_with(sse(&events)).mount(&server).await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     let done = done.expect("null cache counts read as none");
     assert_eq!(done.usage.total_tokens, 562);
@@ -247,4 +251,31 @@ async fn gemini_stream_finish_reasons_without_an_answer_are_refusals() {
         let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
         assert!(matches!(&done, Err(Error::Refusal { .. })), "{reason}: {done:?}");
     }
+}
+
+#[tokio::test]
+async fn anthropic_streams_an_output_format_reply_as_text() {
+    let server = MockServer::start().await;
+    let mut events = vec![
+        json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "usage": {"input_tokens": 410, "output_tokens": 1}}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+    ];
+    for piece in pieces(&valid_analysis().to_string()) {
+        events.push(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}));
+    }
+    events.push(json!({"type": "content_block_stop", "index": 0}));
+    events
+        .push(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 152}}));
+    events.push(json!({"type": "message_stop"}));
+    Mock::given(method("POST")).and(path("/v1/messages")).respond_with(sse(&events)).mount(&server).await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("a validated value");
+    assert!(partials > 5, "partials arrived before the value: {partials}");
+    assert_eq!(done.usage.total_tokens, 562);
+    let body = &bodies(&server).await[0];
+    assert_eq!(
+        (body["stream"].as_bool(), body["output_config"]["format"]["type"].as_str()),
+        (Some(true), Some("json_schema"))
+    );
 }

@@ -14,6 +14,7 @@
 //! assert_eq!(prepared.schema()["required"][0], "items");
 //! ```
 
+mod anthropic;
 mod enums;
 mod gemini;
 mod rules;
@@ -53,6 +54,25 @@ pub enum Target {
     /// assert_eq!(value["nullable"], true);
     /// ```
     Gemini,
+    /// Anthropic's structured outputs (`output_config.format`, strict tools): the
+    /// [`Strict`](Target::Strict) schema, with what Anthropic's subset lacks (numeric
+    /// bounds, `maxItems`, `minItems` past 1, `pattern`) moved into descriptions.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    /// struct Rating {
+    ///     #[extract(range(min = 1, max = 5))]
+    ///     stars: u8,
+    /// }
+    ///
+    /// let prepared = schema::prepare::<Rating>(Target::Anthropic).unwrap();
+    /// let stars = &prepared.schema()["properties"]["stars"];
+    /// assert!(stars.get("maximum").is_none());
+    /// assert!(stars["description"].as_str().unwrap().contains("at most 5"));
+    /// ```
+    Anthropic,
 }
 
 /// A schema that its target (strict mode, Gemini) cannot express.
@@ -200,6 +220,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
         Target::Plain => close_objects(&mut schema),
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
+        Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
     Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
