@@ -22,7 +22,7 @@ const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434/v1";
 /// | --- | --- | --- | --- | --- |
 /// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
 /// | Anthropic | [`ClientBuilder::anthropic`] | [`Mode::JsonSchema`] (`output_config.format`; the forced tool for models without structured outputs, and in [`Mode::Tools`]) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
-/// | Gemini | [`ClientBuilder::gemini`] | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+/// | Gemini | [`ClientBuilder::gemini`] | [`Mode::JsonSchema`] (`responseJsonSchema`; [`Mode::Tools`] and older models: `responseSchema`) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
 ///
 /// Each provider's default model, and the date it was last checked, is in
 /// [`Provider`'s table](Provider#default-models).

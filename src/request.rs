@@ -197,7 +197,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let mode = self.mode.unwrap_or(inner.mode);
         inner.provider.wire().check_mode(&inner.url, mode)?;
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
-        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode))?;
+        let model = self.model.unwrap_or_else(|| inner.model.clone());
+        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode, &model))?;
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
         let system = match (self.system, has_system) {
@@ -214,7 +215,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         messages.extend(self.messages);
         Ok(Resolved {
             client: self.client,
-            model: self.model.unwrap_or_else(|| inner.model.clone()),
+            model,
             mode,
             max_retries,
             temperature: self.temperature.or(inner.temperature),

@@ -34,17 +34,7 @@ async fn extracts_the_sample_posting() {
 
 #[tokio::test]
 async fn extracts_the_sample_posting_with_the_forced_tool() {
-    let Some(key) = std::env::var("ANTHROPIC_API_KEY").ok().filter(|k| !k.is_empty()) else {
-        println!("skipped: ANTHROPIC_API_KEY is not set");
-        return;
-    };
+    let Some(key) = support::live_key("ANTHROPIC_API_KEY") else { return };
     let client = Client::builder().provider(Provider::Anthropic).api_key(key).mode(pluck::Mode::Tools).build().unwrap();
-    let extracted = client
-        .request::<JobPostingAnalysis>()
-        .user(support::job::SAMPLE_POSTING)
-        .temperature(0.0)
-        .send()
-        .await
-        .expect("a valid analysis");
-    assert!(!extracted.skills.is_empty(), "the sample posting names skills");
+    support::extract_sample_posting(&client).await;
 }

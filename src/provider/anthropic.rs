@@ -64,7 +64,7 @@ impl Wire for Anthropic {
         Ok(())
     }
 
-    fn target(&self, mode: Mode) -> Target {
+    fn target(&self, mode: Mode, _model: &str) -> Target {
         match mode {
             Mode::JsonSchema | Mode::Tools => Target::Anthropic,
             _ => mode.target(),

@@ -1,7 +1,12 @@
 //! Google's Gemini API (`POST /v1beta/models/{model}:generateContent`).
 //!
 //! Structured output is `generationConfig.responseMimeType: "application/json"` with a
-//! `responseSchema` in Gemini's OpenAPI subset ([`Target::Gemini`]). The system prompt
+//! `responseJsonSchema` ([`Target::GeminiJson`]: standard JSON schema, `$defs` and
+//! `$ref` kept, so recursive types go too) in [`Mode::JsonSchema`] to the models that
+//! read it (Gemini 2.5 on), and otherwise, and in [`Mode::Tools`], a `responseSchema` in
+//! Gemini's OpenAPI subset ([`Target::Gemini`], references inlined). Thinking models
+//! count their thinking tokens against `maxOutputTokens`: a low `max_tokens` can end a
+//! reply as truncated before it starts. The system prompt
 //! is `systemInstruction`; turns are `user` and `model`, each with text `parts`; a reply
 //! that failed goes back as a `model` turn followed by a `user` turn with the errors.
 
@@ -42,11 +47,11 @@ impl Wire for Gemini {
         key_header(headers, HeaderName::from_static("x-goog-api-key"), "", key)
     }
 
-    fn target(&self, mode: Mode) -> Target {
-        if uses_schema(mode) {
-            Target::Gemini
-        } else {
-            mode.target()
+    fn target(&self, mode: Mode, model: &str) -> Target {
+        match schema_field(mode, model) {
+            Some(SchemaField::Json) => Target::GeminiJson,
+            Some(SchemaField::OpenApi) => Target::Gemini,
+            None => mode.target(),
         }
     }
 
@@ -76,9 +81,43 @@ impl Wire for Gemini {
     }
 }
 
-/// Whether `mode` sends a `responseSchema`.
-fn uses_schema(mode: Mode) -> bool {
-    matches!(mode, Mode::JsonSchema | Mode::Tools)
+/// Where the schema goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SchemaField {
+    /// `responseJsonSchema`: standard JSON schema, references and all.
+    Json,
+    /// `responseSchema`: the OpenAPI subset, references inlined.
+    OpenApi,
+}
+
+/// Where `mode` sends the schema to `model`: `responseJsonSchema` in
+/// [`Mode::JsonSchema`] to the models that read it (Gemini 2.5 on, and the `-latest`
+/// aliases), `responseSchema` otherwise and in [`Mode::Tools`] (the fallback); nowhere
+/// in the prompt modes.
+fn schema_field(mode: Mode, model: &str) -> Option<SchemaField> {
+    match mode {
+        Mode::JsonSchema if reads_json_schema(model) => Some(SchemaField::Json),
+        Mode::JsonSchema | Mode::Tools => Some(SchemaField::OpenApi),
+        _ => None,
+    }
+}
+
+/// Whether `model` reads `responseJsonSchema`: `gemini-2.5-*`, `gemini-3-*` and later,
+/// and the aliases without a version (`gemini-flash-latest`). A name it cannot read is
+/// taken for an older model, which `responseSchema` serves.
+fn reads_json_schema(model: &str) -> bool {
+    let model = model.strip_prefix("models/").unwrap_or(model);
+    let Some(rest) = model.strip_prefix("gemini-") else { return false };
+    let version = rest.split('-').next().unwrap_or("");
+    if !version.starts_with(|c: char| c.is_ascii_digit()) {
+        return !version.is_empty();
+    }
+    let mut numbers = version.split('.').map(|part| part.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(major), _) if major >= 3 => true,
+        (Some(2), Some(minor)) => minor >= 5,
+        _ => false,
+    }
 }
 
 #[derive(Serialize)]
@@ -113,6 +152,8 @@ struct GenerationConfig<'a> {
     response_mime_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_schema: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_json_schema: Option<&'a RawValue>,
 }
 
 fn turn<'a>(role: &'static str, text: &'a str) -> Content<'a> {
@@ -138,7 +179,7 @@ fn body(call: &Call) -> Vec<u8> {
         }
         contents.push(turn("user", feedback));
     }
-    let schema = uses_schema(call.mode);
+    let field = schema_field(call.mode, call.model);
     let body = Body {
         system_instruction: (!system.is_empty()).then_some(Content { role: None, parts: system }),
         contents,
@@ -150,7 +191,8 @@ fn body(call: &Call) -> Vec<u8> {
                 Mode::JsonSchema | Mode::Tools | Mode::Json | Mode::JsonObjectSchema
             )
             .then_some("application/json"),
-            response_schema: schema.then(|| call.schema.json()),
+            response_schema: (field == Some(SchemaField::OpenApi)).then(|| call.schema.json()),
+            response_json_schema: (field == Some(SchemaField::Json)).then(|| call.schema.json()),
         },
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
@@ -333,6 +375,23 @@ fn retry_delay(details: &[Value]) -> Option<Duration> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn models_that_read_json_schema() {
+        for model in [
+            "gemini-2.5-flash",
+            "models/gemini-2.5-pro",
+            "gemini-2.5-flash-lite",
+            "gemini-3-pro-preview",
+            "gemini-3.1-flash",
+            "gemini-flash-latest",
+        ] {
+            assert!(reads_json_schema(model), "{model}");
+        }
+        for model in ["gemini-2.0-flash", "gemini-1.5-pro-002", "test-model", "gemini-", "gemma-3-27b-it"] {
+            assert!(!reads_json_schema(model), "{model}");
+        }
+    }
 
     fn error(status: u16, state: &str, message: &str, details: Value) -> Failure {
         let body = json!({"error": {"code": status, "message": message, "status": state, "details": details}});

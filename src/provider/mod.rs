@@ -33,7 +33,7 @@ use std::fmt;
 /// | --- | --- | --- | --- | --- |
 /// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`) | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
 /// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | `output_config: {"format": {"type": "json_schema", ..}}` ([`Mode::JsonSchema`], for models with structured outputs: Opus 4.1, and 4.5 on); one tool forced with `tool_choice` and `disable_parallel_tool_use` ([`Mode::Tools`], and [`Mode::JsonSchema`] for older models; `strict: true` where the model has structured outputs); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` (a text reply: assistant turn, then a user turn) |
-/// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseSchema` ([`Mode::JsonSchema`], [`Mode::Tools`]); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
+/// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseJsonSchema` ([`Mode::JsonSchema`], to Gemini 2.5 on), or a `responseSchema` ([`Mode::Tools`], and older models); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
 ///
 /// # Default models
 ///
@@ -116,8 +116,8 @@ pub(crate) trait Wire: Send + Sync {
         Ok(())
     }
 
-    /// The schema target `mode` sends.
-    fn target(&self, mode: Mode) -> Target {
+    /// The schema target `mode` sends to `model`.
+    fn target(&self, mode: Mode, _model: &str) -> Target {
         mode.target()
     }
 

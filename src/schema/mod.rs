@@ -73,6 +73,18 @@ pub enum Target {
     /// assert!(stars["description"].as_str().unwrap().contains("at most 5"));
     /// ```
     Anthropic,
+    /// Gemini's `responseJsonSchema`: standard JSON schema, as [`Plain`](Target::Plain)
+    /// (`$defs`/`$ref`, `anyOf`, `null` types, every keyword kept, objects closed), with
+    /// `oneOf` as `anyOf`. Nothing is inlined, so a type that contains itself is sent as
+    /// it is.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// let prepared = schema::prepare::<Option<String>>(Target::GeminiJson).unwrap();
+    /// assert_eq!(prepared.schema()["properties"]["value"]["type"], serde_json::json!(["string", "null"]));
+    /// ```
+    GeminiJson,
 }
 
 /// A schema that its target (strict mode, Gemini) cannot express.
@@ -221,6 +233,10 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         Target::Plain => close_objects(&mut schema),
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
         Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
+        Target::GeminiJson => {
+            close_objects(&mut schema);
+            gemini::any_of_for_one_of(&mut schema);
+        }
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
     Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
