@@ -129,7 +129,7 @@ impl Client {
     /// | `GEMINI_API_KEY` | the Gemini key; picks Gemini when neither key above is set | none |
     /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
     /// | `PLUCK_MODEL` | the model | the provider's (see [`Provider`'s table](Provider#default-models)) |
-    /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
+    /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json`, `json_object_schema` or `responses` | the provider's |
     /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
     ///
     /// # Errors
@@ -265,11 +265,12 @@ fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
         "json" => Mode::Json,
         "md_json" => Mode::MdJson,
         "json_object_schema" => Mode::JsonObjectSchema,
+        "responses" => Mode::Responses,
         _ => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_MODE",
                 value: value.to_owned(),
-                expected: "json_schema, tools, json, md_json, json_object_schema",
+                expected: "json_schema, tools, json, md_json, json_object_schema, responses",
             })
         }
     })
@@ -546,7 +547,8 @@ impl ClientBuilder {
             return Err(ConfigError::InsecureBaseUrl { url: base }.into());
         }
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
-        let url = endpoint(&wire.url(&base, &model))?;
+        let mode = self.mode.unwrap_or_else(|| wire.default_mode());
+        let url = endpoint(&wire.url(&base, &model, mode))?;
         if self.api_key.is_none() && base == wire.default_base_url() {
             return Err(match self.provider {
                 Provider::OpenAi => ConfigError::MissingApiKey,
@@ -585,7 +587,7 @@ impl ClientBuilder {
                 headers,
                 api_key: self.api_key,
                 model,
-                mode: self.mode.unwrap_or_else(|| wire.default_mode()),
+                mode,
                 max_retries: self.max_retries.unwrap_or(2),
                 temperature: self.temperature,
                 max_tokens: self.max_tokens,

@@ -141,10 +141,10 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let inner = &client.inner;
         let model = model.as_str();
         let wire = inner.provider.wire();
-        let url = if model == inner.model {
+        let url = if model == inner.model && mode == inner.mode {
             inner.url.clone()
         } else {
-            crate::client::endpoint(&wire.url(&inner.base_url, model))?
+            crate::client::endpoint(&wire.url(&inner.base_url, model, mode))?
         };
         let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
 

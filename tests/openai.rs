@@ -1,5 +1,5 @@
 //! OpenAI's own API against local servers: what its endpoint accepts per mode and
-//! model, and how it names an unknown model.
+//! model, how it names an unknown model, and the Responses API (`Mode::Responses`).
 
 mod support;
 
@@ -77,4 +77,108 @@ async fn tools_mode_asks_for_one_call_where_the_model_takes_the_parameter() {
         let expected = if ["gpt-4.1-mini", "gpt-4o"].contains(model) { json!(false) } else { json!(null) };
         assert_eq!(body["parallel_tool_calls"], expected, "{model}");
     }
+}
+
+/// A Responses API reply whose message says `text`.
+fn response(text: &str, input_tokens: u64, output_tokens: u64) -> serde_json::Value {
+    json!({
+        "id": "resp_1", "object": "response", "created_at": 1_741_476_542, "status": "completed",
+        "model": "test-model", "error": null, "incomplete_details": null,
+        "output": [
+            {"type": "reasoning", "id": "rs_1", "summary": []},
+            {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+             "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        ],
+        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                  "total_tokens": input_tokens + output_tokens}
+    })
+}
+
+const RESPONSES: &str = "/v1/responses";
+
+#[tokio::test]
+async fn responses_mode_sends_text_format_and_reasks_with_input_items() {
+    let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(3);
+    reply_once_at(&server, RESPONSES, ok(response(&invalid.to_string(), 300, 80))).await;
+    reply_once_at(&server, RESPONSES, ok(response(&valid_analysis().to_string(), 500, 80))).await;
+    let client = client(&server, Mode::Responses);
+    let extracted =
+        client.request::<JobPostingAnalysis>().user("TEXT").max_tokens(900).send_with_usage().await.unwrap();
+    assert_eq!((extracted.attempts, extracted.usage.total_tokens), (2, 960));
+    let bodies = bodies(&server).await;
+    insta::assert_json_snapshot!("openai_responses_job_posting_analysis", bodies[0]);
+    let format = &bodies[0]["text"]["format"];
+    assert_eq!((format["type"].as_str(), format["strict"].as_bool()), (Some("json_schema"), Some(true)));
+    assert_eq!(format["name"], "JobPostingAnalysis");
+    assert_eq!(bodies[0]["max_output_tokens"], 900);
+    assert_eq!(bodies[0]["store"], false);
+    assert!(bodies[0].get("messages").is_none() && bodies[0].get("response_format").is_none());
+    let input = bodies[1]["input"].as_array().unwrap();
+    assert_eq!(input.len(), 4, "system, user, the reply, the feedback");
+    assert_eq!(input[2], json!({"role": "assistant", "content": invalid.to_string()}));
+    assert!(input[3]["content"].as_str().unwrap().contains("overall_confidence: must be at most 1, got 3"));
+}
+
+#[tokio::test]
+async fn responses_mode_ends_incomplete_and_refused_replies() {
+    let server = MockServer::start().await;
+    let mut cut = response("{\"job_title\": \"Sen", 10, 900);
+    cut["status"] = json!("incomplete");
+    cut["incomplete_details"] = json!({"reason": "max_output_tokens"});
+    reply_once_at(&server, RESPONSES, ok(cut)).await;
+    let mut refused = response("", 10, 5);
+    refused["output"][1]["content"] = json!([{"type": "refusal", "refusal": "I can't help with that."}]);
+    reply_once_at(&server, RESPONSES, ok(refused)).await;
+    let client = client(&server, Mode::Responses);
+    let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
+    assert!(matches!(&err, Error::Truncated { raw, .. } if raw == "{\"job_title\": \"Sen"), "{err:?}");
+    let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
+    assert!(matches!(&err, Error::Refusal { message, .. } if message == "I can't help with that."), "{err:?}");
+}
+
+#[tokio::test]
+async fn responses_mode_streams_text_deltas() {
+    use futures::StreamExt;
+    let server = MockServer::start().await;
+    let text = valid_analysis().to_string();
+    let mut events = vec![
+        json!({"type": "response.created", "sequence_number": 0, "response": {"status": "in_progress", "output": []}}),
+    ];
+    let chars: Vec<char> = text.chars().collect();
+    for piece in chars.chunks(11) {
+        events.push(json!({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 1, "content_index": 0, "delta": piece.iter().collect::<String>()}));
+    }
+    events.push(json!({"type": "response.completed", "sequence_number": 99, "response": response(&text, 300, 120)}));
+    let body: String =
+        events.iter().map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap())).collect();
+    reply_once_at(&server, RESPONSES, ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")).await;
+    let client = client(&server, Mode::Responses);
+    let mut stream = client.extract_stream::<JobPostingAnalysis>("x");
+    let (mut partials, mut done) = (0, None);
+    while let Some(update) = stream.next().await {
+        match update.unwrap() {
+            pluck::stream::Update::Done(value) => done = Some(value),
+            _ => partials += 1,
+        }
+    }
+    let done = done.expect("a value");
+    assert!(partials > 5, "{partials}");
+    assert_eq!(done.usage.total_tokens, 420);
+    let sent = &bodies(&server).await[0];
+    assert_eq!(sent["stream"], true);
+    assert!(sent.get("stream_options").is_none(), "the Responses API knows no include_usage: {sent}");
+}
+
+#[tokio::test]
+async fn other_providers_refuse_responses_mode() {
+    let server = MockServer::start().await;
+    for provider in [pluck::Provider::Anthropic, pluck::Provider::Gemini] {
+        let client = provider_client(&server, provider, RetryPolicy::none());
+        let err = client.request::<JobPostingAnalysis>().user("x").mode(Mode::Responses).send().await.unwrap_err();
+        assert!(matches!(err, Error::Config(ConfigError::UnsupportedMode { mode: Mode::Responses, .. })), "{err:?}");
+    }
+    assert!(requests(&server).await.is_empty());
 }

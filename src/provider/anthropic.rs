@@ -54,7 +54,7 @@ impl Wire for Anthropic {
         Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, _model: &str) -> String {
+    fn url(&self, base: &str, _model: &str, _mode: Mode) -> String {
         format!("{base}/v1/messages")
     }
 
@@ -62,6 +62,10 @@ impl Wire for Anthropic {
         key_header(headers, HeaderName::from_static("x-api-key"), "", key)?;
         headers.insert(HeaderName::from_static("anthropic-version"), HeaderValue::from_static(API_VERSION));
         Ok(())
+    }
+
+    fn check_mode(&self, _url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, "api.anthropic.com")
     }
 
     fn target(&self, mode: Mode, _model: &str) -> Target {
@@ -83,7 +87,7 @@ impl Wire for Anthropic {
         classify
     }
 
-    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool, _mode: Mode) -> Vec<u8> {
         super::anthropic_stream::body(body)
     }
 

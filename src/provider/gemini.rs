@@ -38,13 +38,17 @@ impl Wire for Gemini {
         Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, model: &str) -> String {
+    fn url(&self, base: &str, model: &str, _mode: Mode) -> String {
         let model = model.strip_prefix("models/").unwrap_or(model);
         format!("{base}/v1beta/models/{model}:generateContent")
     }
 
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
         key_header(headers, HeaderName::from_static("x-goog-api-key"), "", key)
+    }
+
+    fn check_mode(&self, _url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, "generativelanguage.googleapis.com")
     }
 
     fn target(&self, mode: Mode, model: &str) -> Target {
@@ -67,7 +71,7 @@ impl Wire for Gemini {
         classify
     }
 
-    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool, _mode: Mode) -> Vec<u8> {
         super::gemini_stream::body(body)
     }
 
@@ -75,7 +79,7 @@ impl Wire for Gemini {
         super::gemini_stream::event(data, secret)
     }
 
-    fn stream_url(&self, base: &str, model: &str) -> String {
+    fn stream_url(&self, base: &str, model: &str, _mode: Mode) -> String {
         let model = model.strip_prefix("models/").unwrap_or(model);
         format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
     }

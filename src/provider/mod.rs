@@ -16,6 +16,7 @@ pub(crate) mod anthropic_stream;
 pub(crate) mod gemini;
 pub(crate) mod gemini_stream;
 pub(crate) mod openai;
+pub(crate) mod openai_responses;
 pub(crate) mod openai_stream;
 
 use crate::error::ConfigError;
@@ -31,7 +32,7 @@ use std::fmt;
 ///
 /// | [`Provider`] | endpoint | key header | structured output | re-ask |
 /// | --- | --- | --- | --- | --- |
-/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`) | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
+/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`); `POST {base}/responses` in [`Mode::Responses`] | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
 /// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | `output_config: {"format": {"type": "json_schema", ..}}` ([`Mode::JsonSchema`], for models with structured outputs: Opus 4.1, and 4.5 on); one tool forced with `tool_choice` and `disable_parallel_tool_use` ([`Mode::Tools`], and [`Mode::JsonSchema`] for older models; `strict: true` where the model has structured outputs); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` (a text reply: assistant turn, then a user turn) |
 /// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseJsonSchema` ([`Mode::JsonSchema`], to Gemini 2.5 on), or a `responseSchema` ([`Mode::Tools`], and older models); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
 ///
@@ -105,8 +106,9 @@ pub(crate) trait Wire: Send + Sync {
     /// The mode used when none is configured: the provider's own structured output.
     fn default_mode(&self) -> Mode;
 
-    /// Where a request for `model` goes, given the base URL (no trailing slash).
-    fn url(&self, base: &str, model: &str) -> String;
+    /// Where a request for `model` in `mode` goes, given the base URL (no trailing
+    /// slash).
+    fn url(&self, base: &str, model: &str, mode: Mode) -> String;
 
     /// Adds the key's headers. The values are marked sensitive.
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError>;
@@ -132,14 +134,14 @@ pub(crate) trait Wire: Send + Sync {
         transport::classify
     }
 
-    /// Where a streamed request for `model` goes.
-    fn stream_url(&self, base: &str, model: &str) -> String {
-        self.url(base, model)
+    /// Where a streamed request for `model` in `mode` goes.
+    fn stream_url(&self, base: &str, model: &str, mode: Mode) -> String {
+        self.url(base, model, mode)
     }
 
-    /// `body` (from [`Wire::body`]) asking for a stream; usage in the stream when
-    /// `include_usage` and the provider needs asking.
-    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8>;
+    /// `body` (from [`Wire::body`], for `mode`) asking for a stream; usage in the
+    /// stream when `include_usage` and the provider needs asking.
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool, mode: Mode) -> Vec<u8>;
 
     /// Reads the data of one server-sent event. An error event ends as the error the
     /// same failure would be as an HTTP reply; `secret` is scrubbed from its message.
@@ -155,6 +157,19 @@ pub(crate) fn stream_error(classifier: transport::Classifier, status: u16, data:
         _ => None,
     };
     failure.into_error(1, wait)
+}
+
+/// Refuses [`Mode::Responses`], OpenAI's own API, for the provider at `host`.
+pub(crate) fn refuse_responses(mode: Mode, host: &str) -> Result<(), ConfigError> {
+    match mode {
+        Mode::Responses => Err(ConfigError::UnsupportedMode {
+            mode,
+            host: host.to_owned(),
+            reason: "the Responses API is OpenAI's",
+            instead: Mode::JsonSchema,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A request for a model the provider does not know: `model not found: NAME`, then

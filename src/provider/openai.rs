@@ -33,8 +33,11 @@ impl Wire for OpenAi {
         Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, _model: &str) -> String {
-        format!("{base}/chat/completions")
+    fn url(&self, base: &str, _model: &str, mode: Mode) -> String {
+        match mode {
+            Mode::Responses => format!("{base}/responses"),
+            _ => format!("{base}/chat/completions"),
+        }
     }
 
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
@@ -60,15 +63,22 @@ impl Wire for OpenAi {
     }
 
     fn body(&self, call: &Call) -> Vec<u8> {
-        body(call)
+        match call.mode {
+            Mode::Responses => super::openai_responses::body(call),
+            _ => body(call),
+        }
     }
 
     fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
-        reply(bytes)
+        match super::openai_responses::is_response(bytes) {
+            true => super::openai_responses::reply(bytes),
+            false => reply(bytes),
+        }
     }
 
-    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8> {
-        super::openai_stream::body(body, include_usage)
+    /// The Responses API streams its usage unasked, and knows no `include_usage`.
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool, mode: Mode) -> Vec<u8> {
+        super::openai_stream::body(body, include_usage && mode != Mode::Responses)
     }
 
     fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
@@ -222,7 +232,7 @@ fn body(call: &Call) -> Vec<u8> {
         }),
         Mode::Json => Some(ResponseFormat::JsonObject { schema: None }),
         Mode::JsonObjectSchema => Some(ResponseFormat::JsonObject { schema: Some(schema.json()) }),
-        Mode::Tools | Mode::MdJson => None,
+        Mode::Tools | Mode::MdJson | Mode::Responses => None,
     };
     let tools = (call.mode == Mode::Tools).then(|| {
         [Tool {

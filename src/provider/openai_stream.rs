@@ -48,6 +48,10 @@ struct Chunk<'a> {
     usage: Option<Usage>,
     #[serde(default)]
     error: Option<Value>,
+    /// Set on a Responses API event (`response.output_text.delta`, ...), which chat
+    /// chunks do not have.
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +98,9 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
     }
     let chunk: Chunk<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a chat-completion chunk: {e}") })?;
+    if chunk.kind.is_some() {
+        return super::openai_responses::event(data, secret);
+    }
     if let Some(error) = chunk.error {
         return Err(super::stream_error(transport::classify, status_of(&error), data, secret));
     }
