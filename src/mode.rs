@@ -6,7 +6,7 @@ use crate::schema::Target;
 ///
 /// | mode | on the wire | suits |
 /// | --- | --- | --- |
-/// | [`JsonSchema`](Mode::JsonSchema) | `response_format: {"type": "json_schema", "json_schema": {.., "strict": true}}` | OpenAI (gpt-4o and later), Azure OpenAI, Ollama, vLLM, OpenRouter |
+/// | [`JsonSchema`](Mode::JsonSchema) | `response_format: {"type": "json_schema", "json_schema": {.., "strict": true}}`; to Anthropic `output_config.format`, to Gemini `responseJsonSchema` (see [`Provider`](crate::Provider)) | OpenAI (gpt-4o and later), Azure OpenAI, Ollama, vLLM, OpenRouter; Anthropic's and Gemini's current models |
 /// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` (and `parallel_tool_calls: false`, except to OpenAI's reasoning models, which reject it) | OpenAI-compatible servers with tool calling; models tuned for tools |
 /// | [`Json`](Mode::Json) | `response_format: {"type": "json_object"}`, schema in the system prompt | servers with JSON mode but no schema support |
 /// | [`MdJson`](Mode::MdJson) | schema in the prompt, JSON read out of a fenced block or prose | any chat model, even with no JSON support |

@@ -64,8 +64,8 @@ impl Wire for Anthropic {
         Ok(())
     }
 
-    fn check_mode(&self, _url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
-        super::refuse_responses(mode, "api.anthropic.com")
+    fn check_mode(&self, url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, url)
     }
 
     fn target(&self, mode: Mode, _model: &str) -> Target {

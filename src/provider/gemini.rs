@@ -47,8 +47,8 @@ impl Wire for Gemini {
         key_header(headers, HeaderName::from_static("x-goog-api-key"), "", key)
     }
 
-    fn check_mode(&self, _url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
-        super::refuse_responses(mode, "generativelanguage.googleapis.com")
+    fn check_mode(&self, url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, url)
     }
 
     fn target(&self, mode: Mode, model: &str) -> Target {

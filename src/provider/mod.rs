@@ -32,7 +32,7 @@ use std::fmt;
 ///
 /// | [`Provider`] | endpoint | key header | structured output | re-ask |
 /// | --- | --- | --- | --- | --- |
-/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`); `POST {base}/responses` in [`Mode::Responses`] | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
+/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`); `POST {base}/responses` in [`Mode::Responses`] | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool (`parallel_tool_calls: false`, except to reasoning models), JSON mode, the Responses API's `text.format`, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
 /// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | `output_config: {"format": {"type": "json_schema", ..}}` ([`Mode::JsonSchema`], for models with structured outputs: Opus 4.1, and 4.5 on); one tool forced with `tool_choice` and `disable_parallel_tool_use` ([`Mode::Tools`], and [`Mode::JsonSchema`] for older models; `strict: true` where the model has structured outputs); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` (a text reply: assistant turn, then a user turn) |
 /// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseJsonSchema` ([`Mode::JsonSchema`], to Gemini 2.5 on), or a `responseSchema` ([`Mode::Tools`], and older models); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
 ///
@@ -159,12 +159,12 @@ pub(crate) fn stream_error(classifier: transport::Classifier, status: u16, data:
     failure.into_error(1, wait)
 }
 
-/// Refuses [`Mode::Responses`], OpenAI's own API, for the provider at `host`.
-pub(crate) fn refuse_responses(mode: Mode, host: &str) -> Result<(), ConfigError> {
+/// Refuses [`Mode::Responses`], OpenAI's own API, for a provider that is not OpenAI.
+pub(crate) fn refuse_responses(mode: Mode, url: &reqwest::Url) -> Result<(), ConfigError> {
     match mode {
         Mode::Responses => Err(ConfigError::UnsupportedMode {
             mode,
-            host: host.to_owned(),
+            host: url.host_str().unwrap_or_default().to_owned(),
             reason: "the Responses API is OpenAI's",
             instead: Mode::JsonSchema,
         }),
