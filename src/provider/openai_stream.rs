@@ -48,8 +48,8 @@ struct Chunk<'a> {
     usage: Option<Usage>,
     #[serde(default)]
     error: Option<Value>,
-    /// Set on a Responses API event (`response.output_text.delta`, ...), which chat
-    /// chunks do not have.
+    /// Set on a Responses API event (`response.output_text.delta`, ..., or `error` with
+    /// its `code` and `message` at the top), which chat chunks do not have.
     #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
 }
@@ -98,7 +98,8 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
     }
     let chunk: Chunk<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a chat-completion chunk: {e}") })?;
-    if chunk.kind.is_some() {
+    let responses_event = |kind: &str| kind.starts_with("response.") || (kind == "error" && chunk.error.is_none());
+    if chunk.kind.as_deref().is_some_and(responses_event) {
         return super::openai_responses::event(data, secret);
     }
     if let Some(error) = chunk.error {
@@ -181,6 +182,9 @@ mod tests {
         let Event::Chunk(delta) = event(last, None).unwrap() else { panic!() };
         assert_eq!(delta.usage.map(|u| u.total_tokens), Some(7));
         assert_eq!(event(b"[DONE]", None).unwrap(), Event::Done);
+        let typed = br#"{"type":"chunk","choices":[{"index":0,"delta":{"content":"x"}}]}"#;
+        let Event::Chunk(delta) = event(typed, None).unwrap() else { panic!() };
+        assert_eq!(delta.text.as_deref(), Some("x"), "a `type` of another kind is no Responses event");
         let err = event(br#"{"error":{"message":"overloaded"}}"#, None).unwrap_err();
         assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
     }
