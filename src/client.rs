@@ -18,11 +18,14 @@ const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434/v1";
 ///
 /// One client speaks one [`Provider`]'s API, each with its own structured output:
 ///
-/// | provider | builder | default model | default mode | key (`from_env`) | base URL (`from_env`) |
-/// | --- | --- | --- | --- | --- | --- |
-/// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | `gpt-4o-mini` | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
-/// | Anthropic | [`ClientBuilder::anthropic`] | `claude-3-5-haiku-latest` | [`Mode::Tools`] (a forced tool; [`Mode::JsonSchema`] sends the same) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
-/// | Gemini | [`ClientBuilder::gemini`] | `gemini-2.5-flash` | [`Mode::JsonSchema`] (`responseSchema`; [`Mode::Tools`] sends the same) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+/// | provider | builder | default mode | key (`from_env`) | base URL (`from_env`) |
+/// | --- | --- | --- | --- | --- |
+/// | OpenAI and compatible servers | [`ClientBuilder::provider`]`(Provider::OpenAi)` (the default), [`llama_cpp`](ClientBuilder::llama_cpp), [`ollama`](ClientBuilder::ollama) | [`Mode::JsonSchema`] | `OPENAI_API_KEY` | `OPENAI_BASE_URL` |
+/// | Anthropic | [`ClientBuilder::anthropic`] | [`Mode::JsonSchema`] (`output_config.format`; the forced tool for models without structured outputs, and in [`Mode::Tools`]) | `ANTHROPIC_API_KEY` | `ANTHROPIC_BASE_URL` |
+/// | Gemini | [`ClientBuilder::gemini`] | [`Mode::JsonSchema`] (`responseJsonSchema`; [`Mode::Tools`] and older models: `responseSchema`) | `GEMINI_API_KEY` | `GEMINI_BASE_URL` |
+///
+/// Each provider's default model, and the date it was last checked, is in
+/// [`Provider`'s table](Provider#default-models).
 ///
 /// Whatever the provider, failures end in the same [`Error`] variants (a refused key
 /// is [`Error::Authentication`], a spent balance [`Error::QuotaExhausted`], an
@@ -130,8 +133,8 @@ impl Client {
     /// | `ANTHROPIC_BASE_URL` | Anthropic's host | `https://api.anthropic.com` |
     /// | `GEMINI_API_KEY` | the Gemini key; picks Gemini when neither key above is set | none |
     /// | `GEMINI_BASE_URL` | Gemini's host | `https://generativelanguage.googleapis.com` |
-    /// | `PLUCK_MODEL` | the model | the provider's (`gpt-4o-mini`, `claude-3-5-haiku-latest`, `gemini-2.5-flash`) |
-    /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json` or `json_object_schema` | the provider's |
+    /// | `PLUCK_MODEL` | the model | the provider's (see [`Provider`'s table](Provider#default-models)) |
+    /// | `PLUCK_MODE` | `json_schema`, `tools`, `json`, `md_json`, `json_object_schema` or `responses` | the provider's |
     /// | `PLUCK_ALLOW_INSECURE_HTTP` | `1`/`true` sends the key to an `http://` base URL that is not a loopback address (see [`ClientBuilder::allow_insecure_http`]) | `0` |
     ///
     /// Values are trimmed; provider and mode names are read in any case, with or
@@ -295,11 +298,12 @@ fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
         "json" => Mode::Json,
         "mdjson" => Mode::MdJson,
         "jsonobjectschema" => Mode::JsonObjectSchema,
+        "responses" => Mode::Responses,
         _ => {
             return Err(ConfigError::InvalidVariable {
                 name: "PLUCK_MODE",
                 value: value.to_owned(),
-                expected: "json_schema, tools, json, md_json, json_object_schema",
+                expected: "json_schema, tools, json, md_json, json_object_schema, responses",
             })
         }
     })
@@ -351,7 +355,7 @@ impl ClientBuilder {
     ///
     /// ```
     /// let client = pluck::Client::builder().anthropic().api_key("sk-ant-...").build().unwrap();
-    /// assert_eq!(client.model(), "claude-3-5-haiku-latest");
+    /// assert_eq!(client.model(), "claude-haiku-4-5");
     /// ```
     pub fn anthropic(self) -> Self {
         self.provider(Provider::Anthropic)
@@ -408,7 +412,8 @@ impl ClientBuilder {
     /// strings, a single value where a list belongs, an enum value in another case, a
     /// number written as a string (see [`crate::repair`]). Each change is recorded in
     /// [`Extracted::repairs`](crate::Extracted::repairs). Default: on, except in
-    /// [`Mode::JsonSchema`], whose strict schemas the provider enforces.
+    /// [`Mode::JsonSchema`] and [`Mode::Responses`], whose strict schemas the provider
+    /// enforces.
     ///
     /// ```
     /// let client = pluck::Client::builder().api_key("sk-...").lenient(false).build().unwrap();
@@ -630,7 +635,8 @@ impl ClientBuilder {
             return Err(ConfigError::InsecureBaseUrl { url: base }.into());
         }
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
-        let url = endpoint(&wire.url(&base, &model))?;
+        let mode = self.mode.unwrap_or_else(|| wire.default_mode());
+        let url = endpoint(&wire.url(&base, &model, mode))?;
         let hosted = is_hosted_by(&parsed, wire.default_base_url());
         if self.api_key.is_none() && hosted {
             return Err(match self.provider {
@@ -671,7 +677,7 @@ impl ClientBuilder {
                 headers,
                 api_key: self.api_key,
                 model,
-                mode: self.mode.unwrap_or_else(|| wire.default_mode()),
+                mode,
                 max_retries: self.max_retries.unwrap_or(2),
                 lenient: self.lenient,
                 temperature: self.temperature,
@@ -707,7 +713,7 @@ mod tests {
             picked(&[("ANTHROPIC_API_KEY", "a"), ("PLUCK_MODEL", "claude-sonnet-4-5")]).unwrap().build().unwrap();
         assert_eq!(
             (built.provider(), built.model(), built.mode()),
-            (Provider::Anthropic, "claude-sonnet-4-5", Mode::Tools)
+            (Provider::Anthropic, "claude-sonnet-4-5", Mode::JsonSchema)
         );
         assert!(matches!(picked(&[("PLUCK_PROVIDER", "bard")]), Err(ConfigError::InvalidVariable { .. })));
         // A local OpenAI-compatible server named by its URL wins over other keys.

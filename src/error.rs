@@ -2,7 +2,7 @@
 
 use crate::schema::SchemaError;
 use crate::validate::Report;
-use crate::{Provider, Usage};
+use crate::{Mode, Provider, Usage};
 use std::fmt;
 use std::time::Duration;
 
@@ -115,7 +115,8 @@ pub enum Error {
         /// Usage over every attempt.
         usage: Usage,
     },
-    /// The model refused, or the provider's content filter stopped it.
+    /// The model refused, or the provider stopped it short of an answer (a content
+    /// filter, an unsupported language).
     #[error("the model refused: {message}")]
     Refusal {
         /// The refusal text, or `content_filter`.
@@ -280,6 +281,18 @@ pub enum ConfigError {
     /// header it refuses). Not retried.
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
+    /// The mode cannot be used with this endpoint: nothing was sent.
+    #[error("Mode::{mode:?} cannot be used with {host}: {reason}; use Mode::{instead:?}")]
+    UnsupportedMode {
+        /// The mode asked for.
+        mode: Mode,
+        /// The endpoint's host, such as `api.openai.com`.
+        host: String,
+        /// Why the endpoint cannot honour it.
+        reason: &'static str,
+        /// The mode to use there instead.
+        instead: Mode,
+    },
 }
 
 /// The environment variable holding `provider`'s key.

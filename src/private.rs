@@ -121,9 +121,10 @@ pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> R
 /// call's arguments), read as a stream reads it, for benchmarks of streaming.
 ///
 /// # Errors
-/// A decode error for data that is no chunk, or a chunk that carries an error.
+/// A decode error for data that is no chunk; for a chunk that carries an error, the
+/// error it stands for.
 pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
-    match Provider::OpenAi.wire().stream_event(data)? {
+    match Provider::OpenAi.wire().stream_event(data, None)? {
         crate::provider::openai_stream::Event::Chunk(delta) => Ok(delta.text),
         crate::provider::openai_stream::Event::Done => Ok(None),
     }

@@ -154,10 +154,10 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         let inner = &client.inner;
         let model = model.as_str();
         let wire = inner.provider.wire();
-        let url = if model == inner.model {
+        let url = if model == inner.model && mode == inner.mode {
             inner.url.clone()
         } else {
-            crate::client::endpoint(&wire.url(&inner.base_url, model))?
+            crate::client::endpoint(&wire.url(&inner.base_url, model, mode))?
         };
         let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
 
@@ -212,9 +212,11 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
         let inner = &self.client.inner;
         let mode = self.mode.unwrap_or(inner.mode);
+        inner.provider.wire().check_mode(&inner.url, mode)?;
         let max_retries = self.max_retries.unwrap_or(inner.max_retries);
-        let lenient = self.lenient.or(inner.lenient).unwrap_or(mode != Mode::JsonSchema);
-        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode))?;
+        let lenient = self.lenient.or(inner.lenient).unwrap_or(!matches!(mode, Mode::JsonSchema | Mode::Responses));
+        let model = self.model.unwrap_or_else(|| inner.model.clone());
+        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode, &model))?;
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
         let system = match (self.system, has_system) {
@@ -231,7 +233,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         messages.extend(self.messages);
         Ok(Resolved {
             client: self.client,
-            model: self.model.unwrap_or_else(|| inner.model.clone()),
+            model,
             mode,
             max_retries,
             lenient,

@@ -7,7 +7,8 @@ use pluck::{Client, Error, Mode, Provider, RetryPolicy};
 use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::*;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
     provider_client(server, Provider::Anthropic, fast_retries())
@@ -45,7 +46,10 @@ async fn a_forced_tool_call_is_reasked_as_a_tool_result_error() {
     assert_eq!(body["max_tokens"], 4096, "required by the API; defaulted");
     assert!(body["system"].as_str().unwrap().starts_with(pluck::DEFAULT_SYSTEM_PROMPT));
     assert_eq!(body["messages"], json!([{"role": "user", "content": job::SAMPLE_POSTING}]), "no system message");
-    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "JobPostingAnalysis"}));
+    assert_eq!(
+        body["tool_choice"],
+        json!({"type": "tool", "name": "JobPostingAnalysis", "disable_parallel_tool_use": true})
+    );
     let tool = &body["tools"][0];
     assert_eq!(tool["name"], "JobPostingAnalysis");
     assert_eq!(tool["description"], "What a job posting says, as far as the text supports it.");
@@ -232,4 +236,97 @@ fn the_anthropic_api_needs_a_key() {
         "{err:?}"
     );
     assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn the_default_model_is_a_current_one() {
+    let server = MockServer::start().await;
+    let valid = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 10);
+    reply_once_at(&server, MESSAGES, ok(valid)).await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(bodies(&server).await[0]["model"], "claude-haiku-4-5", "claude-3-5-haiku was retired on 2026-02-19");
+}
+
+#[tokio::test]
+async fn an_unknown_model_says_so_plainly() {
+    let (err, sent) = error_for(404, anthropic_error("not_found_error", "model: claude-3-5-haiku-latest")).await;
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: 404, message } if message == "model not found: claude-3-5-haiku-latest"),
+        "{err:?}"
+    );
+    assert_eq!(sent, 1);
+}
+
+#[tokio::test]
+async fn a_context_overflow_is_context_length_exceeded() {
+    for message in [
+        "input length and `max_tokens` exceed context limit: 197353 + 4096 > 200000, decrease input length or `max_tokens` and try again",
+        "prompt is too long: 208656 tokens > 200000 maximum",
+    ] {
+        let (err, sent) = error_for(400, anthropic_error("invalid_request_error", message)).await;
+        assert!(matches!(&err, Error::ContextLengthExceeded { message: said } if said == message), "{err:?}");
+        assert_eq!(sent, 1, "not retried");
+    }
+}
+
+#[tokio::test]
+async fn the_forced_tool_is_the_only_tool_call() {
+    let server = MockServer::start().await;
+    let valid = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 10);
+    reply_once_at(&server, MESSAGES, ok(valid)).await;
+    client(&server).extract::<JobPostingAnalysis>("posting").await.unwrap();
+    assert_eq!(
+        bodies(&server).await[0]["tool_choice"],
+        json!({"type": "tool", "name": "JobPostingAnalysis", "disable_parallel_tool_use": true})
+    );
+}
+
+#[tokio::test]
+async fn current_models_get_the_schema_as_their_output_format() {
+    let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(7);
+    reply_once_at(&server, MESSAGES, ok(anthropic_text(&invalid.to_string(), "end_turn", 400, 90))).await;
+    reply_once_at(&server, MESSAGES, ok(anthropic_text(&valid_analysis().to_string(), "end_turn", 600, 90))).await;
+    let client = Client::builder()
+        .anthropic()
+        .base_url(server.uri())
+        .api_key(SECRET)
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    assert_eq!(client.mode(), Mode::JsonSchema);
+    let extracted = client.request::<JobPostingAnalysis>().user("TEXT").send_with_usage().await.unwrap();
+    assert_eq!((extracted.attempts, extracted.usage.total_tokens), (2, 1180));
+
+    let bodies = bodies(&server).await;
+    insta::assert_json_snapshot!("anthropic_job_posting_analysis_output_config", bodies[0]);
+    let format = &bodies[0]["output_config"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["schema"]["additionalProperties"], false);
+    assert!(!format.to_string().contains("\"minimum\""), "bounds are in the descriptions: {format}");
+    assert!(bodies[0].get("tools").is_none() && bodies[0].get("tool_choice").is_none());
+    let messages = bodies[1]["messages"].as_array().unwrap();
+    assert_eq!(messages[1], json!({"role": "assistant", "content": invalid.to_string()}));
+    assert!(messages[2]["content"].as_str().unwrap().contains("overall_confidence: must be at most 1, got 7"));
+}
+
+#[tokio::test]
+async fn older_models_and_tools_mode_get_the_forced_tool() {
+    let server = MockServer::start().await;
+    let valid = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 10);
+    Mock::given(method("POST")).and(path(MESSAGES)).respond_with(ok(valid)).mount(&server).await;
+    let client = client(&server);
+    let request =
+        |model: &'static str, mode: Mode| client.request::<JobPostingAnalysis>().user("x").model(model).mode(mode);
+    request("claude-3-5-haiku-20241022", Mode::JsonSchema).send().await.unwrap();
+    request("claude-haiku-4-5", Mode::Tools).send().await.unwrap();
+    let bodies = bodies(&server).await;
+    for body in &bodies {
+        assert!(body.get("output_config").is_none(), "{body}");
+        assert_eq!(body["tool_choice"]["name"], "JobPostingAnalysis");
+    }
+    assert!(bodies[0]["tools"][0].get("strict").is_none(), "older models know no strict tools");
+    assert_eq!(bodies[1]["tools"][0]["strict"], true);
 }

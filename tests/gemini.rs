@@ -1,5 +1,6 @@
 //! Gemini's `generateContent` against a local mock server: request shape, the
-//! `responseSchema` subset, re-asks as `model`/`user` turns, and the error taxonomy.
+//! `responseJsonSchema` (current models) and the `responseSchema` subset (the fallback),
+//! re-asks as `model`/`user` turns, and the error taxonomy.
 
 mod support;
 
@@ -11,7 +12,8 @@ use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::triage::SupportTriage;
 use support::*;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
     provider_client(server, Provider::Gemini, fast_retries())
@@ -305,5 +307,76 @@ async fn a_retry_delay_too_large_for_a_duration_is_too_long_not_a_panic() {
             matches!(&err, Error::RateLimited { retry_after: Some(wait), attempts: 1, .. } if wait.as_secs() > 3600),
             "{delay}: {err:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn finish_reasons_without_an_answer_end_in_a_refusal() {
+    let server = MockServer::start().await;
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        reply_once_at(&server, GENERATE, ok(gemini_text("", reason, 50, 0))).await;
+    }
+    let client = client(&server);
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        let err = client.extract::<JobPostingAnalysis>("posting").await.unwrap_err();
+        assert!(matches!(&err, Error::Refusal { message, .. } if message.contains(reason)), "{reason}: {err:?}");
+    }
+    assert_eq!(requests(&server).await.len(), 3, "none is re-asked");
+}
+
+#[tokio::test]
+async fn an_unknown_model_says_so_plainly() {
+    let message = "models/gemini-1.0-pro is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.";
+    let err = error_for(404, gemini_error(404, "NOT_FOUND", message, json!([]))).await;
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: 404, message } if message.starts_with("model not found: gemini-1.0-pro (")),
+        "{err:?}"
+    );
+}
+
+/// The path Gemini answers on for `gemini-2.5-flash`, which reads `responseJsonSchema`.
+const GENERATE_25: &str = "/v1beta/models/gemini-2.5-flash:generateContent";
+
+#[tokio::test]
+async fn current_models_get_a_json_schema_with_references() {
+    let server = MockServer::start().await;
+    reply_once_at(&server, GENERATE_25, ok(gemini_text(&valid_analysis().to_string(), "STOP", 1, 1))).await;
+    let client = client(&server);
+    client.request::<JobPostingAnalysis>().user("TEXT").model("gemini-2.5-flash").send().await.unwrap();
+    let body = bodies(&server).await.remove(0);
+    insta::assert_json_snapshot!("gemini_job_posting_analysis_json_schema", body);
+    let config = &body["generationConfig"];
+    assert_eq!(config["responseMimeType"], "application/json");
+    assert!(config.get("responseSchema").is_none(), "{config}");
+    let schema = &config["responseJsonSchema"];
+    assert!(schema["$defs"].is_object(), "references are kept: {schema}");
+    assert_eq!(schema["properties"]["company_name"]["type"], json!(["string", "null"]));
+    assert_eq!(schema["additionalProperties"], false);
+}
+
+#[tokio::test]
+async fn a_recursive_type_goes_as_it_is_in_a_json_schema() {
+    let server = MockServer::start().await;
+    let reply = r#"{"name": "root", "children": [{"name": "leaf", "children": []}]}"#;
+    reply_once_at(&server, GENERATE_25, ok(gemini_text(reply, "STOP", 1, 1))).await;
+    let node: Node = client(&server).request().user("x").model("gemini-2.5-flash").send().await.unwrap();
+    assert_eq!(node.children[0].name, "leaf");
+    let body = &bodies(&server).await[0];
+    let schema = &body["generationConfig"]["responseJsonSchema"];
+    assert!(schema.to_string().contains("\"$ref\""), "{schema}");
+}
+
+#[tokio::test]
+async fn tools_mode_and_older_models_keep_the_response_schema() {
+    let server = MockServer::start().await;
+    let reply = ok(gemini_text(&valid_analysis().to_string(), "STOP", 1, 1));
+    Mock::given(method("POST")).respond_with(reply).mount(&server).await;
+    let client = client(&server);
+    client.request::<JobPostingAnalysis>().user("x").model("gemini-2.5-flash").mode(Mode::Tools).send().await.unwrap();
+    client.request::<JobPostingAnalysis>().user("x").model("gemini-2.0-flash").send().await.unwrap();
+    for body in bodies(&server).await {
+        let config = &body["generationConfig"];
+        assert_eq!(config["responseSchema"]["type"], "OBJECT", "{config}");
+        assert!(config.get("responseJsonSchema").is_none(), "{config}");
     }
 }

@@ -1,4 +1,5 @@
-//! The real Gemini API, with the blog's job posting. Runs with `--features live` when
+//! The real Gemini API, with the blog's job posting, with `responseJsonSchema` (the default)
+//! and with `responseSchema` (`Mode::Tools`). Runs with `--features live` when
 //! `GEMINI_API_KEY` is set (model from `PLUCK_MODEL`, else the provider's default); prints a
 //! skip line otherwise.
 #![cfg(feature = "live")]
@@ -29,4 +30,11 @@ async fn extracts_the_sample_posting() {
     println!("{} in {} attempts, {:?}: {:#?}", client.model(), extracted.attempts, extracted.usage, extracted.value);
     assert!(extracted.usage.total_tokens > 0);
     assert!(!extracted.value.skills.is_empty(), "the sample posting names skills");
+}
+
+#[tokio::test]
+async fn extracts_the_sample_posting_with_the_response_schema() {
+    let Some(key) = support::live_key("GEMINI_API_KEY") else { return };
+    let client = Client::builder().provider(Provider::Gemini).api_key(key).mode(pluck::Mode::Tools).build().unwrap();
+    support::extract_sample_posting(&client).await;
 }

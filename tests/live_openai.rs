@@ -41,3 +41,11 @@ async fn blog_partial_extraction() {
     let analysis: JobPostingAnalysis = client.extract("Python developer needed.").await.expect("success");
     assert!(!analysis.missing_fields.is_empty(), "{analysis:?}");
 }
+
+#[tokio::test]
+async fn blog_complete_extraction_through_the_responses_api() {
+    let Some(client) = openai("blog_complete_extraction_through_the_responses_api") else { return };
+    let analysis: JobPostingAnalysis =
+        client.request().user(COMPLETE_POSTING).mode(pluck::Mode::Responses).send().await.expect("success");
+    assert_eq!(analysis.experience_level, Some(ExperienceLevel::Senior));
+}

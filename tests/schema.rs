@@ -301,3 +301,53 @@ fn newtype_and_flattened_rules_are_in_the_schema() {
     let root = pluck::schema::generate::<Share>();
     assert_eq!(root["maximum"], 1, "{root}");
 }
+
+macro_rules! nested {
+    ($last:ident) => {
+        #[derive(Extract, Deserialize, JsonSchema, Debug)]
+        struct $last {
+            leaf: String,
+        }
+    };
+    ($outer:ident, $($inner:ident),+) => {
+        #[derive(Extract, Deserialize, JsonSchema, Debug)]
+        struct $outer {
+            inner: nested!(@first $($inner),+),
+        }
+        nested!($($inner),+);
+    };
+    (@first $first:ident $(, $rest:ident)*) => { $first };
+}
+
+nested!(Deep1, Deep2, Deep3, Deep4, Deep5, Deep6, Deep7, Deep8, Deep9, Deep10, Deep11);
+
+/// Two shapes whose first property is the same.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+#[serde(untagged)]
+enum Operation {
+    Rename { name: String, to: String },
+    Delete { name: String },
+}
+
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Plan {
+    steps: Vec<Operation>,
+}
+
+#[tokio::test]
+async fn strict_mode_limits_fail_before_any_request_naming_the_type() {
+    assert!(prepare::<Deep2>(Target::Strict).is_ok(), "10 levels");
+    let err = prepare::<Deep1>(Target::Strict).unwrap_err();
+    assert!(
+        matches!(&err, SchemaError::StrictLimit { type_name, limit: "10 levels of nested objects", found } if type_name == "Deep1" && found.contains("11")),
+        "{err:?}"
+    );
+    assert!(prepare::<Deep1>(Target::Plain).is_ok());
+    let err = prepare::<Plan>(Target::Strict).unwrap_err();
+    assert!(matches!(&err, SchemaError::StrictLimit { type_name, .. } if type_name == "Plan"), "{err:?}");
+    assert!(err.to_string().contains("`Operation` has two members that begin with the same property `name`"), "{err}");
+    let server = MockServer::start().await;
+    let err = client(&server, Mode::JsonSchema).extract::<Deep1>("x").await.unwrap_err();
+    assert!(matches!(err, pluck::Error::Schema(SchemaError::StrictLimit { .. })), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

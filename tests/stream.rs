@@ -6,7 +6,7 @@ mod support;
 use futures::StreamExt;
 use pluck::stream::{ItemError, PartialReader, StreamOptions, Update};
 use pluck::{Error, Mode};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::sync::Arc;
 use support::job::{ExperienceLevel, JobCategory, JobPostingAnalysis, Skill};
 use support::sse::{content_stream, sse, tool_stream};
@@ -462,4 +462,34 @@ fn fixed_arrays_stream_as_lists() {
     let mut reader = PartialReader::<Rgb>::new();
     reader.feed(br#"{"color": [1, 2]}"#);
     assert!(reader.finish().is_err(), "two bytes are no [u8; 3]");
+}
+
+#[tokio::test]
+async fn error_chunks_are_classified_as_http_errors_are() {
+    let server = MockServer::start().await;
+    let cut = |error: Value| {
+        let mut body = content_stream(&valid_analysis().to_string(), None, None, false);
+        body.truncate(body.find("\n\n").unwrap() + 2);
+        body.push_str(&format!("data: {}\n\n", json!({"error": error})));
+        sse(body)
+    };
+    let server_error = json!({"message": "The server had an error while processing your request. Sorry about that!", "type": "server_error", "param": null, "code": null});
+    reply_once(&server, cut(server_error)).await;
+    let limited = json!({"message": "Rate limit reached for gpt-4o-mini on tokens per min (TPM).", "type": "tokens", "param": null, "code": "rate_limit_exceeded"});
+    reply_once(&server, cut(limited)).await;
+    let llama = json!({"code": 500, "message": "the model crashed", "type": "server_error"});
+    reply_once(&server, cut(llama)).await;
+    let client = client(&server, Mode::JsonSchema);
+    let (_, _, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(
+        matches!(&done, Err(Error::Server { status: 500, message, .. }) if message.starts_with("The server had")),
+        "{done:?}"
+    );
+    let (_, _, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(matches!(&done, Err(Error::RateLimited { .. })), "{done:?}");
+    let (_, _, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(
+        matches!(&done, Err(Error::Server { status: 500, message, .. }) if message == "the model crashed"),
+        "{done:?}"
+    );
 }

@@ -5,7 +5,7 @@ mod support;
 
 use futures::StreamExt;
 use pluck::stream::Update;
-use pluck::{Client, Error, Extracted};
+use pluck::{Client, Error, Extracted, Mode};
 use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::{bodies, valid_analysis, SECRET};
@@ -64,7 +64,8 @@ async fn anthropic_streams_tool_input_into_partials() {
         .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
         .mount(&server)
         .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     let done = done.expect("a validated value");
     assert!(partials > 5, "partials arrived before the value: {partials}");
@@ -73,7 +74,10 @@ async fn anthropic_streams_tool_input_into_partials() {
     assert_eq!((done.usage.prompt_tokens, done.usage.completion_tokens, done.usage.total_tokens), (410, 152, 562));
     let body = &bodies(&server).await[0];
     assert_eq!(body["stream"], true);
-    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "JobPostingAnalysis"}));
+    assert_eq!(
+        body["tool_choice"],
+        json!({"type": "tool", "name": "JobPostingAnalysis", "disable_parallel_tool_use": true})
+    );
 }
 
 #[tokio::test]
@@ -90,7 +94,8 @@ async fn anthropic_stream_reasks_with_a_tool_result() {
         .respond_with(sse(&anthropic_events(&valid_analysis().to_string(), "tool_use")))
         .mount(&server)
         .await;
-    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     let done = done.expect("valid on the second reply");
     assert_eq!(done.attempts, 2);
@@ -115,7 +120,8 @@ async fn anthropic_stream_cut_at_max_tokens_or_the_context_window_is_truncated()
             .respond_with(sse(&anthropic_events(&text[..text.len() / 2], stop_reason)))
             .mount(&server)
             .await;
-        let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+        let client =
+            Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
         let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
         assert!(matches!(done, Err(Error::Truncated { .. })), "{stop_reason}: {done:?}");
         assert_eq!(server.received_requests().await.unwrap().len(), 1, "{stop_reason}: not re-asked");
@@ -177,4 +183,104 @@ async fn gemini_stream_max_tokens_and_safety_end_in_errors() {
     assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     assert!(matches!(done, Err(Error::Refusal { .. })), "{done:?}");
+}
+
+#[tokio::test]
+async fn anthropic_stream_usage_may_hold_nulls() {
+    let server = MockServer::start().await;
+    let mut events = anthropic_events(&valid_analysis().to_string(), "tool_use");
+    events[0]["message"]["usage"] = json!({
+        "input_tokens": 410, "output_tokens": 1,
+        "cache_creation_input_tokens": null, "cache_read_input_tokens": null
+    });
+    Mock::given(method("POST")).respond_with(sse(&events)).mount(&server).await;
+    let client =
+        Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).mode(Mode::Tools).build().unwrap();
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("null cache counts read as none");
+    assert_eq!(done.usage.total_tokens, 562);
+}
+
+/// A Gemini stream that breaks off with `error` after its first piece of text.
+fn gemini_events_ending_in(error: Value) -> Vec<Value> {
+    let mut events = gemini_events(&valid_analysis().to_string(), "STOP");
+    events.truncate(1);
+    events.push(error);
+    events
+}
+
+#[tokio::test]
+async fn gemini_stream_errors_are_classified_as_replies_are() {
+    let server = MockServer::start().await;
+    let exhausted = json!({"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}});
+    Mock::given(method("POST"))
+        .respond_with(sse(&gemini_events_ending_in(exhausted)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let internal = json!({"error": {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"}});
+    Mock::given(method("POST"))
+        .respond_with(sse(&gemini_events_ending_in(internal)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let echo = json!({"error": {"code": 400, "message": format!("API key not valid: {SECRET}"), "status": "INVALID_ARGUMENT",
+        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]}});
+    Mock::given(method("POST")).respond_with(sse(&gemini_events_ending_in(echo))).mount(&server).await;
+    let client = Client::builder().gemini().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(
+        matches!(&done, Err(Error::RateLimited { message, .. }) if message.starts_with("Resource has been exhausted")),
+        "{done:?}"
+    );
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    assert!(matches!(&done, Err(Error::Server { status: 500, .. })), "{done:?}");
+    let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let err = done.unwrap_err();
+    assert!(matches!(&err, Error::Authentication { status: 400, .. }), "{err:?}");
+    assert!(!err.to_string().contains(SECRET) && !format!("{err:?}").contains(SECRET), "{err:?}");
+}
+
+#[tokio::test]
+async fn gemini_stream_finish_reasons_without_an_answer_are_refusals() {
+    let server = MockServer::start().await;
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        Mock::given(method("POST"))
+            .respond_with(sse(&gemini_events("{\"job", reason)))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    let client = Client::builder().gemini().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    for reason in ["IMAGE_PROHIBITED_CONTENT", "OTHER", "LANGUAGE"] {
+        let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+        assert!(matches!(&done, Err(Error::Refusal { .. })), "{reason}: {done:?}");
+    }
+}
+
+#[tokio::test]
+async fn anthropic_streams_an_output_format_reply_as_text() {
+    let server = MockServer::start().await;
+    let mut events = vec![
+        json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "usage": {"input_tokens": 410, "output_tokens": 1}}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+    ];
+    for piece in pieces(&valid_analysis().to_string()) {
+        events.push(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}));
+    }
+    events.push(json!({"type": "content_block_stop", "index": 0}));
+    events
+        .push(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 152}}));
+    events.push(json!({"type": "message_stop"}));
+    Mock::given(method("POST")).and(path("/v1/messages")).respond_with(sse(&events)).mount(&server).await;
+    let client = Client::builder().anthropic().base_url(server.uri()).api_key(SECRET).build().unwrap();
+    let (partials, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
+    let done = done.expect("a validated value");
+    assert!(partials > 5, "partials arrived before the value: {partials}");
+    assert_eq!(done.usage.total_tokens, 562);
+    let body = &bodies(&server).await[0];
+    assert_eq!(
+        (body["stream"].as_bool(), body["output_config"]["format"]["type"].as_str()),
+        (Some(true), Some("json_schema"))
+    );
 }

@@ -1,22 +1,28 @@
 //! Anthropic's Messages API (`POST /v1/messages`).
 //!
-//! Structured output is one tool, forced with `tool_choice`: the value is the tool call's
-//! `input`. The tool's `input_schema` is the [`Target::Strict`](crate::schema::Target)
-//! schema, the one OpenAI's strict tools get. Anthropic reads standard JSON schema, so
-//! the strict transform's output (`$defs`/`$ref`, `anyOf`, `["string", "null"]` types,
-//! `additionalProperties: false`) goes through as it is, and its choices suit tool input
-//! too: every property is listed in `required` (optional ones as nullable), so the model
-//! writes every field in order, reasoning fields first, instead of skipping some; and the
-//! constraints strict mode cannot state are in the descriptions, where the model reads
+//! Structured output is Anthropic's own where the model has it (Claude Opus 4.1, and
+//! every Claude model from 4.5 on): in [`Mode::JsonSchema`] (the default) the schema
+//! goes in `output_config: {"format": {"type": "json_schema", "schema": ..}}` and the
+//! value is the reply's text. Otherwise, and in [`Mode::Tools`], it is one tool forced
+//! with `tool_choice` (with `disable_parallel_tool_use`, and `strict: true` where the
+//! model has structured outputs): the value is the tool call's `input`.
+//!
+//! Both send the [`Target::Anthropic`](crate::schema::Target) schema: the strict
+//! transform's output (`$defs`/`$ref`, `anyOf`, `["string", "null"]` types,
+//! `additionalProperties: false`, every property in `required`, optional ones as
+//! nullable, so the model writes every field in order, reasoning fields first), with
+//! the constraints Anthropic's subset lacks in the descriptions, where the model reads
 //! them. Validation checks them all either way.
 //!
 //! The system prompt is the top-level `system` field, `max_tokens` is required (4096
 //! unless set), and a reply that failed is sent back as the model's `tool_use` turn
-//! followed by a `tool_result` with `is_error: true` listing the errors.
+//! followed by a `tool_result` with `is_error: true` listing the errors (a text reply
+//! as an assistant turn and a user turn).
 
 use super::{key_header, Call, Finish, Reply, Retry, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
+use crate::schema::Target;
 use crate::transport::{self, message_of, redact, Failure};
 use crate::{Error, Message, Mode, Role, Usage};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -41,14 +47,14 @@ impl Wire for Anthropic {
     }
 
     fn default_model(&self) -> &'static str {
-        "claude-3-5-haiku-latest"
+        "claude-haiku-4-5"
     }
 
     fn default_mode(&self) -> Mode {
-        Mode::Tools
+        Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, _model: &str) -> String {
+    fn url(&self, base: &str, _model: &str, _mode: Mode) -> String {
         format!("{base}/v1/messages")
     }
 
@@ -56,6 +62,17 @@ impl Wire for Anthropic {
         key_header(headers, HeaderName::from_static("x-api-key"), "", key)?;
         headers.insert(HeaderName::from_static("anthropic-version"), HeaderValue::from_static(API_VERSION));
         Ok(())
+    }
+
+    fn check_mode(&self, url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, url)
+    }
+
+    fn target(&self, mode: Mode, _model: &str) -> Target {
+        match mode {
+            Mode::JsonSchema | Mode::Tools => Target::Anthropic,
+            _ => mode.target(),
+        }
     }
 
     fn body(&self, call: &Call) -> Vec<u8> {
@@ -70,18 +87,44 @@ impl Wire for Anthropic {
         classify
     }
 
-    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool, _mode: Mode) -> Vec<u8> {
         super::anthropic_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
-        super::anthropic_stream::event(data)
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::anthropic_stream::event(data, secret)
     }
 }
 
-/// Whether `mode` sends the forced tool.
-fn uses_tool(mode: Mode) -> bool {
-    matches!(mode, Mode::Tools | Mode::JsonSchema)
+/// Whether `model` has structured outputs (`output_config.format`, strict tools):
+/// Claude Opus 4.1, and every Claude model from 4.5 on (`claude-haiku-4-5`,
+/// `claude-sonnet-4-5-20250929`, `claude-opus-5`, ...). A name it cannot read is taken
+/// for an older model, which the forced tool serves.
+fn has_structured_outputs(model: &str) -> bool {
+    let Some(rest) = model.strip_prefix("claude-") else { return false };
+    let mut parts = rest.split('-');
+    let family = parts.next().unwrap_or("");
+    if family.is_empty() || !family.chars().all(|c| c.is_ascii_alphabetic()) {
+        return false; // claude-3-5-haiku-...: the older naming
+    }
+    let Some(major) = parts.next().and_then(|p| p.parse::<u32>().ok()) else { return false };
+    // A date (claude-sonnet-4-20250514) is no minor version.
+    let minor = parts.next().and_then(|p| p.parse::<u32>().ok()).filter(|minor| *minor < 100);
+    match (major, minor) {
+        (5.., _) => true,
+        (4, Some(minor)) => minor >= 5 || (minor == 1 && family == "opus"),
+        _ => false,
+    }
+}
+
+/// Whether the call sends the schema as `output_config.format`.
+fn uses_output_format(mode: Mode, model: &str) -> bool {
+    mode == Mode::JsonSchema && has_structured_outputs(model)
+}
+
+/// Whether the call sends the forced tool.
+fn uses_tool(mode: Mode, model: &str) -> bool {
+    mode == Mode::Tools || (mode == Mode::JsonSchema && !has_structured_outputs(model))
 }
 
 #[derive(Serialize)]
@@ -97,6 +140,22 @@ struct Body<'a> {
     tools: Option<[Tool<'a>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_config: Option<OutputConfig<'a>>,
+}
+
+/// `output_config`: the reply's format.
+#[derive(Serialize)]
+struct OutputConfig<'a> {
+    format: JsonSchemaFormat<'a>,
+}
+
+/// `{"type": "json_schema", "schema": ..}`.
+#[derive(Serialize)]
+struct JsonSchemaFormat<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema: &'a RawValue,
 }
 
 #[derive(Serialize)]
@@ -137,6 +196,9 @@ struct Tool<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     input_schema: &'a RawValue,
+    /// Where the model has structured outputs: its input always fits the schema.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
 }
 
 #[derive(Serialize)]
@@ -144,6 +206,8 @@ struct ToolChoice<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     name: &'a str,
+    /// One value is one tool call: the model may not call the tool twice.
+    disable_parallel_tool_use: bool,
 }
 
 /// The JSON body of a Messages request.
@@ -157,19 +221,27 @@ fn body(call: &Call) -> Vec<u8> {
             _ => messages.push(turn(message)),
         }
     }
+    let tool = uses_tool(call.mode, call.model);
     for retry in call.retries {
-        reask(call.mode, retry, &mut messages);
+        reask(tool, retry, &mut messages);
     }
-    let tool = uses_tool(call.mode);
     let body = Body {
         model: call.model,
         max_tokens: call.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         system: (!system.is_empty()).then(|| system.join("\n\n")),
         messages,
         temperature: call.temperature,
-        tools: tool
-            .then(|| [Tool { name: schema.name(), description: schema.description(), input_schema: schema.json() }]),
-        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name() }),
+        tools: tool.then(|| {
+            [Tool {
+                name: schema.name(),
+                description: schema.description(),
+                input_schema: schema.json(),
+                strict: has_structured_outputs(call.model),
+            }]
+        }),
+        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name(), disable_parallel_tool_use: true }),
+        output_config: uses_output_format(call.mode, call.model)
+            .then(|| OutputConfig { format: JsonSchemaFormat { kind: "json_schema", schema: schema.json() } }),
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
 }
@@ -218,10 +290,11 @@ fn tool_input(arguments: &str) -> Option<&RawValue> {
 }
 
 /// Appends a failed reply and its feedback: the `tool_use` turn and a `tool_result`
-/// marked as an error, or, when the reply was text, an assistant turn and a user turn.
-fn reask<'a>(mode: Mode, retry: &'a Retry, messages: &mut Vec<Turn<'a>>) {
+/// marked as an error when the call sends the `tool`, or, when the reply was text, an
+/// assistant turn and a user turn.
+fn reask<'a>(tool: bool, retry: &'a Retry, messages: &mut Vec<Turn<'a>>) {
     let Retry { reply, feedback, attempt } = retry;
-    let tool_use = reply.tool_call.as_ref().filter(|_| uses_tool(mode)).and_then(|call| {
+    let tool_use = reply.tool_call.as_ref().filter(|_| tool).and_then(|call| {
         let input = tool_input(&call.function.arguments)?;
         let id = if call.id.is_empty() { Cow::Owned(format!("toolu_{attempt}")) } else { Cow::Borrowed(&*call.id) };
         Some((id, &*call.function.name, input))
@@ -342,15 +415,23 @@ pub(crate) fn finish_of(stop_reason: &str) -> Finish {
 /// (`{"type": "error", "error": {"type", "message"}}`) say beyond their status:
 /// `overloaded_error` is a server error whatever the status, and a spent credit balance
 /// or spend limit (`billing_error`, 402, `enforced_spend_limit_reached`) is quota, not a
-/// rate limit to wait out.
-fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+/// rate limit to wait out; a request past the context window ("input length and
+/// `max_tokens` exceed context limit", "prompt is too long") is a context overflow; and
+/// an unknown model (`not_found_error`, "model: NAME") says so by name.
+pub(super) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or("");
     let code = error.and_then(|e| e.pointer("/details/error_code")).and_then(Value::as_str).unwrap_or("");
     let message = || redact(&message_of(parsed.as_ref(), body), secret);
     let no_credit = || message().to_lowercase().contains("credit balance is too low");
+    let overflow = || message().contains("exceed context limit");
     match kind {
+        "not_found_error" => match message().strip_prefix("model: ") {
+            Some(model) => super::model_not_found(status, model, None),
+            None => transport::classify(status, body, secret),
+        },
+        "invalid_request_error" if overflow() => Failure::ContextLength { message: message() },
         "overloaded_error" | "api_error" if status < 500 => Failure::Server { status, message: message() },
         "billing_error" => Failure::QuotaExhausted { message: message() },
         _ if status == 402 || code == "enforced_spend_limit_reached" || (status == 400 && no_credit()) => {
@@ -363,6 +444,31 @@ fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_with_structured_outputs() {
+        for model in [
+            "claude-haiku-4-5",
+            "claude-sonnet-4-5-20250929",
+            "claude-opus-4-1-20250805",
+            "claude-opus-4-7",
+            "claude-sonnet-5",
+            "claude-fable-5",
+        ] {
+            assert!(has_structured_outputs(model), "{model}");
+        }
+        for model in [
+            "claude-3-5-haiku-latest",
+            "claude-3-7-sonnet-20250219",
+            "claude-sonnet-4-20250514",
+            "claude-opus-4-0",
+            "claude-mythos-preview",
+            "test-model",
+            "claude-sonnet-4-1",
+        ] {
+            assert!(!has_structured_outputs(model), "{model}");
+        }
+    }
 
     fn error(status: u16, kind: &str, message: &str) -> Failure {
         let body = serde_json::json!({"type": "error", "error": {"type": kind, "message": message}});

@@ -54,10 +54,11 @@ struct StartMessage {
 struct InputUsage {
     #[serde(default)]
     input_tokens: u64,
+    /// `null` from some proxies and cloud platforms, as in a non-streamed reply.
     #[serde(default)]
-    cache_creation_input_tokens: u64,
+    cache_creation_input_tokens: Option<u64>,
     #[serde(default)]
-    cache_read_input_tokens: u64,
+    cache_read_input_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -94,22 +95,44 @@ struct MessageDelta {
 struct ErrorBody {
     #[serde(rename = "type", default)]
     kind: String,
-    #[serde(default)]
-    message: String,
 }
 
 /// Reads the data of one event.
 ///
 /// Usage comes in two parts: the prompt's tokens in `message_start`, the output's in
-/// `message_delta`; each delta carries the part it knows, zero for the other.
-pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
-    let data: Data<'_> = serde_json::from_slice(data)
+/// `message_delta`; each delta carries the part it knows, zero for the other. An
+/// `error` event ends as the error its body would be as an HTTP reply, with the status
+/// its type stands for.
+pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
+    let parsed: Data<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a Messages stream event: {e}") })?;
+    read(parsed).map_err(|kind| super::stream_error(super::anthropic::classify, status_of(&kind), data, secret))
+}
+
+/// The HTTP status Anthropic answers an error `type` with.
+fn status_of(kind: &str) -> u16 {
+    match kind {
+        "invalid_request_error" => 400,
+        "authentication_error" => 401,
+        "billing_error" => 402,
+        "permission_error" => 403,
+        "not_found_error" => 404,
+        "request_too_large" => 413,
+        "rate_limit_error" => 429,
+        "overloaded_error" => 529,
+        _ => 500,
+    }
+}
+
+/// An event's delta, or the `type` of the error it carries.
+fn read(data: Data<'_>) -> Result<Event<'_>, String> {
     let mut delta = Delta::default();
     match data {
         Data::MessageStart { message } => {
             if let Some(usage) = message.usage {
-                let prompt = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+                let prompt = usage.input_tokens
+                    + usage.cache_creation_input_tokens.unwrap_or(0)
+                    + usage.cache_read_input_tokens.unwrap_or(0);
                 delta.usage = Some(Usage { prompt_tokens: prompt, completion_tokens: 0, total_tokens: 0 });
             }
         }
@@ -128,15 +151,7 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
             }
         }
         Data::MessageStop => return Ok(Event::Done),
-        Data::Error { error } => {
-            let status = if error.kind == "overloaded_error" { 529 } else { 500 };
-            return Err(Error::Server {
-                status,
-                message: format!("the stream ended with {}: {}", error.kind, error.message),
-                retry_after: None,
-                attempts: 1,
-            });
-        }
+        Data::Error { error } => return Err(error.kind),
     }
     Ok(Event::Chunk(delta))
 }
@@ -154,30 +169,42 @@ mod tests {
     #[test]
     fn events_are_read() {
         let Event::Chunk(start) =
-            event(br#"{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"#).unwrap()
+            event(br#"{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"#, None)
+                .unwrap()
         else {
             panic!()
         };
         assert_eq!(start.usage.unwrap().prompt_tokens, 25);
-        let Event::Chunk(tool) = event(br#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"Job","input":{}}}"#).unwrap() else { panic!() };
+        let Event::Chunk(tool) = event(br#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"Job","input":{}}}"#, None).unwrap() else { panic!() };
         assert_eq!(tool.tool, Some((Cow::Borrowed("toolu_1"), Cow::Borrowed("Job"))));
         let Event::Chunk(json) = event(
             br#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+            None,
         )
         .unwrap() else {
             panic!()
         };
         assert_eq!(json.text.as_deref(), Some("{\"a\":"));
-        let Event::Chunk(end) =
-            event(br#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":15}}"#)
-                .unwrap()
-        else {
+        let Event::Chunk(end) = event(
+            br#"{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":15}}"#,
+            None,
+        )
+        .unwrap() else {
             panic!()
         };
         assert_eq!((end.finish, end.usage.unwrap().completion_tokens), (Some(Finish::Length), 15));
-        assert_eq!(event(br#"{"type":"ping"}"#).unwrap(), Event::Chunk(Delta::default()));
-        assert_eq!(event(br#"{"type":"message_stop"}"#).unwrap(), Event::Done);
-        let err = event(br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#).unwrap_err();
+        assert_eq!(event(br#"{"type":"ping"}"#, None).unwrap(), Event::Chunk(Delta::default()));
+        assert_eq!(event(br#"{"type":"message_stop"}"#, None).unwrap(), Event::Done);
+        let err =
+            event(br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, None).unwrap_err();
         assert!(matches!(err, Error::Server { status: 529, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn error_events_are_the_errors_of_their_type() {
+        let err = event(br#"{"type":"error","error":{"type":"rate_limit_error","message":"slow"}}"#, None).unwrap_err();
+        assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+        let err = event(br#"{"type":"error","error":{"type":"api_error","message":"oops"}}"#, None).unwrap_err();
+        assert!(matches!(&err, Error::Server { status: 500, message, .. } if message == "oops"), "{err:?}");
     }
 }

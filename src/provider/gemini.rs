@@ -1,7 +1,12 @@
 //! Google's Gemini API (`POST /v1beta/models/{model}:generateContent`).
 //!
 //! Structured output is `generationConfig.responseMimeType: "application/json"` with a
-//! `responseSchema` in Gemini's OpenAPI subset ([`Target::Gemini`]). The system prompt
+//! `responseJsonSchema` ([`Target::GeminiJson`]: standard JSON schema, `$defs` and
+//! `$ref` kept, so recursive types go too) in [`Mode::JsonSchema`] to the models that
+//! read it (Gemini 2.5 on), and otherwise, and in [`Mode::Tools`], a `responseSchema` in
+//! Gemini's OpenAPI subset ([`Target::Gemini`], references inlined). Thinking models
+//! count their thinking tokens against `maxOutputTokens`: a low `max_tokens` can end a
+//! reply as truncated before it starts. The system prompt
 //! is `systemInstruction`; turns are `user` and `model`, each with text `parts`; a reply
 //! that failed goes back as a `model` turn followed by a `user` turn with the errors.
 
@@ -33,7 +38,7 @@ impl Wire for Gemini {
         Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, model: &str) -> String {
+    fn url(&self, base: &str, model: &str, _mode: Mode) -> String {
         let model = model.strip_prefix("models/").unwrap_or(model);
         format!("{base}/v1beta/models/{model}:generateContent")
     }
@@ -42,11 +47,15 @@ impl Wire for Gemini {
         key_header(headers, HeaderName::from_static("x-goog-api-key"), "", key)
     }
 
-    fn target(&self, mode: Mode) -> Target {
-        if uses_schema(mode) {
-            Target::Gemini
-        } else {
-            mode.target()
+    fn check_mode(&self, url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        super::refuse_responses(mode, url)
+    }
+
+    fn target(&self, mode: Mode, model: &str) -> Target {
+        match schema_field(mode, model) {
+            Some(SchemaField::Json) => Target::GeminiJson,
+            Some(SchemaField::OpenApi) => Target::Gemini,
+            None => mode.target(),
         }
     }
 
@@ -62,23 +71,57 @@ impl Wire for Gemini {
         classify
     }
 
-    fn stream_body(&self, body: Vec<u8>, _include_usage: bool) -> Vec<u8> {
+    fn stream_body(&self, body: Vec<u8>, _include_usage: bool, _mode: Mode) -> Vec<u8> {
         super::gemini_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
-        super::gemini_stream::event(data)
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::gemini_stream::event(data, secret)
     }
 
-    fn stream_url(&self, base: &str, model: &str) -> String {
+    fn stream_url(&self, base: &str, model: &str, _mode: Mode) -> String {
         let model = model.strip_prefix("models/").unwrap_or(model);
         format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
     }
 }
 
-/// Whether `mode` sends a `responseSchema`.
-fn uses_schema(mode: Mode) -> bool {
-    matches!(mode, Mode::JsonSchema | Mode::Tools)
+/// Where the schema goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SchemaField {
+    /// `responseJsonSchema`: standard JSON schema, references and all.
+    Json,
+    /// `responseSchema`: the OpenAPI subset, references inlined.
+    OpenApi,
+}
+
+/// Where `mode` sends the schema to `model`: `responseJsonSchema` in
+/// [`Mode::JsonSchema`] to the models that read it (Gemini 2.5 on, and the `-latest`
+/// aliases), `responseSchema` otherwise and in [`Mode::Tools`] (the fallback); nowhere
+/// in the prompt modes.
+fn schema_field(mode: Mode, model: &str) -> Option<SchemaField> {
+    match mode {
+        Mode::JsonSchema if reads_json_schema(model) => Some(SchemaField::Json),
+        Mode::JsonSchema | Mode::Tools => Some(SchemaField::OpenApi),
+        _ => None,
+    }
+}
+
+/// Whether `model` reads `responseJsonSchema`: `gemini-2.5-*`, `gemini-3-*` and later,
+/// and the aliases without a version (`gemini-flash-latest`). A name it cannot read is
+/// taken for an older model, which `responseSchema` serves.
+fn reads_json_schema(model: &str) -> bool {
+    let model = model.strip_prefix("models/").unwrap_or(model);
+    let Some(rest) = model.strip_prefix("gemini-") else { return false };
+    let version = rest.split('-').next().unwrap_or("");
+    if !version.starts_with(|c: char| c.is_ascii_digit()) {
+        return !version.is_empty();
+    }
+    let mut numbers = version.split('.').map(|part| part.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(major), _) if major >= 3 => true,
+        (Some(2), Some(minor)) => minor >= 5,
+        _ => false,
+    }
 }
 
 #[derive(Serialize)]
@@ -113,6 +156,8 @@ struct GenerationConfig<'a> {
     response_mime_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_schema: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_json_schema: Option<&'a RawValue>,
 }
 
 fn turn<'a>(role: &'static str, text: &'a str) -> Content<'a> {
@@ -138,7 +183,7 @@ fn body(call: &Call) -> Vec<u8> {
         }
         contents.push(turn("user", feedback));
     }
-    let schema = uses_schema(call.mode);
+    let field = schema_field(call.mode, call.model);
     let body = Body {
         system_instruction: (!system.is_empty()).then_some(Content { role: None, parts: system }),
         contents,
@@ -150,7 +195,8 @@ fn body(call: &Call) -> Vec<u8> {
                 Mode::JsonSchema | Mode::Tools | Mode::Json | Mode::JsonObjectSchema
             )
             .then_some("application/json"),
-            response_schema: schema.then(|| call.schema.json()),
+            response_schema: (field == Some(SchemaField::OpenApi)).then(|| call.schema.json()),
+            response_json_schema: (field == Some(SchemaField::Json)).then(|| call.schema.json()),
         },
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
@@ -235,7 +281,21 @@ impl UsageMetadata {
 
 /// Finish reasons that mean a safety or policy filter stopped the reply.
 pub(super) const BLOCKED: &[&str] =
-    &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"];
+    &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT"];
+
+/// Finish reasons that stop a reply short of an answer for another reason, with what
+/// they mean: asking again would ask for the same.
+const UNANSWERED: &[(&str, &str)] = &[("LANGUAGE", "the language is not supported"), ("OTHER", "no reason given")];
+
+/// Why a reply that stopped for `reason` holds no answer, when it holds none: a filter
+/// ([`BLOCKED`]) or an unanswered reason (`LANGUAGE`, `OTHER`).
+pub(super) fn unanswered(reason: &str) -> Option<String> {
+    if BLOCKED.contains(&reason) {
+        return Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})"));
+    }
+    let (_, meaning) = UNANSWERED.iter().find(|(name, _)| *name == reason)?;
+    Some(format!("the provider stopped the reply without an answer (finishReason: {reason}, {meaning})"))
+}
 
 /// Reads a `generateContent` reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
@@ -260,10 +320,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let reason = candidate.finish_reason.as_deref().unwrap_or("STOP");
     let (finish, refusal) = match reason {
         "MAX_TOKENS" => (Finish::Length, None),
-        _ if BLOCKED.contains(&reason) => {
-            (Finish::Done, Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})")))
-        }
-        _ => (Finish::Done, None),
+        _ => (Finish::Done, unanswered(reason)),
     };
     Ok(Reply { content, tool_call: None, refusal, finish, usage })
 }
@@ -272,8 +329,9 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
 /// (`{"error": {"code", "message", "status", "details"}}`) say beyond their status: a
 /// rejected key is `INVALID_ARGUMENT` with reason `API_KEY_INVALID`;
 /// `RESOURCE_EXHAUSTED` is a quota used up when a daily quota (or a quota of zero) was
-/// hit, and otherwise a rate limit whose wait may be in a `RetryInfo` detail.
-fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+/// hit, and otherwise a rate limit whose wait may be in a `RetryInfo` detail; an unknown
+/// model (`NOT_FOUND`, "models/NAME is not found ...") says so by name.
+pub(super) fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     let state = error.and_then(|e| e.get("status")).and_then(Value::as_str).unwrap_or("");
@@ -297,6 +355,13 @@ fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
                 Failure::RateLimited { message, wait: retry_delay(details) }
             }
         }
+        "NOT_FOUND" => {
+            let message = message();
+            match message.strip_prefix("models/").and_then(|rest| rest.split_once(" is not found")) {
+                Some((model, _)) => super::model_not_found(status, model, Some(message.clone())),
+                None => transport::classify(status, body, secret),
+            }
+        }
         "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED" if status < 500 => {
             Failure::Server { status, message: message() }
         }
@@ -314,6 +379,23 @@ fn retry_delay(details: &[Value]) -> Option<Duration> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn models_that_read_json_schema() {
+        for model in [
+            "gemini-2.5-flash",
+            "models/gemini-2.5-pro",
+            "gemini-2.5-flash-lite",
+            "gemini-3-pro-preview",
+            "gemini-3.1-flash",
+            "gemini-flash-latest",
+        ] {
+            assert!(reads_json_schema(model), "{model}");
+        }
+        for model in ["gemini-2.0-flash", "gemini-1.5-pro-002", "test-model", "gemini-", "gemma-3-27b-it"] {
+            assert!(!reads_json_schema(model), "{model}");
+        }
+    }
 
     fn error(status: u16, state: &str, message: &str, details: Value) -> Failure {
         let body = json!({"error": {"code": status, "message": message, "status": state, "details": details}});

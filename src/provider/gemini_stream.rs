@@ -2,7 +2,7 @@
 //! `GenerateContentResponse` carrying the next piece of text; the last one carries the
 //! `finishReason` and the usage. The stream ends when the connection does.
 
-use super::gemini::{PromptFeedback, UsageMetadata, BLOCKED};
+use super::gemini::{unanswered, PromptFeedback, UsageMetadata, BLOCKED};
 use super::openai_stream::{Delta, Event};
 use super::Finish;
 use crate::Error;
@@ -23,6 +23,15 @@ struct Chunk<'a> {
     usage_metadata: Option<UsageMetadata>,
     #[serde(default)]
     prompt_feedback: Option<PromptFeedback>,
+    /// A failure after the stream began, as `{"error": {"code", "message", "status"}}`.
+    #[serde(default)]
+    error: Option<ErrorCode>,
+}
+
+#[derive(Deserialize)]
+struct ErrorCode {
+    #[serde(default)]
+    code: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -49,10 +58,15 @@ struct Part<'a> {
     thought: bool,
 }
 
-/// Reads the data of one event.
-pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
+/// Reads the data of one event. An error event ends as the error its body would be as
+/// an HTTP reply, its `code` the status.
+pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
     let chunk: Chunk<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a GenerateContentResponse: {e}") })?;
+    if let Some(error) = chunk.error {
+        let status = error.code.filter(|code| (400..600).contains(code)).unwrap_or(500);
+        return Err(super::stream_error(super::gemini::classify, status, data, secret));
+    }
     let mut delta = Delta { usage: chunk.usage_metadata.map(|metadata| metadata.usage()), ..Delta::default() };
     if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
         delta.refusal = Some(Cow::Owned(format!("the prompt was blocked ({reason})")));
@@ -76,6 +90,9 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
             blocked if BLOCKED.contains(&blocked) => Finish::ContentFilter,
             _ => Finish::Done,
         });
+        if let Some(why) = candidate.finish_reason.as_deref().filter(|r| !BLOCKED.contains(r)).and_then(unanswered) {
+            delta.refusal = Some(Cow::Owned(why));
+        }
     }
     Ok(Event::Chunk(delta))
 }
@@ -87,19 +104,23 @@ mod tests {
     #[test]
     fn chunks_are_read() {
         let Event::Chunk(first) =
-            event(br#"{"candidates":[{"content":{"parts":[{"text":"{\"a\""}],"role":"model"}}]}"#).unwrap()
+            event(br#"{"candidates":[{"content":{"parts":[{"text":"{\"a\""}],"role":"model"}}]}"#, None).unwrap()
         else {
             panic!()
         };
         assert_eq!(first.text.as_deref(), Some("{\"a\""));
         assert_eq!(first.finish, None);
         let last = br#"{"candidates":[{"content":{"parts":[{"text":": 1}"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":5,"totalTokenCount":15}}"#;
-        let Event::Chunk(last) = event(last).unwrap() else { panic!() };
+        let Event::Chunk(last) = event(last, None).unwrap() else { panic!() };
         assert_eq!(last.finish, Some(Finish::Done));
         assert_eq!(last.usage.unwrap().total_tokens, 15);
-        let Event::Chunk(cut) = event(br#"{"candidates":[{"finishReason":"MAX_TOKENS"}]}"#).unwrap() else { panic!() };
+        let Event::Chunk(cut) = event(br#"{"candidates":[{"finishReason":"MAX_TOKENS"}]}"#, None).unwrap() else {
+            panic!()
+        };
         assert_eq!(cut.finish, Some(Finish::Length));
-        let Event::Chunk(blocked) = event(br#"{"promptFeedback":{"blockReason":"SAFETY"}}"#).unwrap() else { panic!() };
+        let Event::Chunk(blocked) = event(br#"{"promptFeedback":{"blockReason":"SAFETY"}}"#, None).unwrap() else {
+            panic!()
+        };
         assert!(blocked.refusal.is_some());
     }
 }

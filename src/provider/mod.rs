@@ -16,12 +16,13 @@ pub(crate) mod anthropic_stream;
 pub(crate) mod gemini;
 pub(crate) mod gemini_stream;
 pub(crate) mod openai;
+pub(crate) mod openai_responses;
 pub(crate) mod openai_stream;
 
 use crate::error::ConfigError;
 use crate::message::ToolCall;
 use crate::schema::{Prepared, Target};
-use crate::transport;
+use crate::transport::{self, Failure};
 use crate::{Error, Message, Mode, Usage};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,10 +32,21 @@ use std::fmt;
 ///
 /// | [`Provider`] | endpoint | key header | structured output | re-ask |
 /// | --- | --- | --- | --- | --- |
-/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`) | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool, JSON mode, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
-/// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | one tool forced with `tool_choice` ([`Mode::Tools`], [`Mode::JsonSchema`]); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` |
-/// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseSchema` ([`Mode::JsonSchema`], [`Mode::Tools`]); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
+/// | [`OpenAi`](Provider::OpenAi) | `POST {base}/chat/completions` (base up to `/v1`); `POST {base}/responses` in [`Mode::Responses`] | `Authorization: Bearer` | per [`Mode`]: `json_schema` response format, one strict forced tool (`parallel_tool_calls: false`, except to reasoning models), JSON mode, the Responses API's `text.format`, or the prompt | assistant turn, then a user turn (a `tool` message in [`Mode::Tools`]) |
+/// | [`Anthropic`](Provider::Anthropic) | `POST {base}/v1/messages` | `x-api-key`, `anthropic-version: 2023-06-01` | `output_config: {"format": {"type": "json_schema", ..}}` ([`Mode::JsonSchema`], for models with structured outputs: Opus 4.1, and 4.5 on); one tool forced with `tool_choice` and `disable_parallel_tool_use` ([`Mode::Tools`], and [`Mode::JsonSchema`] for older models; `strict: true` where the model has structured outputs); otherwise the prompt | `tool_use` turn, then a `tool_result` with `is_error: true` (a text reply: assistant turn, then a user turn) |
+/// | [`Gemini`](Provider::Gemini) | `POST {base}/v1beta/models/{model}:generateContent` | `x-goog-api-key` | `responseMimeType: application/json` with a `responseJsonSchema` ([`Mode::JsonSchema`], to Gemini 2.5 on), or a `responseSchema` ([`Mode::Tools`], and older models); `responseMimeType` alone, the schema in the prompt, in [`Mode::Json`] and [`Mode::JsonObjectSchema`]; otherwise the prompt | `model` turn, then a `user` turn |
 ///
+/// # Default models
+///
+/// The model a client asks for when none is set. Each was checked on 2026-11-30
+/// against the provider's list of current models (a retired model fails every call
+/// with a 404, which reads `model not found: NAME`):
+///
+/// | [`Provider`] | default model | checked against |
+/// | --- | --- | --- |
+/// | [`OpenAi`](Provider::OpenAi) | `gpt-4o-mini` | openai-python, `types/shared/chat_model.py` |
+/// | [`Anthropic`](Provider::Anthropic) | `claude-haiku-4-5` | anthropic-sdk-python, `types/model_param.py`; Anthropic's model deprecations (claude-3-5-haiku retired 2026-02-19) |
+/// | [`Gemini`](Provider::Gemini) | `gemini-2.5-flash` | Gemini API models list |
 ///
 /// ```
 /// use pluck::{Client, Mode, Provider};
@@ -42,12 +54,12 @@ use std::fmt;
 /// let client = Client::builder()
 ///     .provider(Provider::Anthropic)
 ///     .api_key("sk-ant-...")
-///     .model("claude-3-5-haiku-latest")
+///     .model("claude-sonnet-4-5")
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(client.provider(), Provider::Anthropic);
-/// // Anthropic's structured output is a forced tool call.
-/// assert_eq!(client.mode(), Mode::Tools);
+/// // Anthropic's own structured output (`output_config.format`).
+/// assert_eq!(client.mode(), Mode::JsonSchema);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -94,14 +106,20 @@ pub(crate) trait Wire: Send + Sync {
     /// The mode used when none is configured: the provider's own structured output.
     fn default_mode(&self) -> Mode;
 
-    /// Where a request for `model` goes, given the base URL (no trailing slash).
-    fn url(&self, base: &str, model: &str) -> String;
+    /// Where a request for `model` in `mode` goes, given the base URL (no trailing
+    /// slash).
+    fn url(&self, base: &str, model: &str, mode: Mode) -> String;
 
     /// Adds the key's headers. The values are marked sensitive.
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError>;
 
-    /// The schema target `mode` sends.
-    fn target(&self, mode: Mode) -> Target {
+    /// Refuses a mode the endpoint at `url` cannot honour, before anything is sent.
+    fn check_mode(&self, _url: &reqwest::Url, _mode: Mode) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    /// The schema target `mode` sends to `model`.
+    fn target(&self, mode: Mode, _model: &str) -> Target {
         mode.target()
     }
 
@@ -116,17 +134,52 @@ pub(crate) trait Wire: Send + Sync {
         transport::classify
     }
 
-    /// Where a streamed request for `model` goes.
-    fn stream_url(&self, base: &str, model: &str) -> String {
-        self.url(base, model)
+    /// Where a streamed request for `model` in `mode` goes.
+    fn stream_url(&self, base: &str, model: &str, mode: Mode) -> String {
+        self.url(base, model, mode)
     }
 
-    /// `body` (from [`Wire::body`]) asking for a stream; usage in the stream when
-    /// `include_usage` and the provider needs asking.
-    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8>;
+    /// `body` (from [`Wire::body`], for `mode`) asking for a stream; usage in the
+    /// stream when `include_usage` and the provider needs asking.
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool, mode: Mode) -> Vec<u8>;
 
-    /// Reads the data of one server-sent event.
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<openai_stream::Event<'a>, Error>;
+    /// Reads the data of one server-sent event. An error event ends as the error the
+    /// same failure would be as an HTTP reply; `secret` is scrubbed from its message.
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<openai_stream::Event<'a>, Error>;
+}
+
+/// An error event of a stream, `data` holding the error body of a failed reply: the
+/// error that reply would end in, `status` read by the provider's `classifier`.
+pub(crate) fn stream_error(classifier: transport::Classifier, status: u16, data: &[u8], secret: Option<&str>) -> Error {
+    let failure = classifier(status, data, secret);
+    let wait = match &failure {
+        Failure::RateLimited { wait, .. } => *wait,
+        _ => None,
+    };
+    failure.into_error(1, wait)
+}
+
+/// Refuses [`Mode::Responses`], OpenAI's own API, for a provider that is not OpenAI.
+pub(crate) fn refuse_responses(mode: Mode, url: &reqwest::Url) -> Result<(), ConfigError> {
+    match mode {
+        Mode::Responses => Err(ConfigError::UnsupportedMode {
+            mode,
+            host: url.host_str().unwrap_or_default().to_owned(),
+            reason: "the Responses API is OpenAI's",
+            instead: Mode::JsonSchema,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A request for a model the provider does not know: `model not found: NAME`, then
+/// what the provider said, when it says more than the name.
+pub(crate) fn model_not_found(status: u16, model: &str, said: Option<String>) -> Failure {
+    let message = match said {
+        Some(said) => format!("model not found: {model} ({said})"),
+        None => format!("model not found: {model}"),
+    };
+    Failure::InvalidRequest { status, message, retryable: false }
 }
 
 /// A header carrying a key, marked sensitive so that it shows in no `Debug` output.
@@ -207,6 +260,20 @@ impl Reply {
             (Some(call), _) => &call.function.arguments,
             (None, Some(content)) => content,
             (None, None) => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_model_table_names_the_defaults() {
+        let doc = include_str!("mod.rs");
+        for provider in [Provider::OpenAi, Provider::Anthropic, Provider::Gemini] {
+            let row = format!("| [`{provider:?}`](Provider::{provider:?}) | `{}` |", provider.wire().default_model());
+            assert!(doc.contains(&row), "no row {row}");
         }
     }
 }

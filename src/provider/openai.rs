@@ -4,6 +4,7 @@
 use super::{key_header, Call, Finish, LimitName, Reply, Retry, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
+use crate::transport::{self, Failure};
 use crate::{Error, Message, Mode, Usage};
 use reqwest::header::{HeaderMap, AUTHORIZATION};
 use secrecy::SecretString;
@@ -12,6 +13,9 @@ use serde_json::value::RawValue;
 
 /// The base URL of the OpenAI API.
 pub(crate) const BASE_URL: &str = "https://api.openai.com/v1";
+
+/// The host of the OpenAI API.
+const HOST: &str = "api.openai.com";
 
 /// OpenAI's chat completions.
 pub(crate) struct OpenAi;
@@ -29,28 +33,56 @@ impl Wire for OpenAi {
         Mode::JsonSchema
     }
 
-    fn url(&self, base: &str, _model: &str) -> String {
-        format!("{base}/chat/completions")
+    fn url(&self, base: &str, _model: &str, mode: Mode) -> String {
+        match mode {
+            Mode::Responses => format!("{base}/responses"),
+            _ => format!("{base}/chat/completions"),
+        }
     }
 
     fn authorize(&self, key: &SecretString, headers: &mut HeaderMap) -> Result<(), ConfigError> {
         key_header(headers, AUTHORIZATION, "Bearer ", key)
     }
 
+    /// OpenAI's own `json_object` format has only `type`: a schema beside it would be
+    /// dropped unread, so [`Mode::JsonObjectSchema`] is refused there.
+    fn check_mode(&self, url: &reqwest::Url, mode: Mode) -> Result<(), ConfigError> {
+        match (mode, url.host_str()) {
+            (Mode::JsonObjectSchema, Some(HOST)) => Err(ConfigError::UnsupportedMode {
+                mode,
+                host: HOST.to_owned(),
+                reason: "its json_object format has only `type` and would drop the schema",
+                instead: Mode::JsonSchema,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn classifier(&self) -> transport::Classifier {
+        classify
+    }
+
     fn body(&self, call: &Call) -> Vec<u8> {
-        body(call)
+        match call.mode {
+            Mode::Responses => super::openai_responses::body(call),
+            _ => body(call),
+        }
     }
 
     fn reply(&self, bytes: &[u8]) -> Result<Reply, Error> {
-        reply(bytes)
+        match super::openai_responses::is_response(bytes) {
+            true => super::openai_responses::reply(bytes),
+            false => reply(bytes),
+        }
     }
 
-    fn stream_body(&self, body: Vec<u8>, include_usage: bool) -> Vec<u8> {
-        super::openai_stream::body(body, include_usage)
+    /// The Responses API streams its usage unasked, and knows no `include_usage`.
+    fn stream_body(&self, body: Vec<u8>, include_usage: bool, mode: Mode) -> Vec<u8> {
+        super::openai_stream::body(body, include_usage && mode != Mode::Responses)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8]) -> Result<super::openai_stream::Event<'a>, Error> {
-        super::openai_stream::event(data)
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+        super::openai_stream::event(data, secret)
     }
 }
 
@@ -108,6 +140,33 @@ struct Body<'a> {
     tools: Option<[Tool<'a>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
+    /// `false` with the forced tool: one value is one call, and strict function calling
+    /// does not hold for parallel calls. Not sent to the models that reject it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parallel_tool_calls: Option<bool>,
+}
+
+/// Whether `model` is one of OpenAI's reasoning models (o1, o3, o4-mini, GPT-5), which
+/// reject `parallel_tool_calls`. A router's prefix (`openai/o3`) is looked through.
+fn is_reasoning_model(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    ["o1", "o3", "o4", "gpt-5"]
+        .iter()
+        .any(|family| name.strip_prefix(family).is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '.'])))
+}
+
+/// The shared reading of failures, plus an unknown model (`model_not_found`: "The
+/// model `NAME` does not exist ...") said by name.
+fn classify(status: u16, body: &[u8], secret: Option<&str>) -> Failure {
+    match transport::classify(status, body, secret) {
+        Failure::InvalidRequest { status: 404, message, .. } if message.contains("model") => {
+            match message.split('`').nth(1).filter(|name| !name.is_empty()) {
+                Some(model) => super::model_not_found(404, model, Some(message.clone())),
+                None => Failure::InvalidRequest { status: 404, message, retryable: false },
+            }
+        }
+        failure => failure,
+    }
 }
 
 #[derive(Serialize)]
@@ -173,7 +232,7 @@ fn body(call: &Call) -> Vec<u8> {
         }),
         Mode::Json => Some(ResponseFormat::JsonObject { schema: None }),
         Mode::JsonObjectSchema => Some(ResponseFormat::JsonObject { schema: Some(schema.json()) }),
-        Mode::Tools | Mode::MdJson => None,
+        Mode::Tools | Mode::MdJson | Mode::Responses => None,
     };
     let tools = (call.mode == Mode::Tools).then(|| {
         [Tool {
@@ -198,6 +257,7 @@ fn body(call: &Call) -> Vec<u8> {
         max_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxTokens),
         max_completion_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxCompletionTokens),
         response_format,
+        parallel_tool_calls: tools.as_ref().filter(|_| !is_reasoning_model(call.model)).map(|_| false),
         tools,
         tool_choice,
     };

@@ -2,8 +2,9 @@
 //! `chat.completion.chunk` per server-sent event, ended by `data: [DONE]`.
 
 use super::Finish;
-use crate::{Error, Usage};
+use crate::{transport, Error, Usage};
 use serde::Deserialize;
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// The body of `body` (a chat-completions request) asking for a stream, with usage in
@@ -46,7 +47,11 @@ struct Chunk<'a> {
     #[serde(default)]
     usage: Option<Usage>,
     #[serde(default)]
-    error: Option<serde_json::Value>,
+    error: Option<Value>,
+    /// Set on a Responses API event (`response.output_text.delta`, ..., or `error` with
+    /// its `code` and `message` at the top), which chat chunks do not have.
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -85,16 +90,20 @@ struct FunctionDelta<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-/// Reads the data of one event.
-pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
+/// Reads the data of one event. A chunk carrying an `error` ends as the error the same
+/// body would be as an HTTP reply (see [`status_of`]).
+pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
     if data.trim_ascii() == b"[DONE]" {
         return Ok(Event::Done);
     }
     let chunk: Chunk<'_> = serde_json::from_slice(data)
         .map_err(|e| Error::Decode { message: format!("not a chat-completion chunk: {e}") })?;
+    let responses_event = |kind: &str| kind.starts_with("response.") || (kind == "error" && chunk.error.is_none());
+    if chunk.kind.as_deref().is_some_and(responses_event) {
+        return super::openai_responses::event(data, secret);
+    }
     if let Some(error) = chunk.error {
-        let message = error.get("message").and_then(|m| m.as_str()).map_or_else(|| error.to_string(), str::to_owned);
-        return Err(Error::Decode { message: format!("the provider ended the stream with an error: {message}") });
+        return Err(super::stream_error(transport::classify, status_of(&error), data, secret));
     }
     let mut delta = Delta { usage: chunk.usage, ..Delta::default() };
     if let Some(choice) = chunk.choices.into_iter().next() {
@@ -125,6 +134,24 @@ pub(crate) fn event(data: &[u8]) -> Result<Event<'_>, Error> {
     Ok(Event::Chunk(delta))
 }
 
+/// The HTTP status an error chunk stands for: its numeric `code` where it has one
+/// (llama.cpp, vLLM), else what its `type` or `code` names (OpenAI's
+/// `{"message", "type", "param", "code"}`). An error that names nothing known is the
+/// server failing mid-reply, a 500.
+fn status_of(error: &Value) -> u16 {
+    if let Some(code) = error.get("code").and_then(Value::as_u64).filter(|code| (400..600).contains(code)) {
+        return code as u16;
+    }
+    let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or("");
+    match (field("type"), field("code")) {
+        ("rate_limit_error" | "rate_limit_exceeded" | "insufficient_quota", _)
+        | (_, "rate_limit_exceeded" | "insufficient_quota") => 429,
+        ("invalid_request_error", _) | (_, "context_length_exceeded") => 400,
+        ("authentication_error", _) | (_, "invalid_api_key") => 401,
+        _ => 500,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,18 +170,22 @@ mod tests {
     #[test]
     fn chunks_are_read() {
         let Event::Chunk(delta) =
-            event(br#"{"choices":[{"index":0,"delta":{"content":"{\"a\""},"finish_reason":null}]}"#).unwrap()
+            event(br#"{"choices":[{"index":0,"delta":{"content":"{\"a\""},"finish_reason":null}]}"#, None).unwrap()
         else {
             panic!()
         };
         assert_eq!(delta.text.as_deref(), Some("{\"a\""));
         let tool = br#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"F","arguments":""}}]}}]}"#;
-        let Event::Chunk(delta) = event(tool).unwrap() else { panic!() };
+        let Event::Chunk(delta) = event(tool, None).unwrap() else { panic!() };
         assert_eq!(delta.tool, Some(("call_1".into(), "F".into())));
         let last = br#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#;
-        let Event::Chunk(delta) = event(last).unwrap() else { panic!() };
+        let Event::Chunk(delta) = event(last, None).unwrap() else { panic!() };
         assert_eq!(delta.usage.map(|u| u.total_tokens), Some(7));
-        assert_eq!(event(b"[DONE]").unwrap(), Event::Done);
-        assert!(event(br#"{"error":{"message":"overloaded"}}"#).is_err());
+        assert_eq!(event(b"[DONE]", None).unwrap(), Event::Done);
+        let typed = br#"{"type":"chunk","choices":[{"index":0,"delta":{"content":"x"}}]}"#;
+        let Event::Chunk(delta) = event(typed, None).unwrap() else { panic!() };
+        assert_eq!(delta.text.as_deref(), Some("x"), "a `type` of another kind is no Responses event");
+        let err = event(br#"{"error":{"message":"overloaded"}}"#, None).unwrap_err();
+        assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
     }
 }

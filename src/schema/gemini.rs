@@ -56,6 +56,23 @@ fn format_allowed(kind: &str, format: &str) -> bool {
     }
 }
 
+/// For `responseJsonSchema`, which reads `anyOf` but not `oneOf`: every `oneOf` becomes
+/// an `anyOf` (a value matching one alternative matches one of them).
+pub(crate) fn any_of_for_one_of(schema: &mut Value) {
+    let Value::Object(obj) = schema else { return };
+    if let Some(one_of) = obj.remove("oneOf") {
+        obj.insert("anyOf".into(), one_of);
+    }
+    for (keyword, value) in obj.iter_mut() {
+        match (keyword.as_str(), value) {
+            ("properties" | "$defs", Value::Object(schemas)) => schemas.values_mut().for_each(any_of_for_one_of),
+            ("enum" | "const" | "required" | "default" | "examples", _) => {}
+            (_, Value::Array(schemas)) => schemas.iter_mut().for_each(any_of_for_one_of),
+            (_, sub) => any_of_for_one_of(sub),
+        }
+    }
+}
+
 /// Applies the transform to a root schema, consuming its `$defs`.
 pub(crate) fn apply(root: &mut Value, root_name: &str) -> Result<(), SchemaError> {
     let defs = match root.as_object_mut().and_then(|o| o.remove("$defs")) {

@@ -14,10 +14,12 @@
 //! assert_eq!(prepared.schema()["required"][0], "items");
 //! ```
 
+mod anthropic;
 mod enums;
 mod gemini;
 mod rules;
 mod strict;
+mod strict_limits;
 mod tagged;
 
 pub use rules::{FieldRule, RuleSet};
@@ -53,6 +55,37 @@ pub enum Target {
     /// assert_eq!(value["nullable"], true);
     /// ```
     Gemini,
+    /// Anthropic's structured outputs (`output_config.format`, strict tools): the
+    /// [`Strict`](Target::Strict) schema, with what Anthropic's subset lacks (numeric
+    /// bounds, `maxItems`, `minItems` past 1, `pattern`) moved into descriptions.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    /// struct Rating {
+    ///     #[extract(range(min = 1, max = 5))]
+    ///     stars: u8,
+    /// }
+    ///
+    /// let prepared = schema::prepare::<Rating>(Target::Anthropic).unwrap();
+    /// let stars = &prepared.schema()["properties"]["stars"];
+    /// assert!(stars.get("maximum").is_none());
+    /// assert!(stars["description"].as_str().unwrap().contains("at most 5"));
+    /// ```
+    Anthropic,
+    /// Gemini's `responseJsonSchema`: standard JSON schema, as [`Plain`](Target::Plain)
+    /// (`$defs`/`$ref`, `anyOf`, `null` types, every keyword kept, objects closed), with
+    /// `oneOf` as `anyOf`. Nothing is inlined, so a type that contains itself is sent as
+    /// it is.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// let prepared = schema::prepare::<Option<String>>(Target::GeminiJson).unwrap();
+    /// assert_eq!(prepared.schema()["properties"]["value"]["type"], serde_json::json!(["string", "null"]));
+    /// ```
+    GeminiJson,
 }
 
 /// A schema that its target (strict mode, Gemini) cannot express.
@@ -89,6 +122,17 @@ pub enum SchemaError {
         type_name: String,
         /// The provider, such as `Gemini`.
         target: &'static str,
+    },
+    /// A schema past one of OpenAI strict mode's size limits (nesting, properties, enum
+    /// values, characters, `anyOf` members told apart by their first property).
+    #[error("type `{type_name}` is past a limit of strict mode ({limit}): {found}; split or flatten the type, or use a mode without strictness (`Mode::Json`, `Mode::MdJson`)")]
+    StrictLimit {
+        /// The root type.
+        type_name: String,
+        /// The limit, as `10 levels of nested objects`.
+        limit: &'static str,
+        /// What the type has, and where when it is one place.
+        found: String,
     },
     /// A value of any type (`serde_json::Value`), which strict mode cannot constrain.
     #[error("field `{location}` accepts any JSON value, which strict mode cannot express; give it a concrete type or use a mode without strictness")]
@@ -192,6 +236,11 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
         Target::Plain => close_objects(&mut schema),
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
+        Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
+        Target::GeminiJson => {
+            close_objects(&mut schema);
+            gemini::any_of_for_one_of(&mut schema);
+        }
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
     Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })

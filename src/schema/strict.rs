@@ -8,7 +8,8 @@
 //!   ...) move into the description, so the model still reads them and validation
 //!   still checks them;
 //! - what strict mode cannot express fails here, naming the field: a `default` value, a
-//!   map (`additionalProperties` with a schema), an untyped value.
+//!   map (`additionalProperties` with a schema), an untyped value; and so does a schema
+//!   past strict mode's size limits (`strict_limits`), naming the type.
 
 use super::SchemaError;
 use serde_json::{json, Map, Value};
@@ -27,8 +28,15 @@ const DESCRIBED: &[(&str, &str)] = &[
     ("maxContains", "at most {} matching items"),
 ];
 
-/// Applies the transform to a root schema (and its `$defs`).
+/// Applies the transform to a root schema (and its `$defs`), then checks OpenAI's size
+/// limits.
 pub(crate) fn apply(root: &mut Value, root_name: &str) -> Result<(), SchemaError> {
+    transform(root, root_name)?;
+    super::strict_limits::check(root, root_name)
+}
+
+/// The transform alone, for the targets that share it (Anthropic's).
+pub(crate) fn transform(root: &mut Value, root_name: &str) -> Result<(), SchemaError> {
     let defs = root.as_object_mut().and_then(|o| o.remove("$defs"));
     walk(root, &mut vec![root_name.to_owned()])?;
     if let Some(Value::Object(mut defs)) = defs {
@@ -72,7 +80,7 @@ fn walk(schema: &mut Value, location: &mut Vec<String>) -> Result<(), SchemaErro
             return Err(SchemaError::unsupported(location, keyword, "strict mode cannot express it".to_owned()));
         }
     }
-    describe_unsupported(obj);
+    describe(obj, DESCRIBED);
     isolate_ref(obj);
 
     let is_object = has_type(obj, "object") || obj.contains_key("properties");
@@ -138,10 +146,11 @@ fn isolate_ref(obj: &mut Map<String, Value>) {
     }
 }
 
-/// Moves constraints strict mode rejects into the description.
-fn describe_unsupported(obj: &mut Map<String, Value>) {
+/// Moves the constraints of `table` (keyword, how it reads with `{}` for its value)
+/// into the description.
+pub(crate) fn describe(obj: &mut Map<String, Value>, table: &[(&str, &str)]) {
     let mut notes = Vec::new();
-    for (keyword, template) in DESCRIBED {
+    for (keyword, template) in table {
         if let Some(value) = obj.remove(*keyword) {
             if value == Value::Bool(false) {
                 continue;

@@ -296,11 +296,11 @@ impl Plan {
             max_tokens: self.max_tokens,
             limit_name: inner.limit_name,
         };
-        let body = wire.stream_body(wire.body(&call), self.include_usage);
-        let url = if self.model == inner.model && inner.provider == Provider::OpenAi {
+        let body = wire.stream_body(wire.body(&call), self.include_usage, self.mode);
+        let url = if self.model == inner.model && self.mode == inner.mode && inner.provider == Provider::OpenAi {
             inner.url.clone()
         } else {
-            crate::client::endpoint(&wire.stream_url(&inner.base_url, &self.model))?
+            crate::client::endpoint(&wire.stream_url(&inner.base_url, &self.model, self.mode))?
         };
         let body =
             inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
@@ -368,7 +368,7 @@ impl Incoming {
             if failure.is_some() || self.done {
                 return;
             }
-            match self.format.stream_event(data) {
+            match self.format.stream_event(data, secret) {
                 Ok(openai_stream::Event::Done) => self.done = true,
                 Ok(openai_stream::Event::Chunk(delta)) => {
                     if let Some(piece) = delta.text.filter(|p| !p.is_empty()) {

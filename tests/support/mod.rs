@@ -200,3 +200,20 @@ pub fn gemini_error(code: u16, status: &str, message: &str, details: Value) -> V
 pub async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.unwrap_or_default()
 }
+
+/// The key in `variable`, for the live tests; `None`, with a skip line, when unset.
+pub fn live_key(variable: &str) -> Option<String> {
+    let key = std::env::var(variable).ok().filter(|k| !k.is_empty());
+    if key.is_none() {
+        println!("skipped: {variable} is not set");
+    }
+    key
+}
+
+/// The sample posting as `client` extracts it, which must name skills.
+pub async fn extract_sample_posting(client: &Client) -> job::JobPostingAnalysis {
+    let extracted: job::JobPostingAnalysis =
+        client.request().user(job::SAMPLE_POSTING).temperature(0.0).send().await.expect("a valid analysis");
+    assert!(!extracted.skills.is_empty(), "the sample posting names skills");
+    extracted
+}
