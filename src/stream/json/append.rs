@@ -37,9 +37,19 @@ pub(super) fn append(buf: &mut Vec<u8>, chunk: &[u8]) {
 
 pub(super) use append_as_array;
 
+/// The appends above as the obvious code: what they must agree with.
+#[cfg(test)]
+mod reference {
+    /// `append` and `append_as_array!`, whatever the length.
+    pub(super) fn append(buf: &mut Vec<u8>, chunk: &[u8]) {
+        buf.extend_from_slice(chunk);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn chunks_of_every_length_are_appended_as_they_are() {
@@ -49,6 +59,50 @@ mod tests {
             append(&mut buf, &bytes[..len]);
             assert_eq!(buf[..6], *b"prefix", "{len}");
             assert_eq!(buf[6..], bytes[..len], "{len}");
+        }
+    }
+
+    /// What a buffer holds before an append (its length sets where the chunk lands),
+    /// the room it has past that (none, so that the append grows it, or some), and a
+    /// chunk of any length up to 40 starting at any offset of its bytes.
+    fn append_case() -> impl Strategy<Value = (Vec<u8>, usize, Vec<u8>, usize)> {
+        let bytes = || prop::collection::vec(any::<u8>(), 0..=40);
+        (bytes(), prop_oneof![Just(0usize), 0..64usize], bytes(), 0..8usize)
+    }
+
+    /// A buffer holding `before`, with room for `room` bytes more.
+    fn buffer(before: &[u8], room: usize) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(before.len() + room);
+        buf.extend_from_slice(before);
+        buf
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_chunk_is_appended_as_a_plain_copy_appends_it((before, room, bytes, at) in append_case()) {
+            let chunk = &bytes[at.min(bytes.len())..];
+            let mut buf = buffer(&before, room);
+            let mut expected = before.clone();
+            append(&mut buf, chunk);
+            reference::append(&mut expected, chunk);
+            prop_assert_eq!(buf, expected);
+        }
+
+        /// With the lengths the reader copies keys at (see `Reader::end_key`) and those
+        /// `append` copies short chunks at.
+        #[test]
+        fn an_array_copy_appends_what_a_plain_copy_appends((before, room, bytes, at) in append_case()) {
+            let chunk = &bytes[at.min(bytes.len())..];
+            let mut expected = before.clone();
+            reference::append(&mut expected, chunk);
+            let mut key = buffer(&before, room);
+            append_as_array!(key, chunk, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+            prop_assert_eq!(&key, &expected);
+            let mut short = buffer(&before, room);
+            append_as_array!(short, chunk, 1 2 3);
+            prop_assert_eq!(&short, &expected);
         }
     }
 }

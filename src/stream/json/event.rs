@@ -215,3 +215,42 @@ pub trait Sink {
         let _ = path;
     }
 }
+
+/// `Text::push_to` as the obvious code: what it must agree with.
+#[cfg(test)]
+mod reference {
+    use super::Text;
+
+    pub(super) fn push_to(text: &Text<'_>, out: &mut String) {
+        out.push_str(text.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// An ASCII piece (the reader makes one only of ASCII bytes) of any length up
+        /// to 24, from any offset, onto a string that may hold anything already.
+        #[test]
+        fn a_piece_is_pushed_as_its_text_is(
+            before in ".{0,12}",
+            ascii in prop::collection::vec(0u8..0x80, 0..=24),
+            at in 0..8usize,
+            text in ".{0,12}",
+        ) {
+            let ascii = &ascii[at.min(ascii.len())..];
+            for piece in [Text(Piece::Ascii(ascii)), Text(Piece::Str(&text))] {
+                let mut out = before.clone();
+                let mut expected = before.clone();
+                piece.push_to(&mut out);
+                reference::push_to(&piece, &mut expected);
+                prop_assert_eq!(out, expected);
+            }
+        }
+    }
+}
