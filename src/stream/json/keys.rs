@@ -115,3 +115,85 @@ impl Keys {
         self.many.last_mut().is_some_and(|set| !set.insert(name.to_vec()))
     }
 }
+
+/// `Keys` as the obvious code, each open object's keys in a list: what the mask and
+/// the set must agree with.
+#[cfg(test)]
+mod reference {
+    #[derive(Default)]
+    pub(super) struct Keys(Vec<Vec<Vec<u8>>>);
+
+    impl Keys {
+        pub(super) fn open(&mut self) {
+            self.0.push(Vec::new());
+        }
+
+        pub(super) fn close(&mut self) {
+            self.0.pop();
+        }
+
+        /// Keeps `name` in the innermost object and says whether it had it already.
+        pub(super) fn insert(&mut self, name: &[u8]) -> bool {
+            let Some(object) = self.0.last_mut() else { return false };
+            let repeated = object.iter().any(|key| key == name);
+            object.push(name.to_vec());
+            repeated
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Open,
+        Close,
+        /// A key, read whole from the reply (`true`) or decoded.
+        Key(Vec<u8>, bool),
+    }
+
+    /// Keys from a small alphabet, so that objects get the same key again, keys that
+    /// differ share a bit, and some objects get more keys than the mask serves.
+    fn steps() -> impl Strategy<Value = Vec<Step>> {
+        let key = prop::collection::vec(prop::sample::select(b"ab_k\xc3".to_vec()), 0..=12);
+        let step = prop_oneof![
+            1 => Just(Step::Open),
+            1 => Just(Step::Close),
+            12 => (key, any::<bool>()).prop_map(|(name, whole)| Step::Key(name, whole)),
+        ];
+        prop::collection::vec(step, 0..=200)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn repeated_keys_are_told_as_a_plain_list_of_keys_tells_them(steps in steps()) {
+            let mut keys = Keys::default();
+            let mut expected = reference::Keys::default();
+            let mut reply = Vec::new();
+            for (at, step) in steps.into_iter().enumerate() {
+                match step {
+                    Step::Open => {
+                        keys.open();
+                        expected.open();
+                    }
+                    Step::Close => {
+                        keys.close();
+                        expected.close();
+                    }
+                    Step::Key(name, whole) => {
+                        let range = whole.then(|| {
+                            reply.extend_from_slice(&name);
+                            (reply.len() - name.len(), reply.len())
+                        });
+                        prop_assert_eq!(keys.insert(&reply, range, &name), expected.insert(&name), "step {}", at);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The byte-level tests of the reader: where a plain run of string text ends, whether
-//! a chunk is plain text, a key's bit, the JSON number grammar. Words of four bytes are
-//! tested at once where that is cheaper than a byte at a time.
+//! a chunk is plain text, a key's bit, the JSON number grammar. Several bytes are tested
+//! at once, as one word, where that is cheaper than a byte at a time; each such test has
+//! a plain version, a byte at a time, in `reference`, and property tests check that the
+//! two agree.
 
 /// One of 64 bits for a key, from its length and its first and last (up to) eight
 /// bytes, mixed by a multiplication: cheap, and as good as random for the keys of one
@@ -126,13 +128,51 @@ pub(super) fn is_json_number(raw: &[u8]) -> bool {
     i == raw.len()
 }
 
+/// The word-at-a-time functions above written a byte at a time, the obvious way: what
+/// they must agree with.
+#[cfg(test)]
+mod reference {
+    /// Whether `byte` ends a plain run of string text: `"`, `\\` or a control byte.
+    pub(super) fn ends_run(byte: u8) -> bool {
+        byte == b'"' || byte == b'\\' || byte < 0x20
+    }
+
+    pub(super) fn plain_run(bytes: &[u8]) -> usize {
+        bytes.iter().position(|&byte| ends_run(byte)).unwrap_or(bytes.len())
+    }
+
+    pub(super) fn is_ascii(bytes: &[u8]) -> bool {
+        bytes.iter().all(|&byte| byte < 0x80)
+    }
+
+    pub(super) fn is_plain_ascii(bytes: &[u8]) -> bool {
+        bytes.iter().all(|&byte| (0x20..0x80).contains(&byte) && byte != b'"' && byte != b'\\')
+    }
+
+    /// `key_bit`, its words put together byte by byte: the first and last eight bytes
+    /// of a key of eight or more, the first and last four of a key of four to seven,
+    /// else the bytes in order as one number.
+    pub(super) fn key_bit(name: &[u8]) -> u64 {
+        let little_endian = |bytes: &[u8]| bytes.iter().rev().fold(0u64, |word, &byte| word << 8 | u64::from(byte));
+        let len = name.len();
+        let (head, tail) = match len {
+            8.. => (little_endian(&name[..8]), little_endian(&name[len - 8..])),
+            4..=7 => (little_endian(&name[..4]), little_endian(&name[len - 4..])),
+            _ => (name.iter().fold(0u64, |word, &byte| word << 8 | u64::from(byte)), 0),
+        };
+        let hash = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        1 << (hash >> 58)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn words_of_plain_text_are_told_as_bytes_are_and_runs_end_where_they_do() {
-        let byte_wise = |bytes: &[u8]| bytes.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\');
+        let byte_wise = reference::is_plain_ascii;
         let others = [0x00, 0x1f, 0x20, b'"', b'\\', b'a', 0x7f, 0x80, 0xc3, 0xff];
         for byte in 0..=255u8 {
             for a in others {
@@ -144,10 +184,8 @@ mod tests {
                         assert_eq!(plain_word(twice), byte_wise(&word), "{word:?}");
                         let long = [word[0], word[1], word[2], word[3], b, a];
                         assert_eq!(is_plain_ascii(&long), byte_wise(&long), "{long:?}");
-                        let ends = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
                         for bytes in [&word[..], &long[..], &long[1..], &long[3..]] {
-                            let expected = bytes.iter().position(ends).unwrap_or(bytes.len());
-                            assert_eq!(plain_run(bytes), expected, "{bytes:?}");
+                            assert_eq!(plain_run(bytes), reference::plain_run(bytes), "{bytes:?}");
                         }
                     }
                 }
@@ -189,6 +227,64 @@ mod tests {
         }
         for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "1.2.3", "--1"] {
             assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    /// A byte for the word tests: mostly plain text, often one of the bytes at the
+    /// edges of what the words test (the quote, the backslash, control and high bytes).
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            4 => 0x20u8..0x7f,
+            2 => prop::sample::select(vec![0x00, 0x1f, 0x20, b'"', b'\\', 0x7f, 0x80, 0xc3, 0xff]),
+            1 => any::<u8>(),
+        ]
+    }
+
+    /// Bytes of any length up to 40, and an offset into them: the slice from there on
+    /// starts at any alignment.
+    fn bytes() -> impl Strategy<Value = (Vec<u8>, usize)> {
+        (prop::collection::vec(byte(), 0..=40), 0..8usize)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn plain_runs_end_where_a_byte_at_a_time_ends_them((bytes, at) in bytes()) {
+            let bytes = &bytes[at.min(bytes.len())..];
+            prop_assert_eq!(plain_run(bytes), reference::plain_run(bytes));
+        }
+
+        #[test]
+        fn the_lowest_lane_a_word_marks_is_the_first_byte_to_end_a_run(word in prop::array::uniform4(byte())) {
+            let marked = run_enders(u32::from_le_bytes(word));
+            let first = word.iter().position(|&byte| reference::ends_run(byte));
+            prop_assert_eq!((marked != 0).then(|| (marked.trailing_zeros() / 8) as usize), first);
+        }
+
+        #[test]
+        fn ascii_is_told_as_a_byte_at_a_time_tells_it((bytes, at) in bytes()) {
+            let bytes = &bytes[at.min(bytes.len())..];
+            prop_assert_eq!(is_ascii(bytes), reference::is_ascii(bytes));
+        }
+
+        #[test]
+        fn plain_text_is_told_as_a_byte_at_a_time_tells_it((bytes, at) in bytes()) {
+            let bytes = &bytes[at.min(bytes.len())..];
+            prop_assert_eq!(is_plain_ascii(bytes), reference::is_plain_ascii(bytes));
+        }
+
+        #[test]
+        fn a_word_of_plain_text_is_told_as_its_bytes_are(word in prop::array::uniform8(byte())) {
+            prop_assert_eq!(plain_word(u64::from_le_bytes(word)), reference::is_plain_ascii(&word));
+        }
+
+        #[test]
+        fn key_bits_are_the_bits_of_the_words_put_together_byte_by_byte((bytes, at) in bytes()) {
+            let name = &bytes[at.min(bytes.len())..];
+            let bit = key_bit(name);
+            prop_assert_eq!(bit, reference::key_bit(name));
+            prop_assert_eq!(bit.count_ones(), 1);
         }
     }
 }
