@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  eval --provider-from-env --set postings|tickets [--mode MODE] [--limit N] [--out FILE] [--table FILE] [--data DIR]
+  eval --provider-from-env --set postings|tickets [--mode MODE] [--no-repair] [--limit N] [--out FILE] [--table FILE] [--data DIR]
   eval --score-only FILE... [--table FILE] [--data DIR]
 MODE: json-object-schema, tools, md-json, json, json-schema (default: the client's, PLUCK_MODE)";
 
@@ -41,7 +41,7 @@ MODE: json-object-schema, tools, md-json, json, json-schema (default: the client
 #[derive(Debug, PartialEq)]
 enum Command {
     /// Run a set through pluck, then score it.
-    Run { set: SetName, mode: Option<Mode>, limit: usize, out: Option<PathBuf> },
+    Run { set: SetName, mode: Option<Mode>, limit: usize, out: Option<PathBuf>, lenient: bool },
     /// Score result files.
     Score { files: Vec<PathBuf> },
 }
@@ -57,6 +57,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = args.into_iter();
     let (mut from_env, mut set, mut mode, mut limit, mut out) = (false, None, None, usize::MAX, None);
     let (mut score_only, mut files, mut data, mut table) = (false, Vec::new(), PathBuf::from("eval"), None);
+    let mut lenient = true;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -77,13 +78,14 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--data" => data = PathBuf::from(value()?),
             "--table" => table = Some(PathBuf::from(value()?)),
             "--score-only" => score_only = true,
+            "--no-repair" => lenient = false,
             "-h" | "--help" => return Err(String::new()),
             other if score_only && !other.starts_with("--") => files.push(PathBuf::from(other)),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
     let command = if score_only {
-        if from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX {
+        if from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient {
             return Err("--score-only takes result files, --table and --data only".to_owned());
         }
         if files.is_empty() {
@@ -94,7 +96,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         if !from_env {
             return Err("name the provider: --provider-from-env (Client::from_env)".to_owned());
         }
-        Command::Run { set: set.ok_or("--set is required")?, mode, limit, out }
+        Command::Run { set: set.ok_or("--set is required")?, mode, limit, out, lenient }
     };
     Ok(Args { command, data, table })
 }
@@ -145,8 +147,8 @@ async fn main() -> ExitCode {
 async fn execute(args: Args) -> Result<(), String> {
     let data = Data::load(&args.data).map_err(|e| e.to_string())?;
     let runs = match args.command {
-        Command::Run { set, mode, limit, out } => {
-            let run = run_set(&data, set, mode, limit).await?;
+        Command::Run { set, mode, limit, out, lenient } => {
+            let run = run_set(&data, set, mode, limit, lenient).await?;
             let out = out.unwrap_or_else(|| args.data.join("out").join(format!("pluck-{}-{set}.json", run.mode)));
             write(&out, &(serde_json::to_string_pretty(&run).expect("results serialize") + "\n"))?;
             eprintln!("wrote {}", out.display());
@@ -167,18 +169,27 @@ async fn execute(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_set(data: &Data, set: SetName, mode: Option<Mode>, limit: usize) -> Result<RunFile, String> {
+async fn run_set(
+    data: &Data,
+    set: SetName,
+    mode: Option<Mode>,
+    limit: usize,
+    lenient: bool,
+) -> Result<RunFile, String> {
     let client = pluck::Client::from_env().map_err(|e| format!("no provider configured: {e}"))?;
     let mode = mode.unwrap_or(client.mode());
     eprintln!("running {set} with {} in {} mode", client.model(), mode_name(mode));
     let items = match set {
-        SetName::Postings => run::run::<job::JobPostingAnalysis, _>(&client, mode, &data.postings, limit).await,
-        SetName::Tickets => run::run::<triage::SupportTriage, _>(&client, mode, &data.tickets, limit).await,
+        SetName::Postings => {
+            run::run::<job::JobPostingAnalysis, _>(&client, mode, &data.postings, limit, lenient).await
+        }
+        SetName::Tickets => run::run::<triage::SupportTriage, _>(&client, mode, &data.tickets, limit, lenient).await,
     }
     .map_err(|e| e.to_string())?;
     Ok(RunFile {
         library: "pluck".to_owned(),
-        mode: mode_name(mode).to_owned(),
+        // A run without repairs is its own row of the table.
+        mode: if lenient { mode_name(mode).to_owned() } else { format!("{}_no_repair", mode_name(mode)) },
         model: client.model().to_owned(),
         set,
         items,
@@ -210,9 +221,13 @@ mod tests {
                 set: SetName::Postings,
                 mode: Some(Mode::JsonObjectSchema),
                 limit: 2,
-                out: Some(PathBuf::from("x.json"))
+                out: Some(PathBuf::from("x.json")),
+                lenient: true,
             }
         );
+        let strict = args("--provider-from-env --mode json --set tickets --no-repair").unwrap();
+        assert!(matches!(strict.command, Command::Run { lenient: false, .. }));
+        assert!(args("--score-only a.json --no-repair").is_err());
         assert_eq!(parsed.data, PathBuf::from("eval"));
         assert!(args("--set postings").is_err());
         assert!(args("--provider-from-env").is_err());

@@ -130,7 +130,7 @@ fn prf(p: Prf) -> String {
 pub fn summary(score: &RunScore) -> String {
     let c = &score.costs;
     let mut out = format!(
-        "{} {} on {} ({} items, model {})\n  valid {}/{} ({:.1}%), per extraction: {:.2} attempts, {:.0} prompt + {:.0} completion tokens, {:.2} s",
+        "{} {} on {} ({} items, model {})\n  valid {}/{} ({:.1}%, {} repaired), per extraction: {:.2} attempts, {:.0} prompt + {:.0} completion tokens, {:.2} s",
         score.library,
         score.mode,
         score.set,
@@ -139,6 +139,7 @@ pub fn summary(score: &RunScore) -> String {
         c.valid,
         c.items,
         c.valid_rate() * 100.0,
+        c.repaired,
         c.mean_attempts(),
         c.mean_prompt_tokens(),
         c.mean_completion_tokens(),
@@ -265,6 +266,7 @@ mod tests {
             latency_ms: 2000.0,
             value,
             error: None,
+            repairs: 0,
         }
     }
 

@@ -42,4 +42,8 @@ pub struct ItemResult {
     /// What went wrong, when no value validated.
     #[serde(default)]
     pub error: Option<String>,
+    /// Changes pluck's lenient reading made to the accepted reply (0 for a reply that
+    /// parsed as written, and for libraries that do not repair).
+    #[serde(default)]
+    pub repairs: u32,
 }

@@ -19,7 +19,8 @@ pub struct Stopped {
 }
 
 /// Extracts a `T` from each of the first `limit` items of `set`, in order, at
-/// temperature 0 with 3 re-asks. Progress goes to stderr.
+/// temperature 0 with 3 re-asks, reading replies leniently when `lenient` (see
+/// `pluck::repair`). Progress goes to stderr.
 ///
 /// # Errors
 /// [`Stopped`] on a failure that says the provider cannot be used (configuration,
@@ -29,6 +30,7 @@ pub async fn run<T: Extract + Serialize, F>(
     mode: Mode,
     set: &Set<F>,
     limit: usize,
+    lenient: bool,
 ) -> Result<Vec<ItemResult>, Stopped> {
     let mut results = Vec::new();
     for item in set.items.iter().take(limit) {
@@ -40,6 +42,7 @@ pub async fn run<T: Extract + Serialize, F>(
             .mode(mode)
             .temperature(0.0)
             .max_retries(3)
+            .lenient(lenient)
             .send_with_usage()
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -53,6 +56,7 @@ pub async fn run<T: Extract + Serialize, F>(
                 latency_ms,
                 value: Some(serde_json::to_value(&extracted.value).expect("a derived Serialize writes JSON")),
                 error: None,
+                repairs: u32::try_from(extracted.repairs.len()).unwrap_or(u32::MAX),
             },
             Err(err @ (Error::Config(_) | Error::Authentication { .. } | Error::Connection { .. })) => {
                 return Err(Stopped { id: item.id.clone(), source: err });
@@ -72,6 +76,7 @@ pub async fn run<T: Extract + Serialize, F>(
                     latency_ms,
                     value: None,
                     error: Some(err.to_string()),
+                    repairs: 0,
                 }
             }
         };

@@ -288,6 +288,8 @@ pub struct Costs {
     pub completion_tokens: u64,
     /// Milliseconds over every item.
     pub latency_ms: f64,
+    /// Valid items whose reply parsed only after a repair (pluck's lenient reading).
+    pub repaired: usize,
 }
 
 impl Costs {
@@ -295,6 +297,7 @@ impl Costs {
     pub fn add(&mut self, item: &ItemResult) {
         self.items += 1;
         self.valid += usize::from(item.valid);
+        self.repaired += usize::from(item.valid && item.repairs > 0);
         if let Some(attempts) = item.attempts {
             self.attempts += u64::from(attempts);
             self.with_attempts += 1;

@@ -240,6 +240,7 @@ fn costs_are_means_per_extraction() {
         latency_ms,
         value: None,
         error: None,
+        repairs: 0,
     };
     let mut costs = Costs::default();
     costs.add(&item(true, Some(1), 100, 40, 1000.0));
