@@ -50,7 +50,21 @@ fn emit(container: &Container) -> TokenStream {
         param.bounds.push(syn::parse_quote!(::pluck::Extract));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let check = check_fn(container);
+    let rules = rules_fn(container);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::pluck::Extract for #ident #ty_generics #where_clause {
+            #check
 
+            #rules
+        }
+    }
+}
+
+/// `Extract::check`: each field's rules and nested checks, then the type's own
+/// validators and garde's or validator's.
+fn check_fn(container: &Container) -> TokenStream {
     let check_body = match &container.body {
         Body::Struct(fields) => {
             let checks = fields.iter().map(|field| {
@@ -74,9 +88,23 @@ fn emit(container: &Container) -> TokenStream {
             ::pluck::validate::model::check(report, #name, #path(&*self));
         }
     });
-
     let garde = container.attrs.garde.then(|| quote!(::pluck::validate::garde::check(&*self, report);));
     let validator = container.attrs.validator.then(|| quote!(::pluck::validate::validator::check(&*self, report);));
+    quote! {
+        fn check(&mut self, report: &mut ::pluck::validate::Report) {
+            #[allow(unused_imports)]
+            use ::pluck::__private::{CheckNested as _, CheckOther as _};
+            #check_body
+            #(#model_checks)*
+            #garde
+            #validator
+        }
+    }
+}
+
+/// `Extract::__rules`: the rules the schema shows, the type's own and its fields', and
+/// those of the field types.
+fn rules_fn(container: &Container) -> TokenStream {
     let field_types: Vec<&syn::Type> = match &container.body {
         Body::Struct(fields) => fields.iter().map(|f| f.ty).collect(),
         Body::Enum(variants) => variants.iter().flat_map(|v| &v.fields).map(|f| f.ty).collect(),
@@ -96,30 +124,17 @@ fn emit(container: &Container) -> TokenStream {
         Body::Struct(fields) => fields.iter().filter(|f| f.flatten && !f.skip).map(|f| f.ty).collect(),
         Body::Enum(_) => Vec::new(),
     };
-
     quote! {
-        #[automatically_derived]
-        impl #impl_generics ::pluck::Extract for #ident #ty_generics #where_clause {
-            fn check(&mut self, report: &mut ::pluck::validate::Report) {
-                #[allow(unused_imports)]
-                use ::pluck::__private::{CheckNested as _, CheckOther as _};
-                #check_body
-                #(#model_checks)*
-                #garde
-                #validator
+        fn __rules(rules: &mut ::pluck::schema::RuleSet) {
+            #[allow(unused_imports)]
+            use ::pluck::__private::{RegisterNested as _, RegisterOther as _};
+            if !rules.visit::<Self>() {
+                return;
             }
-
-            fn __rules(rules: &mut ::pluck::schema::RuleSet) {
-                #[allow(unused_imports)]
-                use ::pluck::__private::{RegisterNested as _, RegisterOther as _};
-                if !rules.visit::<Self>() {
-                    return;
-                }
-                #(rules.add::<Self>(#schema_rules);)*
-                #(rules.add_own::<Self>(#own_rules);)*
-                #(::pluck::__private::TypeProbe::<#flattened>::new().__pluck_flatten::<Self>(rules);)*
-                #(::pluck::__private::TypeProbe::<#field_types>::new().__pluck_register(rules);)*
-            }
+            #(rules.add::<Self>(#schema_rules);)*
+            #(rules.add_own::<Self>(#own_rules);)*
+            #(::pluck::__private::TypeProbe::<#flattened>::new().__pluck_flatten::<Self>(rules);)*
+            #(::pluck::__private::TypeProbe::<#field_types>::new().__pluck_register(rules);)*
         }
     }
 }

@@ -14,6 +14,8 @@ mod check;
 mod ctxt;
 mod expand;
 mod partial;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
