@@ -493,3 +493,23 @@ async fn error_chunks_are_classified_as_http_errors_are() {
         "{done:?}"
     );
 }
+
+/// A list that names itself `Self`, as serde allows.
+#[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema, Debug, Clone, PartialEq)]
+struct SelfNode {
+    #[extract(range(max = 10))]
+    value: u32,
+    next: Option<Box<Self>>,
+    children: Vec<Self>,
+}
+
+#[test]
+fn recursion_through_self_streams_as_through_the_type_name() {
+    let mut reader = PartialReader::<SelfNode>::new();
+    reader.feed(br#"{"value": 1, "next": {"value": 2, "next": null, "children": []}, "children": [{"value": 30, "#);
+    let partial: &SelfNodePartial = reader.partial().unwrap();
+    assert_eq!(partial.next.as_deref().unwrap().value, Some(2));
+    reader.feed(br#""next": null, "children": []}]}"#);
+    let report = reader.finish().unwrap_err();
+    assert_eq!(report.to_string(), "children[0].value: must be at most 10, got 30");
+}

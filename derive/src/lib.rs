@@ -14,6 +14,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod partial;
+mod receiver;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// Derives `pluck::Extract`. See the `pluck` crate for the attributes it reads.
 #[proc_macro_derive(Extract, attributes(extract))]
 pub fn derive_extract(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
+    let mut input = parse_macro_input!(input as DeriveInput);
+    receiver::replace_self(&mut input);
     expand::derive(&input).into()
 }

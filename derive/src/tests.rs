@@ -24,7 +24,10 @@ fn expansion(inputs: &[DeriveInput]) -> String {
     let mut out = String::new();
     for input in inputs {
         out.push_str(&format!("// {}\n", input.ident));
-        render(&mut out, expand::derive(input), 0, true);
+        // As the derive's entry point sees it.
+        let mut input = input.clone();
+        crate::receiver::replace_self(&mut input);
+        render(&mut out, expand::derive(&input), 0, true);
         out.truncate(out.trim_end().len());
         out.push_str("\n\n");
     }
