@@ -15,6 +15,7 @@ use crate::provider::{Call, Finish, Reply, Retry};
 use crate::request::Resolved;
 use crate::schema::Prepared;
 use crate::stream::incoming::Incoming;
+use crate::stream::ItemError;
 use crate::validate::Report;
 use crate::{reask, Client, Error, Extracted, Message, Mode, Usage};
 use std::borrow::Cow;
@@ -49,6 +50,8 @@ pub(crate) struct Attempts<'c> {
     /// only while observing.
     sent: Option<Instant>,
     first_chunk: bool,
+    /// The HTTP status of the streamed reply under way.
+    status: Option<u16>,
     /// For a stream: whether usage is asked for in it.
     include_usage: Option<bool>,
 }
@@ -93,6 +96,7 @@ impl<'c> Attempts<'c> {
             observing,
             sent: None,
             first_chunk: false,
+            status: None,
             include_usage,
         }
     }
@@ -152,7 +156,8 @@ impl<'c> Attempts<'c> {
         let include_usage = self.include_usage.unwrap_or(true);
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
         let opened = self.client.open(&call, include_usage, self.observing.then_some(on_retry)).await;
-        let (_, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
+        let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
+        self.status = Some(status);
         Ok(incoming)
     }
 
@@ -171,7 +176,7 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(None, incoming.usage(), incoming.finish());
+        self.received(self.status, incoming.usage(), incoming.finish());
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply)
     }
@@ -217,10 +222,28 @@ impl<'c> Attempts<'c> {
         Ok(Judged::Reask)
     }
 
-    /// A streamed list's reply validated as a whole (its items were judged one by one).
-    pub(crate) fn items_done(&self) {
-        if self.observing {
-            self.observers_emit(&Event::Done { attempts: self.attempt, usage: self.usage });
+    /// An item of a streamed list was judged: observers hear what was wrong with it.
+    pub(crate) fn item<T>(&self, item: &Result<T, ItemError>) {
+        if let (true, Err(ItemError::Invalid { report, .. })) = (self.observing, item) {
+            self.observers_emit(&Event::ValidationError { attempt: self.attempt, report });
+        }
+    }
+
+    /// A streamed list's reply ended: whole, or not a list (`Malformed`, which the
+    /// stream ends with; observers hear it as a parse error).
+    pub(crate) fn items_end(&self, end: &Result<(), ItemError>) {
+        if !self.observing {
+            return;
+        }
+        match end {
+            Ok(()) => self.observers_emit(&Event::Done { attempts: self.attempt, usage: self.usage }),
+            Err(ItemError::Malformed { message, .. }) => {
+                let mut report = Report::new();
+                report.add("parse", message.clone());
+                self.observers_emit(&Event::ParseError { attempt: self.attempt, report: &report });
+            }
+            // Failures were heard as they were made.
+            Err(_) => {}
         }
     }
 

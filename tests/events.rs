@@ -145,8 +145,12 @@ async fn a_transport_retry_is_reported_by_the_transport() {
 }
 
 #[tokio::test]
-async fn a_stream_shows_its_first_chunk() {
+async fn a_stream_shows_its_first_chunks_and_its_reask() {
     let server = MockServer::start().await;
+    let mut invalid = valid_analysis();
+    invalid["overall_confidence"] = json!(100);
+    reply_once(&server, ResponseTemplate::new(503).set_body_json(json!({"error": {"message": "overloaded"}}))).await;
+    reply_once(&server, sse(content_stream(&invalid.to_string(), Some("stop"), Some((10, 5)), true))).await;
     reply_once(&server, sse(content_stream(&valid_analysis().to_string(), Some("stop"), Some((10, 10)), true))).await;
     let seen = Seen::default();
     let client = builder(&server).observe(seen.observer("")).build().unwrap();
@@ -160,30 +164,45 @@ async fn a_stream_shows_its_first_chunk() {
         seen.lines(),
         [
             "request 1 OpenAI test-model JsonSchema stream",
+            "transport retry 1 Some(503)",
             "first chunk 1",
-            "response 1 None 20 Some(Done)",
-            "done 1 20",
+            "response 1 Some(200) 15 Some(Done)",
+            "validation error 1 at overall_confidence",
+            "reask 1",
+            "request 2 OpenAI test-model JsonSchema stream",
+            "first chunk 2",
+            "response 2 Some(200) 20 Some(Done)",
+            "done 2 35",
         ]
     );
 }
 
 #[tokio::test]
-async fn a_streamed_list_shows_its_request_and_end() {
+async fn a_streamed_list_shows_its_invalid_items_and_end() {
     let server = MockServer::start().await;
-    let list = json!({"items": ["red", "green"]}).to_string();
+    let list = json!({"items": [1, 300, 3]}).to_string();
     reply_once(&server, sse(content_stream(&list, Some("stop"), Some((5, 5)), true))).await;
+    reply_once(&server, sse(content_stream("[1, 2", Some("stop"), Some((5, 2)), true))).await;
     let seen = Seen::default();
     let client = builder(&server).build().unwrap();
-    let items = client.request::<Vec<String>>().user("colours").observe(seen.observer("")).items();
-    let colours: Vec<String> = items.map(|item| item.unwrap()).collect().await;
-    assert_eq!(colours, ["red", "green"]);
+    let items = client.request::<Vec<u8>>().user("numbers").observe(seen.observer("")).items();
+    let numbers: Vec<_> = items.map(|item| item.ok()).collect().await;
+    assert_eq!(numbers, [Some(1), None, Some(3)]);
+    let items = client.request::<Vec<u8>>().user("numbers").observe(seen.observer("")).items();
+    let numbers: Vec<_> = items.map(|item| item.ok()).collect().await;
+    assert_eq!(numbers, [Some(1), None], "the list never closed");
     assert_eq!(
         seen.lines(),
         [
             "request 1 OpenAI test-model JsonSchema stream",
             "first chunk 1",
-            "response 1 None 10 Some(Done)",
+            "validation error 1 at ",
+            "response 1 Some(200) 10 Some(Done)",
             "done 1 10",
+            "request 1 OpenAI test-model JsonSchema stream",
+            "first chunk 1",
+            "response 1 Some(200) 7 Some(Done)",
+            "parse error 1",
         ]
     );
 }

@@ -351,20 +351,21 @@ impl<T: Extract + Send> ItemState<T> {
                 },
                 ItemState::Closing(mut attempts, wire, mut reader, usage) => {
                     if let Some(item) = reader.next_item() {
+                        attempts.item(&item);
                         return Some((item, ItemState::Closing(attempts, wire, reader, usage)));
                     }
                     let ended = attempts.ended(&wire, reader.raw());
                     *usage.lock().unwrap_or_else(|e| e.into_inner()) = attempts.usage();
-                    match ended.map_err(ItemError::Failed).and_then(|_| reader.finish()) {
-                        Ok(()) => {
-                            attempts.items_done();
-                            ItemState::Over
-                        }
+                    let end = ended.map_err(ItemError::Failed).and_then(|_| reader.finish());
+                    attempts.items_end(&end);
+                    match end {
+                        Ok(()) => ItemState::Over,
                         Err(err) => return Some((Err(err), ItemState::Over)),
                     }
                 }
                 ItemState::Reading(mut attempts, mut wire, mut reader, usage) => {
                     if let Some(item) = reader.next_item() {
+                        attempts.item(&item);
                         return Some((item, ItemState::Reading(attempts, wire, reader, usage)));
                     }
                     match wire.next_text(attempts.secret()).await {
