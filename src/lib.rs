@@ -38,7 +38,8 @@
 //! The flow, one module each: [`schema`] (generation, strict transform, cache) →
 //! `provider` (wire format) → `transport` (HTTP, retries, error classification) →
 //! [`parse`] (JSON out of the reply) → [`validate`](mod@validate) (rules, paths) → [`reask`] (the
-//! feedback), looped by [`ExtractRequest`].
+//! feedback), looped by one attempt loop for plain and streamed replies alike, whose
+//! [`observe::Event`]s observers registered on the client or a request can read.
 //!
 //! [`stream`] shows the value while the model is still writing it (partial values,
 //! then the validated value: [`Client::extract_stream`]) and hands out the items of a
@@ -51,11 +52,13 @@
 #[cfg(test)]
 extern crate self as pluck;
 
+mod attempts;
 mod client;
 mod error;
 mod extract;
 mod message;
 mod mode;
+pub mod observe;
 pub mod parse;
 mod prompt;
 mod provider;

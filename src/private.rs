@@ -104,17 +104,8 @@ impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
 /// As [`schema::prepare`], when `T`'s schema does not fit the mode.
 pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
     let prepared = schema::prepare::<T>(mode.target())?;
-    let call = Call {
-        model,
-        messages,
-        retries: &[],
-        schema: &prepared,
-        mode,
-        temperature: None,
-        max_tokens: None,
-        limit_name: LimitName::MaxCompletionTokens,
-    };
-    Ok(Provider::OpenAi.wire().body(&call))
+    let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
+    Ok(Provider::OpenAi.wire().body(&call, LimitName::MaxCompletionTokens))
 }
 
 /// The text one OpenAI chat-completion chunk event carries (its content, or its tool
@@ -125,8 +116,8 @@ pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> R
 /// error it stands for.
 pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
     match Provider::OpenAi.wire().stream_event(data, None)? {
-        crate::provider::openai_stream::Event::Chunk(delta) => Ok(delta.text),
-        crate::provider::openai_stream::Event::Done => Ok(None),
+        crate::provider::StreamEvent::Chunk(delta) => Ok(delta.text),
+        crate::provider::StreamEvent::Done => Ok(None),
     }
 }
 

@@ -1,12 +1,11 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
-use crate::error::{Attempt, Exhausted};
+use crate::attempts::{Attempts, Judged};
+use crate::observe::{Observer, Observers};
 use crate::parse::{Parsed, Rejected};
-use crate::provider::{Call, Finish, Retry};
 use crate::repair::Repair;
 use crate::schema::Prepared;
-use crate::{parse, prompt, reask, schema, Client, Error, Extract, Message, Mode, Usage};
-use secrecy::ExposeSecret;
+use crate::{parse, prompt, schema, Client, Error, Extract, Message, Mode, Usage};
 use std::marker::PhantomData;
 
 /// A value with what it cost.
@@ -54,6 +53,7 @@ pub struct ExtractRequest<'c, T> {
     max_tokens: Option<u32>,
     max_retries: Option<u32>,
     lenient: Option<bool>,
+    observers: Observers,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -69,6 +69,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_tokens: None,
             max_retries: None,
             lenient: None,
+            observers: Observers::default(),
             _value: PhantomData,
         }
     }
@@ -134,6 +135,31 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// Registers an observer of this request alone, plain or streamed, after the
+    /// client's (see [`ClientBuilder::observe`](crate::ClientBuilder::observe) and
+    /// [`observe`](crate::observe)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: pluck::Client) -> Result<(), pluck::Error> {
+    /// use pluck::observe::Event;
+    ///
+    /// let colours: Vec<String> = client
+    ///     .request()
+    ///     .user("The sky was blue and the grass green.")
+    ///     .observe(|event: &Event<'_>| {
+    ///         if let Event::ValidationError { attempt, report } = event {
+    ///             eprintln!("attempt {attempt} broke:\n{report}");
+    ///         }
+    ///     })
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn observe(mut self, observer: impl Observer + 'static) -> Self {
+        self.observers.push(std::sync::Arc::new(observer));
+        self
+    }
+
     /// Runs the extraction and returns the value.
     ///
     /// # Errors
@@ -149,74 +175,27 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_with_usage(self) -> Result<Extracted<T>, Error> {
-        let Resolved { client, model, mode, max_retries, lenient, temperature, max_tokens, messages, prepared } =
-            self.resolve()?;
-        let inner = &client.inner;
-        let model = model.as_str();
-        let wire = inner.provider.wire();
-        let url = if model == inner.model && mode == inner.mode {
-            inner.url.clone()
-        } else {
-            crate::client::endpoint(&wire.url(&inner.base_url, model, mode))?
-        };
-        let secret = inner.api_key.as_ref().map(|k| k.expose_secret());
-
-        let mut usage = Usage::default();
-        let mut failed: Vec<Attempt> = Vec::new();
-        let mut retries: Vec<Retry> = Vec::new();
-        for attempt in 1..=max_retries.saturating_add(1) {
-            let call = Call {
-                model,
-                messages: &messages,
-                retries: &retries,
-                schema: &prepared,
-                mode,
-                temperature,
-                max_tokens,
-                limit_name: inner.limit_name,
-            };
-            let body = wire.body(&call);
-            let bytes = inner
-                .transport
-                .post(&url, &inner.headers, body.into(), wire.classifier(), secret)
-                .await
-                .map_err(|err| err.after(attempt - 1, usage))?;
-            let reply = wire.reply(&bytes)?;
-            usage += reply.usage;
-            if let Some(refusal) = &reply.refusal {
-                return Err(Error::Refusal { message: refusal.clone(), usage });
+        let mut attempts = Attempts::plain(self.resolve()?);
+        loop {
+            let reply = attempts.send().await?;
+            let judged = judge::<T>(reply.raw(), attempts.prepared(), attempts.lenient());
+            if let Judged::Done(extracted) = attempts.judge(reply, judged)? {
+                return Ok(extracted);
             }
-            match reply.finish {
-                Finish::Length => return Err(Error::Truncated { raw: reply.raw().to_owned(), usage }),
-                Finish::ContentFilter => {
-                    return Err(Error::Refusal {
-                        message: "stopped by the provider's content filter".to_owned(),
-                        usage,
-                    })
-                }
-                Finish::Done => {}
-            }
-            let Rejected { report, repairs } = match judge::<T>(reply.raw(), &prepared, lenient) {
-                Ok(Parsed { value, repairs }) => return Ok(Extracted { value, usage, attempts: attempt, repairs }),
-                Err(rejected) => rejected,
-            };
-            let feedback = reask::feedback(&report);
-            failed.push(Attempt { raw: reply.raw().to_owned(), report, repairs });
-            retries.push(Retry { reply, feedback, attempt });
         }
-        Err(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })))
     }
 
     /// Settles every default against the client's and builds the opening conversation
     /// (system prompt with the schema instruction, then the messages).
     pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
-        let inner = &self.client.inner;
-        let mode = self.mode.unwrap_or(inner.mode);
-        inner.provider.wire().check_mode(&inner.url, mode)?;
-        let max_retries = self.max_retries.unwrap_or(inner.max_retries);
-        let lenient = self.lenient.or(inner.lenient).unwrap_or(!matches!(mode, Mode::JsonSchema | Mode::Responses));
-        let model = self.model.unwrap_or_else(|| inner.model.clone());
-        let prepared = schema::prepare::<T>(inner.provider.wire().target(mode, &model))?;
+        let client = self.client;
+        let defaults = client.defaults();
+        let mode = self.mode.unwrap_or(client.mode());
+        client.check_mode(mode)?;
+        let max_retries = self.max_retries.unwrap_or(defaults.max_retries);
+        let lenient = self.lenient.or(defaults.lenient).unwrap_or(!matches!(mode, Mode::JsonSchema | Mode::Responses));
+        let model = self.model.unwrap_or_else(|| client.model().to_owned());
+        let prepared = schema::prepare::<T>(client.target(mode, &model))?;
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
         let system = match (self.system, has_system) {
@@ -232,15 +211,16 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         }
         messages.extend(self.messages);
         Ok(Resolved {
-            client: self.client,
+            client,
             model,
             mode,
             max_retries,
             lenient,
-            temperature: self.temperature.or(inner.temperature),
-            max_tokens: self.max_tokens.or(inner.max_tokens),
+            temperature: self.temperature.or(defaults.temperature),
+            max_tokens: self.max_tokens.or(defaults.max_tokens),
             messages,
             prepared,
+            observers: self.observers,
         })
     }
 }
@@ -256,6 +236,8 @@ pub(crate) struct Resolved<'c> {
     pub(crate) max_tokens: Option<u32>,
     pub(crate) messages: Vec<Message>,
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
+    /// The request's own observers.
+    pub(crate) observers: Observers,
 }
 
 /// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:

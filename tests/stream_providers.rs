@@ -183,6 +183,8 @@ async fn gemini_stream_max_tokens_and_safety_end_in_errors() {
     assert!(matches!(done, Err(Error::Truncated { .. })), "{done:?}");
     let (_, done) = drain(client.extract_stream::<JobPostingAnalysis>("posting")).await;
     assert!(matches!(done, Err(Error::Refusal { .. })), "{done:?}");
+    // The same words as a reply not streamed (tests/gemini.rs): the filter's name.
+    assert!(matches!(&done, Err(Error::Refusal { message, .. }) if message.contains("SAFETY")), "{done:?}");
 }
 
 #[tokio::test]

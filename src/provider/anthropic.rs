@@ -75,7 +75,7 @@ impl Wire for Anthropic {
         }
     }
 
-    fn body(&self, call: &Call) -> Vec<u8> {
+    fn body(&self, call: &Call, _limit: super::LimitName) -> Vec<u8> {
         body(call)
     }
 
@@ -91,7 +91,7 @@ impl Wire for Anthropic {
         super::anthropic_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::StreamEvent<'a>, Error> {
         super::anthropic_stream::event(data, secret)
     }
 }

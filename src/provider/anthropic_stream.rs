@@ -3,7 +3,7 @@
 //! `input_json_delta`, `message_delta`, `message_stop`), each with its `type` in the
 //! data.
 
-use super::openai_stream::{Delta, Event};
+use super::{Delta, StreamEvent as Event};
 use crate::{Error, Usage};
 use serde::Deserialize;
 use std::borrow::Cow;

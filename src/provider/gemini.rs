@@ -59,7 +59,7 @@ impl Wire for Gemini {
         }
     }
 
-    fn body(&self, call: &Call) -> Vec<u8> {
+    fn body(&self, call: &Call, _limit: super::LimitName) -> Vec<u8> {
         body(call)
     }
 
@@ -75,7 +75,7 @@ impl Wire for Gemini {
         super::gemini_stream::body(body)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::StreamEvent<'a>, Error> {
         super::gemini_stream::event(data, secret)
     }
 
@@ -280,7 +280,7 @@ impl UsageMetadata {
 }
 
 /// Finish reasons that mean a safety or policy filter stopped the reply.
-pub(super) const BLOCKED: &[&str] =
+const BLOCKED: &[&str] =
     &["SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT"];
 
 /// Finish reasons that stop a reply short of an answer for another reason, with what
@@ -289,12 +289,21 @@ const UNANSWERED: &[(&str, &str)] = &[("LANGUAGE", "the language is not supporte
 
 /// Why a reply that stopped for `reason` holds no answer, when it holds none: a filter
 /// ([`BLOCKED`]) or an unanswered reason (`LANGUAGE`, `OTHER`).
-pub(super) fn unanswered(reason: &str) -> Option<String> {
+fn unanswered(reason: &str) -> Option<String> {
     if BLOCKED.contains(&reason) {
         return Some(format!("the reply was blocked by the provider's filters (finishReason: {reason})"));
     }
     let (_, meaning) = UNANSWERED.iter().find(|(name, _)| *name == reason)?;
     Some(format!("the provider stopped the reply without an answer (finishReason: {reason}, {meaning})"))
+}
+
+/// What a candidate's `finishReason` says, whole or streamed: the finish, and why the
+/// reply holds no answer when it holds none (a filter, an unsupported language, ...).
+pub(super) fn finish_of(reason: &str) -> (Finish, Option<String>) {
+    match reason {
+        "MAX_TOKENS" => (Finish::Length, None),
+        _ => (Finish::Done, unanswered(reason)),
+    }
 }
 
 /// Reads a `generateContent` reply.
@@ -317,11 +326,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let content = candidate.content.map(|content| {
         content.parts.into_iter().filter(|part| !part.thought).filter_map(|part| part.text).collect::<String>()
     });
-    let reason = candidate.finish_reason.as_deref().unwrap_or("STOP");
-    let (finish, refusal) = match reason {
-        "MAX_TOKENS" => (Finish::Length, None),
-        _ => (Finish::Done, unanswered(reason)),
-    };
+    let (finish, refusal) = finish_of(candidate.finish_reason.as_deref().unwrap_or("STOP"));
     Ok(Reply { content, tool_call: None, refusal, finish, usage })
 }
 

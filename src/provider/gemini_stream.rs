@@ -2,9 +2,8 @@
 //! `GenerateContentResponse` carrying the next piece of text; the last one carries the
 //! `finishReason` and the usage. The stream ends when the connection does.
 
-use super::gemini::{unanswered, PromptFeedback, UsageMetadata, BLOCKED};
-use super::openai_stream::{Delta, Event};
-use super::Finish;
+use super::gemini::{finish_of, PromptFeedback, UsageMetadata};
+use super::{Delta, StreamEvent as Event};
 use crate::Error;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -85,13 +84,9 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
                 (None, _) => None,
             };
         }
-        delta.finish = candidate.finish_reason.as_deref().map(|reason| match reason {
-            "MAX_TOKENS" => Finish::Length,
-            blocked if BLOCKED.contains(&blocked) => Finish::ContentFilter,
-            _ => Finish::Done,
-        });
-        if let Some(why) = candidate.finish_reason.as_deref().filter(|r| !BLOCKED.contains(r)).and_then(unanswered) {
-            delta.refusal = Some(Cow::Owned(why));
+        if let Some((finish, refusal)) = candidate.finish_reason.as_deref().map(finish_of) {
+            delta.finish = Some(finish);
+            delta.refusal = refusal.map(Cow::Owned);
         }
     }
     Ok(Event::Chunk(delta))
@@ -100,6 +95,7 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Finish;
 
     #[test]
     fn chunks_are_read() {

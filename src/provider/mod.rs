@@ -26,6 +26,7 @@ use crate::transport::{self, Failure};
 use crate::{Error, Message, Mode, Usage};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Which API a [`Client`](crate::Client) speaks.
@@ -123,8 +124,9 @@ pub(crate) trait Wire: Send + Sync {
         mode.target()
     }
 
-    /// The JSON body of one request.
-    fn body(&self, call: &Call) -> Vec<u8>;
+    /// The JSON body of one request; `limit` names the token limit as the server reads
+    /// it.
+    fn body(&self, call: &Call, limit: LimitName) -> Vec<u8>;
 
     /// Reads a 2xx reply.
     fn reply(&self, bytes: &[u8]) -> Result<Reply, Error>;
@@ -145,7 +147,7 @@ pub(crate) trait Wire: Send + Sync {
 
     /// Reads the data of one server-sent event. An error event ends as the error the
     /// same failure would be as an HTTP reply; `secret` is scrubbed from its message.
-    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<openai_stream::Event<'a>, Error>;
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<StreamEvent<'a>, Error>;
 }
 
 /// An error event of a stream, `data` holding the error body of a failed reply: the
@@ -197,7 +199,7 @@ pub(crate) fn key_header(
 }
 
 /// What the re-ask loop asks a provider to send.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub model: &'a str,
     /// The conversation as given, the system prompt first.
@@ -209,8 +211,6 @@ pub(crate) struct Call<'a> {
     pub mode: Mode,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
-    /// The name an OpenAI-compatible server reads `max_tokens` under.
-    pub limit_name: LimitName,
 }
 
 /// The name of the token limit in an OpenAI-compatible request.
@@ -232,15 +232,36 @@ pub(crate) struct Retry {
     pub attempt: u32,
 }
 
-/// Why the model stopped writing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Finish {
+/// Why the model stopped writing, as the provider said it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Finish {
     /// It finished (`stop`, `tool_calls`, `end_turn`, or nothing said).
     Done,
     /// It hit the token limit.
     Length,
     /// A content filter stopped it.
     ContentFilter,
+}
+
+/// What one chunk of a streamed reply says, whatever the provider.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Delta<'a> {
+    /// More of the content, or of the first tool call's arguments.
+    pub text: Option<Cow<'a, str>>,
+    /// The tool call's id and name, when this chunk announces them.
+    pub tool: Option<(Cow<'a, str>, Cow<'a, str>)>,
+    /// More of a refusal.
+    pub refusal: Option<Cow<'a, str>>,
+    pub finish: Option<Finish>,
+    pub usage: Option<Usage>,
+}
+
+/// One server-sent event of a streamed reply, in pluck's terms: a chunk, or the end.
+#[derive(Debug, PartialEq)]
+pub(crate) enum StreamEvent<'a> {
+    Chunk(Delta<'a>),
+    Done,
 }
 
 /// What a provider answered, in pluck's terms.

@@ -62,10 +62,10 @@ impl Wire for OpenAi {
         classify
     }
 
-    fn body(&self, call: &Call) -> Vec<u8> {
+    fn body(&self, call: &Call, limit: LimitName) -> Vec<u8> {
         match call.mode {
             Mode::Responses => super::openai_responses::body(call),
-            _ => body(call),
+            _ => body(call, limit),
         }
     }
 
@@ -81,7 +81,7 @@ impl Wire for OpenAi {
         super::openai_stream::body(body, include_usage && mode != Mode::Responses)
     }
 
-    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::openai_stream::Event<'a>, Error> {
+    fn stream_event<'a>(&self, data: &'a [u8], secret: Option<&str>) -> Result<super::StreamEvent<'a>, Error> {
         super::openai_stream::event(data, secret)
     }
 }
@@ -219,7 +219,7 @@ struct ToolName<'a> {
 }
 
 /// The JSON body of a chat-completions request.
-fn body(call: &Call) -> Vec<u8> {
+fn body(call: &Call, limit: LimitName) -> Vec<u8> {
     let schema = call.schema;
     let response_format = match call.mode {
         Mode::JsonSchema => Some(ResponseFormat::JsonSchema {
@@ -254,8 +254,8 @@ fn body(call: &Call) -> Vec<u8> {
             retries: call.retries.iter().flat_map(|retry| reask(call.mode, retry, schema.name())).collect(),
         },
         temperature: call.temperature,
-        max_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxTokens),
-        max_completion_tokens: call.max_tokens.filter(|_| call.limit_name == LimitName::MaxCompletionTokens),
+        max_tokens: call.max_tokens.filter(|_| limit == LimitName::MaxTokens),
+        max_completion_tokens: call.max_tokens.filter(|_| limit == LimitName::MaxCompletionTokens),
         response_format,
         parallel_tool_calls: tools.as_ref().filter(|_| !is_reasoning_model(call.model)).map(|_| false),
         tools,
@@ -301,6 +301,15 @@ struct ChoiceMessage {
     tool_calls: Option<Vec<ToolCall>>,
 }
 
+/// What a chat completion's `finish_reason` says, whole or streamed.
+pub(crate) fn finish_of(reason: &str) -> Finish {
+    match reason {
+        "length" => Finish::Length,
+        "content_filter" => Finish::ContentFilter,
+        _ => Finish::Done,
+    }
+}
+
 /// Reads a chat-completions reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let completion: Completion =
@@ -309,11 +318,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let Some(choice) = completion.choices.into_iter().next() else {
         return Err(Error::Decode { message: "the completion has no choices".to_owned() });
     };
-    let finish = match choice.finish_reason.as_deref() {
-        Some("length") => Finish::Length,
-        Some("content_filter") => Finish::ContentFilter,
-        _ => Finish::Done,
-    };
+    let finish = choice.finish_reason.as_deref().map_or(Finish::Done, finish_of);
     let tool_call = choice.message.tool_calls.and_then(|calls| calls.into_iter().next());
     Ok(Reply { content: choice.message.content, tool_call, refusal: choice.message.refusal, finish, usage })
 }

@@ -9,8 +9,8 @@
 //! `response_format_text_json_schema_config_param.py`, `easy_input_message_param.py`,
 //! `response.py`, `response_stream_event.py`).
 
-use super::openai_stream::{Delta, Event};
 use super::{Call, Finish, Reply, Retry};
+use super::{Delta, StreamEvent as Event};
 use crate::transport;
 use crate::{Error, Message, Role, Usage};
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,7 @@ pub(crate) fn body(call: &Call) -> Vec<u8> {
             },
         },
         temperature: call.temperature,
-        // The only name the Responses API has, whatever `limit_name` says.
+        // The only name the Responses API has, whatever `limit` says.
         max_output_tokens: call.max_tokens,
         store: false,
     };

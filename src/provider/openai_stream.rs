@@ -1,7 +1,7 @@
 //! The OpenAI chat-completions stream: `stream: true` in the body, and one
 //! `chat.completion.chunk` per server-sent event, ended by `data: [DONE]`.
 
-use super::Finish;
+use super::{Delta, StreamEvent as Event};
 use crate::{transport, Error, Usage};
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,26 +18,6 @@ pub(crate) fn body(mut body: Vec<u8>, include_usage: bool) -> Vec<u8> {
     }
     body.push(b'}');
     body
-}
-
-/// What one chunk says.
-#[derive(Debug, Default, PartialEq)]
-pub(crate) struct Delta<'a> {
-    /// More of the content, or of the first tool call's arguments.
-    pub text: Option<Cow<'a, str>>,
-    /// The tool call's id and name, when this chunk announces them.
-    pub tool: Option<(Cow<'a, str>, Cow<'a, str>)>,
-    /// More of a refusal.
-    pub refusal: Option<Cow<'a, str>>,
-    pub finish: Option<Finish>,
-    pub usage: Option<Usage>,
-}
-
-/// One event's data: a chunk, or the end.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Event<'a> {
-    Chunk(Delta<'a>),
-    Done,
 }
 
 #[derive(Deserialize)]
@@ -107,11 +87,7 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
     }
     let mut delta = Delta { usage: chunk.usage, ..Delta::default() };
     if let Some(choice) = chunk.choices.into_iter().next() {
-        delta.finish = choice.finish_reason.as_deref().map(|reason| match reason {
-            "length" => Finish::Length,
-            "content_filter" => Finish::ContentFilter,
-            _ => Finish::Done,
-        });
+        delta.finish = choice.finish_reason.as_deref().map(super::openai::finish_of);
         if let Some(d) = choice.delta {
             delta.refusal = d.refusal;
             let tool = d.tool_calls.and_then(|calls| calls.into_iter().find(|call| call.index == 0));

@@ -13,6 +13,7 @@
 //!   [`Client::extract_iter`](crate::Client::extract_iter): validated items.
 
 mod form;
+pub(crate) mod incoming;
 mod items;
 pub mod json;
 mod session;

@@ -2,20 +2,14 @@
 //! the final value) and [`Items`] (validated list items one by one).
 
 use super::form::Streamable;
+use super::incoming::Incoming;
 use super::items::{ItemError, ItemReader};
-use super::sse;
 use super::value::PartialReader;
-use crate::error::{Attempt, Exhausted};
-use crate::message::{FunctionCall, ToolCall};
-use crate::parse::{Parsed, Rejected};
-use crate::provider::{openai_stream, Call, Finish, Reply, Retry};
+use crate::attempts::{Attempts, Judged};
 use crate::request::Resolved;
-use crate::transport::Limits;
 use crate::validate::Report;
-use crate::{reask, transport, Client, Error, Extract, ExtractRequest, Extracted, Mode, Provider, Usage};
-use bytes::Bytes;
+use crate::{Client, Error, Extract, ExtractRequest, Extracted, Mode, Usage};
 use futures_core::Stream;
-use secrecy::ExposeSecret;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -40,6 +34,11 @@ impl StreamOptions {
     pub fn include_usage(mut self, include: bool) -> Self {
         self.include_usage = Some(include);
         self
+    }
+
+    /// Whether usage is asked for in a stream in `mode`.
+    fn usage_in(self, mode: Mode) -> bool {
+        self.include_usage.unwrap_or(mode != Mode::JsonObjectSchema)
     }
 }
 
@@ -240,7 +239,10 @@ impl<T: Extract + Send> ExtractRequest<'_, Vec<T>> {
     pub fn items_with(self, options: StreamOptions) -> Items<T> {
         let usage = Arc::new(Mutex::new(Usage::default()));
         let state = match self.resolve() {
-            Ok(resolved) => ItemState::Start(Box::new(Plan::new(resolved, options)), usage.clone()),
+            Ok(resolved) => {
+                let include_usage = options.usage_in(resolved.mode);
+                ItemState::Start(Box::new(Attempts::streamed(resolved, include_usage)), usage.clone())
+            }
             Err(err) => ItemState::Failed(err),
         };
         let inner = futures_util::stream::unfold(state, |state| async move { state.next().await });
@@ -248,222 +250,9 @@ impl<T: Extract + Send> ExtractRequest<'_, Vec<T>> {
     }
 }
 
-/// What the request needs on every attempt, owned.
-struct Plan {
-    client: Client,
-    model: String,
-    mode: Mode,
-    max_retries: u32,
-    lenient: bool,
-    temperature: Option<f32>,
-    max_tokens: Option<u32>,
-    messages: Vec<crate::Message>,
-    /// The replies that failed so far, with their feedback.
-    retries: Vec<Retry>,
-    prepared: Arc<crate::schema::Prepared>,
-    include_usage: bool,
-}
-
-impl Plan {
-    fn new(resolved: Resolved<'_>, options: StreamOptions) -> Self {
-        let include_usage = options.include_usage.unwrap_or(resolved.mode != Mode::JsonObjectSchema);
-        Plan {
-            client: resolved.client.clone(),
-            model: resolved.model,
-            mode: resolved.mode,
-            max_retries: resolved.max_retries,
-            lenient: resolved.lenient,
-            temperature: resolved.temperature,
-            max_tokens: resolved.max_tokens,
-            messages: resolved.messages,
-            retries: Vec::new(),
-            prepared: resolved.prepared,
-            include_usage,
-        }
-    }
-
-    /// Sends the conversation so far and returns the reply's event stream.
-    async fn open(&self) -> Result<Incoming, Error> {
-        let inner = &self.client.inner;
-        let wire = inner.provider.wire();
-        let call = Call {
-            model: &self.model,
-            messages: &self.messages,
-            retries: &self.retries,
-            schema: &self.prepared,
-            mode: self.mode,
-            temperature: self.temperature,
-            max_tokens: self.max_tokens,
-            limit_name: inner.limit_name,
-        };
-        let body = wire.stream_body(wire.body(&call), self.include_usage, self.mode);
-        let url = if self.model == inner.model && self.mode == inner.mode && inner.provider == Provider::OpenAi {
-            inner.url.clone()
-        } else {
-            crate::client::endpoint(&wire.stream_url(&inner.base_url, &self.model, self.mode))?
-        };
-        let body =
-            inner.transport.open(&url, &inner.headers, Bytes::from(body), wire.classifier(), self.secret()).await?;
-        Ok(Incoming::new(body, wire, inner.transport.limits))
-    }
-
-    fn secret(&self) -> Option<&str> {
-        self.client.inner.api_key.as_ref().map(|k| k.expose_secret())
-    }
-}
-
-/// One reply arriving: server-sent events in, text out.
-struct Incoming {
-    body: transport::Chunks,
-    /// The provider's event format.
-    format: &'static dyn crate::provider::Wire,
-    decoder: sse::Decoder,
-    /// Bytes of the body read so far, and the most that may be.
-    read: usize,
-    max_reply: usize,
-    finish: Option<Finish>,
-    done: bool,
-    usage: Usage,
-    tool: Option<(String, String)>,
-    refusal: String,
-    /// Text deltas read but not yet taken, one per event.
-    pending: std::collections::VecDeque<Vec<u8>>,
-}
-
-impl Incoming {
-    fn new(body: transport::Chunks, format: &'static dyn crate::provider::Wire, limits: Limits) -> Self {
-        Incoming {
-            body,
-            format,
-            decoder: sse::Decoder::new(limits.event),
-            read: 0,
-            max_reply: limits.reply,
-            finish: None,
-            done: false,
-            usage: Usage::default(),
-            tool: None,
-            refusal: String::new(),
-            pending: std::collections::VecDeque::new(),
-        }
-    }
-
-    /// The next text delta: one already read, or one from the network. `Ok(None)` once
-    /// the body has ended.
-    async fn next_text(&mut self, secret: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
-        loop {
-            if let Some(text) = self.pending.pop_front() {
-                return Ok(Some(text));
-            }
-            if !self.read(secret).await? {
-                return Ok(self.pending.pop_front());
-            }
-        }
-    }
-
-    /// Reads one network chunk, queueing the text deltas it carries. `Ok(false)` once
-    /// the body has ended.
-    async fn read(&mut self, secret: Option<&str>) -> Result<bool, Error> {
-        let mut failure = None;
-        let mut on_event = |data: &[u8]| {
-            if failure.is_some() || self.done {
-                return;
-            }
-            match self.format.stream_event(data, secret) {
-                Ok(openai_stream::Event::Done) => self.done = true,
-                Ok(openai_stream::Event::Chunk(delta)) => {
-                    if let Some(piece) = delta.text.filter(|p| !p.is_empty()) {
-                        self.pending.push_back(piece.as_bytes().to_vec());
-                    }
-                    if let Some((id, name)) = delta.tool {
-                        self.tool = Some((id.into_owned(), name.into_owned()));
-                    }
-                    if let Some(piece) = delta.refusal {
-                        self.refusal.push_str(&piece);
-                    }
-                    if let Some(finish) = delta.finish {
-                        self.finish = Some(finish);
-                    }
-                    if let Some(usage) = delta.usage {
-                        self.usage = merge_usage(self.usage, usage);
-                    }
-                }
-                Err(err) => failure = Some(err),
-            }
-        };
-        let more = match self.body.next(secret).await? {
-            Some(chunk) => {
-                if chunk.len() > self.max_reply - self.read {
-                    return Err(Error::ReplyTooLarge { limit: self.max_reply });
-                }
-                self.read += chunk.len();
-                self.decoder.feed(&chunk, &mut on_event)?;
-                true
-            }
-            None => {
-                self.decoder.finish(&mut on_event)?;
-                // An event only comes out of `finish` without its blank line: the body
-                // ended inside it, and one that does not read was cut, not malformed.
-                if let Some(Error::Decode { message }) = failure {
-                    return Err(Error::Connection {
-                        message: format!("the stream ended in the middle of an event: {message}"),
-                        attempts: 1,
-                        usage: Usage::default(),
-                    });
-                }
-                false
-            }
-        };
-        match failure {
-            Some(err) => Err(err),
-            None => Ok(more),
-        }
-    }
-
-    /// After the body ended: why the reply cannot be used, if it cannot. `usage` is what
-    /// the extraction spent, this reply included; the error counts this request only.
-    fn verdict(&self, raw: &[u8], usage: Usage) -> Result<(), Error> {
-        if !self.refusal.is_empty() {
-            return Err(Error::Refusal { message: self.refusal.clone(), usage });
-        }
-        match self.finish {
-            Some(Finish::Length) => Err(Error::Truncated { raw: String::from_utf8_lossy(raw).into_owned(), usage }),
-            Some(Finish::ContentFilter) => {
-                Err(Error::Refusal { message: "stopped by the provider's content filter".to_owned(), usage })
-            }
-            Some(Finish::Done) => Ok(()),
-            None if self.done => Ok(()),
-            None => Err(Error::Connection {
-                message: "the stream ended before the reply was finished (no finish_reason, no [DONE])".to_owned(),
-                attempts: 1,
-                usage,
-            }),
-        }
-    }
-
-    /// The reply as the re-ask loop keeps it.
-    fn reply(&self, raw: &[u8]) -> Reply {
-        let raw = String::from_utf8_lossy(raw).into_owned();
-        let (content, tool_call) = match &self.tool {
-            Some((id, name)) => (
-                None,
-                Some(ToolCall {
-                    id: id.clone(),
-                    kind: "function".to_owned(),
-                    function: FunctionCall { name: name.clone(), arguments: raw },
-                }),
-            ),
-            None => (Some(raw), None),
-        };
-        Reply { content, tool_call, refusal: None, finish: Finish::Done, usage: self.usage }
-    }
-}
-
 /// A streamed extraction with its re-asks.
 struct Session<T: Streamable> {
-    plan: Plan,
-    attempt: u32,
-    usage: Usage,
-    failed: Vec<Attempt>,
+    attempts: Attempts<'static>,
     reading: Option<(Incoming, PartialReader<T>)>,
     over: bool,
 }
@@ -474,14 +263,8 @@ where
     T::Partial: Clone + Send + Sync,
 {
     fn new(resolved: Resolved<'_>, options: StreamOptions) -> Self {
-        Session {
-            plan: Plan::new(resolved, options),
-            attempt: 0,
-            usage: Usage::default(),
-            failed: Vec::new(),
-            reading: None,
-            over: false,
-        }
+        let include_usage = options.usage_in(resolved.mode);
+        Session { attempts: Attempts::streamed(resolved, include_usage), reading: None, over: false }
     }
 
     fn end(&mut self, err: Error) -> Option<Result<Update<T>, Error>> {
@@ -497,51 +280,48 @@ where
                 return None;
             }
             let Some((wire, reader)) = &mut self.reading else {
-                self.attempt += 1;
-                match self.plan.open().await {
-                    Ok(wire) => self.reading = Some((wire, PartialReader::with_wrapper(self.plan.prepared.wrapper()))),
-                    Err(err) => return self.end(err.after(self.attempt - 1, self.usage)),
+                match self.attempts.open().await {
+                    Ok(wire) => {
+                        let reader = PartialReader::with_wrapper(self.attempts.prepared().wrapper());
+                        self.reading = Some((wire, reader));
+                    }
+                    Err(err) => return self.end(err),
                 }
                 continue;
             };
-            match wire.next_text(self.plan.secret()).await {
+            match wire.next_text(self.attempts.secret()).await {
                 Err(err) => {
-                    let spent = self.usage + wire.usage;
-                    return self.end(err.after(self.attempt - 1, spent));
+                    let err = self.attempts.fail(err, wire.usage());
+                    return self.end(err);
                 }
                 Ok(Some(text)) => {
+                    self.attempts.chunk();
                     if reader.feed(&text) {
                         if let Some(value) = reader.shared() {
-                            let progress =
-                                Progress { value, violations: reader.shared_violations(), attempt: self.attempt };
+                            let violations = reader.shared_violations();
+                            let progress = Progress { value, violations, attempt: self.attempts.attempt() };
                             return Some(Ok(Update::Partial(progress)));
                         }
                     }
                 }
                 Ok(None) => {
                     let (wire, reader) = self.reading.take().expect("matched above");
-                    self.usage += wire.usage;
-                    let usage = self.usage;
-                    if let Err(err) = wire.verdict(reader.raw(), usage) {
-                        return self.end(err.after(self.attempt - 1, Usage::default()));
-                    }
-                    let reply = wire.reply(reader.raw());
-                    let Rejected { report, repairs } = match reader.finish_judged(self.plan.lenient) {
-                        Ok(Parsed { value, repairs }) => {
-                            self.over = true;
-                            let done = Extracted { value, usage, attempts: self.attempt, repairs };
-                            return Some(Ok(Update::Done(done)));
-                        }
-                        Err(rejected) => rejected,
+                    let reply = match self.attempts.ended(&wire, reader.raw()) {
+                        Ok(reply) => reply,
+                        Err(err) => return self.end(err),
                     };
-                    let plan = &mut self.plan;
-                    self.failed.push(Attempt { raw: reply.raw().to_owned(), report: report.clone(), repairs });
-                    plan.retries.push(Retry { reply, feedback: reask::feedback(&report), attempt: self.attempt });
-                    if self.attempt > plan.max_retries {
-                        let failed = std::mem::take(&mut self.failed);
-                        return self.end(Error::ValidationExhausted(Box::new(Exhausted { attempts: failed, usage })));
-                    }
-                    return Some(Ok(Update::Retry { attempt: self.attempt, report }));
+                    let judged = reader.finish_judged(self.attempts.lenient());
+                    return match self.attempts.judge(reply, judged) {
+                        Ok(Judged::Done(done)) => {
+                            self.over = true;
+                            Some(Ok(Update::Done(done)))
+                        }
+                        Ok(Judged::Reask) => {
+                            let report = self.attempts.last_report().clone();
+                            Some(Ok(Update::Retry { attempt: self.attempts.attempt(), report }))
+                        }
+                        Err(err) => self.end(err),
+                    };
                 }
             }
         }
@@ -550,10 +330,10 @@ where
 
 /// Where an item stream is.
 enum ItemState<T> {
-    Start(Box<Plan>, Arc<Mutex<Usage>>),
-    Reading(Box<Plan>, Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
+    Start(Box<Attempts<'static>>, Arc<Mutex<Usage>>),
+    Reading(Box<Attempts<'static>>, Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
     /// The body ended: the last items, then the verdict.
-    Closing(Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
+    Closing(Box<Attempts<'static>>, Incoming, ItemReader<T>, Arc<Mutex<Usage>>),
     Failed(Error),
     Over,
 }
@@ -565,51 +345,40 @@ impl<T: Extract + Send> ItemState<T> {
             state = match state {
                 ItemState::Over => return None,
                 ItemState::Failed(err) => return Some((Err(ItemError::Failed(err)), ItemState::Over)),
-                ItemState::Start(plan, usage) => match plan.open().await {
-                    Ok(wire) => ItemState::Reading(plan, wire, ItemReader::new(), usage),
+                ItemState::Start(mut attempts, usage) => match attempts.open().await {
+                    Ok(wire) => ItemState::Reading(attempts, wire, ItemReader::new(), usage),
                     Err(err) => ItemState::Failed(err),
                 },
-                ItemState::Closing(wire, mut reader, usage) => {
+                ItemState::Closing(mut attempts, wire, mut reader, usage) => {
                     if let Some(item) = reader.next_item() {
-                        return Some((item, ItemState::Closing(wire, reader, usage)));
+                        attempts.item(&item);
+                        return Some((item, ItemState::Closing(attempts, wire, reader, usage)));
                     }
-                    let total = {
-                        let mut shared = usage.lock().unwrap_or_else(|e| e.into_inner());
-                        *shared += wire.usage;
-                        *shared
-                    };
-                    match wire.verdict(reader.raw(), total).map_err(ItemError::Failed).and_then(|()| reader.finish()) {
+                    let ended = attempts.ended(&wire, reader.raw());
+                    *usage.lock().unwrap_or_else(|e| e.into_inner()) = attempts.usage();
+                    let end = ended.map_err(ItemError::Failed).and_then(|_| reader.finish());
+                    attempts.items_end(&end);
+                    match end {
                         Ok(()) => ItemState::Over,
                         Err(err) => return Some((Err(err), ItemState::Over)),
                     }
                 }
-                ItemState::Reading(plan, mut wire, mut reader, usage) => {
+                ItemState::Reading(mut attempts, mut wire, mut reader, usage) => {
                     if let Some(item) = reader.next_item() {
-                        return Some((item, ItemState::Reading(plan, wire, reader, usage)));
+                        attempts.item(&item);
+                        return Some((item, ItemState::Reading(attempts, wire, reader, usage)));
                     }
-                    match wire.next_text(plan.secret()).await {
-                        Err(err) => ItemState::Failed(err),
+                    match wire.next_text(attempts.secret()).await {
+                        Err(err) => ItemState::Failed(attempts.fail(err, wire.usage())),
                         Ok(Some(text)) => {
+                            attempts.chunk();
                             reader.feed(&text);
-                            ItemState::Reading(plan, wire, reader, usage)
+                            ItemState::Reading(attempts, wire, reader, usage)
                         }
-                        Ok(None) => ItemState::Closing(wire, reader, usage),
+                        Ok(None) => ItemState::Closing(attempts, wire, reader, usage),
                     }
                 }
             };
         }
-    }
-}
-
-/// Usage from a stream event over what earlier events said: a provider may report the
-/// prompt's and the output's tokens in different events (Anthropic), each with zero for
-/// the part it does not know.
-fn merge_usage(before: Usage, event: Usage) -> Usage {
-    let prompt = if event.prompt_tokens > 0 { event.prompt_tokens } else { before.prompt_tokens };
-    let completion = if event.completion_tokens > 0 { event.completion_tokens } else { before.completion_tokens };
-    Usage {
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: event.total_tokens.max(prompt + completion),
     }
 }

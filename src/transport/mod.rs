@@ -25,6 +25,21 @@ use tokio::time::Instant;
 /// Reads a non-2xx reply: status, body and the key to scrub from messages.
 pub(crate) type Classifier = fn(status: u16, body: &[u8], secret: Option<&str>) -> Failure;
 
+/// Told of each transport retry before its wait: the status that failed (none for a
+/// failure without a reply) and the wait.
+pub(crate) type OnRetry<'a> = Option<&'a (dyn Fn(Option<u16>, Duration) + Sync)>;
+
+/// Where a request goes and how: its URL, headers, failure reading, the key to scrub
+/// from messages, and who hears of its retries.
+#[derive(Clone, Copy)]
+pub(crate) struct Route<'a> {
+    pub(crate) url: &'a reqwest::Url,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) classify: Classifier,
+    pub(crate) secret: Option<&'a str>,
+    pub(crate) on_retry: OnRetry<'a>,
+}
+
 /// An HTTP client with timeouts, a retry policy, a redirect rule and bounds on what it
 /// reads.
 #[derive(Debug, Clone)]
@@ -43,55 +58,43 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx body.
+    /// POSTs `body` along `route`, retrying what can succeed, and returns the 2xx
+    /// status and body.
     ///
-    /// `classify` reads failed replies; `secret` (the API key, if any) is scrubbed from
-    /// every error message.
-    pub(crate) async fn post(
-        &self,
-        url: &reqwest::Url,
-        headers: &HeaderMap,
-        body: Bytes,
-        classify: Classifier,
-        secret: Option<&str>,
-    ) -> Result<Bytes, Error> {
-        let limit = self.limits.reply;
-        let read = |response, _| limits::read_body(response, limit, secret);
-        self.send(url, headers, body, classify, secret, Some(self.timeout), read).await
+    /// `route.classify` reads failed replies; `route.secret` (the API key, if any) is
+    /// scrubbed from every error message.
+    pub(crate) async fn post(&self, route: Route<'_>, body: Bytes) -> Result<(u16, Bytes), Error> {
+        let (limit, secret) = (self.limits.reply, route.secret);
+        let read = |response: reqwest::Response, _| {
+            let status = response.status().as_u16();
+            async move { limits::read_body(response, limit, secret).await.map(|body| (status, body)) }
+        };
+        self.send(route, body, Some(self.timeout), read).await
     }
 
-    /// POSTs `body` to `url`, retrying what can succeed, and returns the 2xx response's
-    /// body as soon as its headers arrive, to be read as it comes.
+    /// POSTs `body` along `route`, retrying what can succeed, and returns the 2xx
+    /// status and the response's body as soon as its headers arrive, to be read as it
+    /// comes.
     ///
     /// The timeout bounds the wait for the headers, then each wait for a chunk: a
     /// stream that keeps sending runs as long as it sends. `stream_timeout`, when set,
     /// bounds the whole request, from its sending to its last chunk.
-    pub(crate) async fn open(
-        &self,
-        url: &reqwest::Url,
-        headers: &HeaderMap,
-        body: Bytes,
-        classify: Classifier,
-        secret: Option<&str>,
-    ) -> Result<Chunks, Error> {
+    pub(crate) async fn open(&self, route: Route<'_>, body: Bytes) -> Result<(u16, Chunks), Error> {
         let (idle, total) = (self.timeout, self.stream_timeout);
-        let chunks = |response, started: Instant| async move {
-            Ok(Chunks::new(response, idle, total.map(|total| started + total)))
+        let chunks = |response: reqwest::Response, started: Instant| async move {
+            let status = response.status().as_u16();
+            Ok((status, Chunks::new(response, idle, total.map(|total| started + total))))
         };
-        self.send(url, headers, body, classify, secret, None, chunks).await
+        self.send(route, body, None, chunks).await
     }
 
     /// Sends with retries; `whole` is the timeout of a request read whole (`None` for a
     /// stream, whose body `on_success` reads within its own timeouts). `on_success`
     /// gets the 2xx response and when its request was sent.
-    #[allow(clippy::too_many_arguments)]
     async fn send<R, F, Fut>(
         &self,
-        url: &reqwest::Url,
-        headers: &HeaderMap,
+        route: Route<'_>,
         body: Bytes,
-        classify: Classifier,
-        secret: Option<&str>,
         whole: Option<Duration>,
         on_success: F,
     ) -> Result<R, Error>
@@ -99,11 +102,14 @@ impl Transport {
         F: Fn(reqwest::Response, Instant) -> Fut,
         Fut: std::future::Future<Output = Result<R, Failure>>,
     {
+        let Route { url, headers, classify, secret, on_retry } = route;
         let mut attempts = 0u32;
         loop {
             attempts += 1;
             let started = Instant::now();
             let sent = self.post_once(url, headers, &body, secret, whole).await;
+            let status = sent.as_ref().ok().map(|response| response.status()).filter(|status| !status.is_success());
+            let status = status.map(|status| status.as_u16());
             let (failure, hinted_wait, hinted_retry) = match sent {
                 Ok(response) if response.status().is_success() => match on_success(response, started).await {
                     Ok(out) => return Ok(out),
@@ -140,6 +146,9 @@ impl Transport {
                 Some(wait) => wait,
                 None => self.policy.backoff(attempts - 1),
             };
+            if let Some(on_retry) = on_retry {
+                on_retry(status, wait);
+            }
             tokio::time::sleep(wait).await;
         }
     }
@@ -192,7 +201,8 @@ mod tests {
         };
         // `localhost` parses as a scheme: a URL reqwest refuses to send.
         let url = reqwest::Url::parse("localhost:18777/v1").unwrap();
-        let err = transport.post(&url, &HeaderMap::new(), Bytes::new(), classify, None).await.unwrap_err();
+        let route = Route { url: &url, headers: &HeaderMap::new(), classify, secret: None, on_retry: None };
+        let err = transport.post(route, Bytes::new()).await.unwrap_err();
         assert!(matches!(err, Error::Config(ConfigError::Http(_))), "{err:?}");
     }
 }

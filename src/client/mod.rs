@@ -1,12 +1,16 @@
 //! [`Client`]: where requests go and how they are sent.
 
+mod door;
+
 use crate::error::ConfigError;
+use crate::observe::{Observer, Observers};
 use crate::provider::{LimitName, Provider};
 use crate::request::ExtractRequest;
+use crate::schema::Target;
 use crate::transport::{self, Limits, RetryPolicy, Transport};
 use crate::{Error, Extract, Mode};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,22 +78,31 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) transport: Transport,
-    pub(crate) provider: Provider,
-    pub(crate) base_url: String,
-    /// The URL requests for the client's own model go to, parsed once: parsing a URL
-    /// costs more than the rest of building a request.
-    pub(crate) url: reqwest::Url,
-    pub(crate) headers: HeaderMap,
-    pub(crate) api_key: Option<SecretString>,
-    pub(crate) model: String,
-    pub(crate) mode: Mode,
+    transport: Transport,
+    provider: Provider,
+    base_url: String,
+    /// The URLs requests for the client's own model and mode go to, plain and
+    /// streamed, parsed once: parsing a URL costs more than the rest of building a
+    /// request.
+    url: reqwest::Url,
+    stream_url: reqwest::Url,
+    headers: HeaderMap,
+    api_key: Option<SecretString>,
+    model: String,
+    mode: Mode,
+    defaults: Defaults,
+    limit_name: LimitName,
+    observers: Observers,
+}
+
+/// What a request uses where it sets nothing else.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Defaults {
     pub(crate) max_retries: u32,
     /// Whether a reply that does not parse is read leniently; `None`: by the mode.
     pub(crate) lenient: Option<bool>,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
-    pub(crate) limit_name: LimitName,
 }
 
 impl fmt::Debug for Client {
@@ -101,14 +114,15 @@ impl fmt::Debug for Client {
             .field("api_key", &inner.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("model", &inner.model)
             .field("mode", &inner.mode)
-            .field("max_retries", &inner.max_retries)
-            .field("lenient", &inner.lenient)
+            .field("max_retries", &inner.defaults.max_retries)
+            .field("lenient", &inner.defaults.lenient)
             .field("retry_policy", &inner.transport.policy)
             .field("timeout", &inner.transport.timeout)
             .field("stream_timeout", &inner.transport.stream_timeout)
             .field("follow_redirects", &inner.transport.follow_redirects)
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
+            .field("observers", &inner.observers)
             .finish()
     }
 }
@@ -196,6 +210,31 @@ impl Client {
     /// The provider the client speaks to.
     pub fn provider(&self) -> Provider {
         self.inner.provider
+    }
+
+    /// What a request uses where it sets nothing else.
+    pub(crate) fn defaults(&self) -> &Defaults {
+        &self.inner.defaults
+    }
+
+    /// The observers registered on the client.
+    pub(crate) fn observers(&self) -> &Observers {
+        &self.inner.observers
+    }
+
+    /// The key, to scrub from what a reply's body says.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        self.inner.api_key.as_ref().map(|key| key.expose_secret())
+    }
+
+    /// Refuses a mode this client's endpoint cannot honour, before anything is sent.
+    pub(crate) fn check_mode(&self, mode: Mode) -> Result<(), ConfigError> {
+        self.inner.provider.wire().check_mode(&self.inner.url, mode)
+    }
+
+    /// The schema target `mode` sends to `model`.
+    pub(crate) fn target(&self, mode: Mode, model: &str) -> Target {
+        self.inner.provider.wire().target(mode, model)
     }
 }
 
@@ -330,6 +369,7 @@ pub struct ClientBuilder {
     follow_redirects: bool,
     allow_insecure_http: bool,
     limits: Limits,
+    observers: Observers,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -348,6 +388,31 @@ impl ClientBuilder {
     /// The provider to speak to; see [`Provider`]. Default [`Provider::OpenAi`].
     pub fn provider(mut self, provider: Provider) -> Self {
         self.provider = provider;
+        self
+    }
+
+    /// Registers an observer of every extraction the client runs, plain or streamed:
+    /// it reads each [`Event`](crate::observe::Event) (a request sent, a transport
+    /// retry, a reply, a parse or validation error, a re-ask, the end). See
+    /// [`observe`](crate::observe). Observers of one request are added with
+    /// [`ExtractRequest::observe`]; the client's hear each event first.
+    ///
+    /// ```
+    /// use pluck::observe::Event;
+    ///
+    /// let client = pluck::Client::builder()
+    ///     .api_key("sk-...")
+    ///     .observe(|event: &Event<'_>| {
+    ///         if let Event::Response { attempt, latency, usage, .. } = event {
+    ///             println!("attempt {attempt}: {latency:?}, {} tokens", usage.total_tokens);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn observe(mut self, observer: impl Observer + 'static) -> Self {
+        self.observers.push(Arc::new(observer));
         self
     }
 
@@ -637,6 +702,7 @@ impl ClientBuilder {
         let model = self.model.unwrap_or_else(|| wire.default_model().to_owned());
         let mode = self.mode.unwrap_or_else(|| wire.default_mode());
         let url = endpoint(&wire.url(&base, &model, mode))?;
+        let stream_url = endpoint(&wire.stream_url(&base, &model, mode))?;
         let hosted = is_hosted_by(&parsed, wire.default_base_url());
         if self.api_key.is_none() && hosted {
             return Err(match self.provider {
@@ -674,15 +740,19 @@ impl ClientBuilder {
                 provider: self.provider,
                 base_url: base,
                 url,
+                stream_url,
                 headers,
                 api_key: self.api_key,
                 model,
                 mode,
-                max_retries: self.max_retries.unwrap_or(2),
-                lenient: self.lenient,
-                temperature: self.temperature,
-                max_tokens: self.max_tokens,
+                defaults: Defaults {
+                    max_retries: self.max_retries.unwrap_or(2),
+                    lenient: self.lenient,
+                    temperature: self.temperature,
+                    max_tokens: self.max_tokens,
+                },
                 limit_name,
+                observers: self.observers,
             }),
         })
     }

@@ -1,0 +1,327 @@
+//! [`Attempts`]: the one attempt loop of an extraction, plain or streamed.
+//!
+//! It keeps what every attempt shares: the conversation and the replies that failed
+//! (each provider re-asks its own way), the usage summed over the attempts, the
+//! verdict on a finished reply (truncated, refused, filtered), the failed attempts an
+//! [`Error::ValidationExhausted`] reports, the re-ask budget, the counting of requests
+//! in errors, and the [`Event`]s observers read. The plain and streamed paths differ
+//! only in how a reply's text arrives: whole from [`Client::send`], or event by event
+//! from [`Client::open`].
+
+use crate::error::{Attempt, Exhausted};
+use crate::observe::{Event, Observers};
+use crate::parse::{Parsed, Rejected};
+use crate::provider::{Call, Finish, Reply, Retry};
+use crate::request::Resolved;
+use crate::schema::Prepared;
+use crate::stream::incoming::Incoming;
+use crate::stream::ItemError;
+use crate::validate::Report;
+use crate::{reask, Client, Error, Extracted, Message, Mode, Usage};
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// One extraction's attempts: what each request needs, and what they add up to.
+pub(crate) struct Attempts<'c> {
+    client: Cow<'c, Client>,
+    model: String,
+    mode: Mode,
+    max_retries: u32,
+    lenient: bool,
+    temperature: Option<f32>,
+    max_tokens: Option<u32>,
+    messages: Vec<Message>,
+    prepared: Arc<Prepared>,
+    /// The replies that failed so far, with their feedback.
+    retries: Vec<Retry>,
+    /// The same replies as [`Error::ValidationExhausted`] reports them.
+    failed: Vec<Attempt>,
+    /// Usage over the replies received whole so far.
+    usage: Usage,
+    /// The attempt under way, from 1; 0 before the first.
+    attempt: u32,
+    /// The request's own observers; the client's hear each event first.
+    observers: Observers,
+    /// Whether anyone listens: when not, no event is built.
+    observing: bool,
+    /// When the attempt under way was sent, and whether its first chunk came: kept
+    /// only while observing.
+    sent: Option<Instant>,
+    first_chunk: bool,
+    /// The HTTP status of the streamed reply under way.
+    status: Option<u16>,
+    /// For a stream: whether usage is asked for in it.
+    include_usage: Option<bool>,
+}
+
+/// What became of a finished reply that did not fail the extraction.
+pub(crate) enum Judged<T> {
+    /// It validated.
+    Done(Extracted<T>),
+    /// It did not; the model is asked again, told [`Attempts::last_report`].
+    Reask,
+}
+
+impl<'c> Attempts<'c> {
+    /// The attempts of a request sent plain.
+    pub(crate) fn plain(resolved: Resolved<'c>) -> Self {
+        Self::new(Cow::Borrowed(resolved.client), resolved, None)
+    }
+
+    /// The attempts of a request streamed, owning what they need (a stream outlives
+    /// the request that made it).
+    pub(crate) fn streamed(resolved: Resolved<'_>, include_usage: bool) -> Attempts<'static> {
+        Attempts::new(Cow::Owned(resolved.client.clone()), resolved, Some(include_usage))
+    }
+
+    fn new(client: Cow<'c, Client>, resolved: Resolved<'_>, include_usage: Option<bool>) -> Self {
+        let observing = !client.observers().is_empty() || !resolved.observers.is_empty();
+        Attempts {
+            client,
+            model: resolved.model,
+            mode: resolved.mode,
+            max_retries: resolved.max_retries,
+            lenient: resolved.lenient,
+            temperature: resolved.temperature,
+            max_tokens: resolved.max_tokens,
+            messages: resolved.messages,
+            prepared: resolved.prepared,
+            retries: Vec::new(),
+            failed: Vec::new(),
+            usage: Usage::default(),
+            attempt: 0,
+            observers: resolved.observers,
+            observing,
+            sent: None,
+            first_chunk: false,
+            status: None,
+            include_usage,
+        }
+    }
+
+    /// The schema the replies are read with.
+    pub(crate) fn prepared(&self) -> &Prepared {
+        &self.prepared
+    }
+
+    /// Whether a reply that does not parse is read leniently.
+    pub(crate) fn lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// The attempt under way, from 1.
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Usage over the replies received whole so far.
+    pub(crate) fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// The key, to scrub from what a streamed reply's events say.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        self.client.secret()
+    }
+
+    /// The report of the last reply that failed.
+    pub(crate) fn last_report(&self) -> &Report {
+        &self.failed.last().expect("a reply failed").report
+    }
+
+    /// Sends the next attempt and reads its reply whole, then its verdict.
+    ///
+    /// # Errors
+    /// Anything that ends the extraction: the transport's errors (counting the earlier
+    /// attempts' requests), an unreadable reply, a truncated or refused one.
+    pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
+        self.begin();
+        let call = self.call();
+        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+        let sent = self.client.send(&call, self.observing.then_some(on_retry)).await;
+        let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
+        self.received(Some(status), reply.usage, Some(reply.finish));
+        self.verdict(reply)
+    }
+
+    /// Sends the next attempt asking for a stream, and returns its events as they come.
+    ///
+    /// # Errors
+    /// The transport's errors, counting the earlier attempts' requests.
+    pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
+        self.begin();
+        let call = self.call();
+        let include_usage = self.include_usage.unwrap_or(true);
+        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+        let opened = self.client.open(&call, include_usage, self.observing.then_some(on_retry)).await;
+        let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
+        self.status = Some(status);
+        Ok(incoming)
+    }
+
+    /// A streamed reply's text arrived; the first time in an attempt, observers hear
+    /// when.
+    pub(crate) fn chunk(&mut self) {
+        if self.observing && !self.first_chunk {
+            self.first_chunk = true;
+            let latency = self.latency();
+            self.observers_emit(&Event::FirstChunk { attempt: self.attempt, latency });
+        }
+    }
+
+    /// A streamed reply ended, its text `raw`: its usage counted, then its verdict.
+    ///
+    /// # Errors
+    /// A reply that broke off (no finish, no end event), was truncated or refused.
+    pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
+        self.received(self.status, incoming.usage(), incoming.finish());
+        let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
+        self.verdict(reply)
+    }
+
+    /// Judges what the finished `reply` parsed into: the value, or a re-ask while the
+    /// budget lasts.
+    ///
+    /// # Errors
+    /// [`Error::ValidationExhausted`] when this was the last attempt the budget allows.
+    pub(crate) fn judge<T>(&mut self, reply: Reply, judged: Result<Parsed<T>, Rejected>) -> Result<Judged<T>, Error> {
+        let attempt = self.attempt;
+        let Rejected { report, repairs } = match judged {
+            Ok(Parsed { value, repairs }) => {
+                if self.observing {
+                    if !repairs.is_empty() {
+                        self.observers_emit(&Event::Repaired { attempt, repairs: &repairs });
+                    }
+                    self.observers_emit(&Event::Done { attempts: attempt, usage: self.usage });
+                }
+                return Ok(Judged::Done(Extracted { value, usage: self.usage, attempts: attempt, repairs }));
+            }
+            Err(rejected) => rejected,
+        };
+        if self.observing {
+            if !repairs.is_empty() {
+                self.observers_emit(&Event::Repaired { attempt, repairs: &repairs });
+            }
+            self.observers_emit(&match report.iter().any(|violation| violation.rule == "parse") {
+                true => Event::ParseError { attempt, report: &report },
+                false => Event::ValidationError { attempt, report: &report },
+            });
+        }
+        let feedback = reask::feedback(&report);
+        self.failed.push(Attempt { raw: reply.raw().to_owned(), report, repairs });
+        if attempt > self.max_retries {
+            let exhausted = Exhausted { attempts: std::mem::take(&mut self.failed), usage: self.usage };
+            return Err(self.fail(Error::ValidationExhausted(Box::new(exhausted)), Usage::default()));
+        }
+        if self.observing {
+            self.observers_emit(&Event::Reask { attempt, feedback: &feedback });
+        }
+        self.retries.push(Retry { reply, feedback, attempt });
+        Ok(Judged::Reask)
+    }
+
+    /// An item of a streamed list was judged: observers hear what was wrong with it.
+    pub(crate) fn item<T>(&self, item: &Result<T, ItemError>) {
+        if let (true, Err(ItemError::Invalid { report, .. })) = (self.observing, item) {
+            self.observers_emit(&Event::ValidationError { attempt: self.attempt, report });
+        }
+    }
+
+    /// A streamed list's reply ended: whole, or not a list (`Malformed`, which the
+    /// stream ends with; observers hear it as a parse error).
+    pub(crate) fn items_end(&self, end: &Result<(), ItemError>) {
+        if !self.observing {
+            return;
+        }
+        match end {
+            Ok(()) => self.observers_emit(&Event::Done { attempts: self.attempt, usage: self.usage }),
+            Err(ItemError::Malformed { message, .. }) => {
+                let mut report = Report::new();
+                report.add("parse", message.clone());
+                self.observers_emit(&Event::ParseError { attempt: self.attempt, report: &report });
+            }
+            // Failures were heard as they were made.
+            Err(_) => {}
+        }
+    }
+
+    /// `err` as the extraction ends with it: it counts the earlier attempts' requests
+    /// and, for a connection error, the usage before it (`spent` of the attempt under
+    /// way included). Observers hear of it.
+    pub(crate) fn fail(&self, err: Error, spent: Usage) -> Error {
+        let err = err.after(self.attempt.saturating_sub(1), self.usage + spent);
+        if self.observing {
+            self.observers_emit(&Event::Failed { attempts: self.attempt, error: &err });
+        }
+        err
+    }
+
+    /// The verdict on a finished reply: a refusal, a reply cut at the token limit or
+    /// stopped by a content filter ends the extraction; any other goes on to be judged.
+    fn verdict(&self, reply: Reply) -> Result<Reply, Error> {
+        let usage = self.usage;
+        let err = match (&reply.refusal, reply.finish) {
+            (Some(refusal), _) => Error::Refusal { message: refusal.clone(), usage },
+            (None, Finish::Length) => Error::Truncated { raw: reply.raw().to_owned(), usage },
+            (None, Finish::ContentFilter) => {
+                Error::Refusal { message: "stopped by the provider's content filter".to_owned(), usage }
+            }
+            (None, Finish::Done) => return Ok(reply),
+        };
+        Err(self.fail(err, Usage::default()))
+    }
+
+    /// The next attempt starts.
+    fn begin(&mut self) {
+        self.attempt += 1;
+        if self.observing {
+            self.sent = Some(Instant::now());
+            self.first_chunk = false;
+            self.observers_emit(&Event::Request {
+                attempt: self.attempt,
+                provider: self.client.provider(),
+                model: &self.model,
+                mode: self.mode,
+                stream: self.include_usage.is_some(),
+            });
+        }
+    }
+
+    /// What the next request sends.
+    fn call(&self) -> Call<'_> {
+        Call {
+            model: &self.model,
+            messages: &self.messages,
+            retries: &self.retries,
+            schema: &self.prepared,
+            mode: self.mode,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+        }
+    }
+
+    /// A reply was received: its usage counted; observers hear of it.
+    fn received(&mut self, status: Option<u16>, usage: Usage, finish: Option<Finish>) {
+        self.usage += usage;
+        if self.observing {
+            let latency = self.latency();
+            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish });
+        }
+    }
+
+    fn emit_retry(&self, status: Option<u16>, wait: Duration) {
+        self.observers_emit(&Event::TransportRetry { attempt: self.attempt, status, wait });
+    }
+
+    fn latency(&self) -> Duration {
+        self.sent.map(|sent| sent.elapsed()).unwrap_or_default()
+    }
+
+    /// Hands `event` to the client's observers, then the request's.
+    fn observers_emit(&self, event: &Event<'_>) {
+        self.client.observers().emit(event);
+        self.observers.emit(event);
+    }
+}

@@ -1,0 +1,199 @@
+//! What happens during an extraction, as typed [`Event`]s, and the [`Observer`]s that
+//! read them.
+//!
+//! Every attempt of every extraction, plain or streamed, goes through the same loop,
+//! which emits an [`Event`] at fixed points: a request about to be sent, a transport
+//! retry, the first chunk of a stream, a reply received, a reply that did not parse or
+//! validate, repairs made, a re-ask, and the end ([`Event::Done`] or
+//! [`Event::Failed`]). Observers are registered on the client
+//! ([`ClientBuilder::observe`](crate::ClientBuilder::observe)) and on one request
+//! ([`ExtractRequest::observe`](crate::ExtractRequest::observe)); the client's hear an
+//! event first.
+//!
+//! Observers read; they do not change what the extraction does. An event never holds
+//! the API key. With no observer registered no event is built: each point of the loop
+//! costs one branch.
+//!
+//! ```
+//! use pluck::observe::Event;
+//! use std::sync::{Arc, Mutex};
+//!
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let log = seen.clone();
+//! let client = pluck::Client::builder()
+//!     .api_key("sk-...")
+//!     .observe(move |event: &Event<'_>| match event {
+//!         Event::Request { attempt, model, .. } => log.lock().unwrap().push(format!("{model}, attempt {attempt}")),
+//!         Event::Failed { error, .. } => log.lock().unwrap().push(format!("failed: {error}")),
+//!         _ => {}
+//!     })
+//!     .build()
+//!     .unwrap();
+//! # let _ = client;
+//! ```
+
+use crate::repair::Repair;
+use crate::validate::Report;
+use crate::{Error, Mode, Provider, Usage};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crate::provider::Finish;
+
+/// One point of an extraction's life. Borrowed: an observer that keeps something
+/// copies it out.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A request is about to be sent.
+    Request {
+        /// The attempt it makes, from 1 (re-asks count up).
+        attempt: u32,
+        /// The provider it goes to.
+        provider: Provider,
+        /// The model asked.
+        model: &'a str,
+        /// The mode of structured output.
+        mode: Mode,
+        /// Whether the reply is streamed.
+        stream: bool,
+    },
+    /// The transport is about to send the request again after a failure it can get
+    /// past (see [`RetryPolicy`](crate::RetryPolicy)).
+    TransportRetry {
+        /// The attempt the request belongs to.
+        attempt: u32,
+        /// The HTTP status that failed; `None` for a failure without a reply (a
+        /// timeout, a refused connection).
+        status: Option<u16>,
+        /// The wait before the request goes again.
+        wait: Duration,
+    },
+    /// The first text of a streamed reply arrived.
+    FirstChunk {
+        /// The attempt it belongs to.
+        attempt: u32,
+        /// The time since the request was sent, its transport retries included.
+        latency: Duration,
+    },
+    /// A reply was received whole (for a stream: its last event was read).
+    Response {
+        /// The attempt it answers.
+        attempt: u32,
+        /// Its HTTP status.
+        status: Option<u16>,
+        /// The time since the request was sent, its transport retries included.
+        latency: Duration,
+        /// The tokens it used.
+        usage: Usage,
+        /// Why the model stopped, as far as the provider said.
+        finish: Option<Finish>,
+    },
+    /// The reply did not parse as the value (rule `parse` in the report).
+    ParseError {
+        /// The attempt that failed.
+        attempt: u32,
+        /// What was wrong, with paths.
+        report: &'a Report,
+    },
+    /// The reply parsed, but broke the value's rules.
+    ValidationError {
+        /// The attempt that failed.
+        attempt: u32,
+        /// The rules broken, with paths.
+        report: &'a Report,
+    },
+    /// The reply was changed so that it parsed (see
+    /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient)).
+    Repaired {
+        /// The attempt whose reply was repaired.
+        attempt: u32,
+        /// The changes made.
+        repairs: &'a [Repair],
+    },
+    /// The model is asked again, told what was wrong.
+    Reask {
+        /// The attempt that failed; the next one is `attempt + 1`.
+        attempt: u32,
+        /// What the model is told.
+        feedback: &'a str,
+    },
+    /// The value validated.
+    Done {
+        /// Requests made (re-asks included, transport retries not).
+        attempts: u32,
+        /// Tokens summed over every attempt.
+        usage: Usage,
+    },
+    /// The extraction ended with an error.
+    Failed {
+        /// Requests made (re-asks included, transport retries not).
+        attempts: u32,
+        /// The error it ended with.
+        error: &'a Error,
+    },
+}
+
+/// Reads the [`Event`]s of extractions. Any `Fn(&Event<'_>) + Send + Sync` closure is
+/// one.
+///
+/// An observer is called on the task running the extraction, in the order of the
+/// events: it should return quickly (hand slow work to a channel).
+///
+/// ```
+/// use pluck::observe::{Event, Observer};
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// /// Counts the requests sent.
+/// #[derive(Default)]
+/// struct Requests(AtomicU32);
+///
+/// impl Observer for Requests {
+///     fn on_event(&self, event: &Event<'_>) {
+///         if let Event::Request { .. } = event {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let client = pluck::Client::builder().api_key("sk-...").observe(Requests::default()).build().unwrap();
+/// # let _ = client;
+/// ```
+pub trait Observer: Send + Sync {
+    /// Reads one event.
+    fn on_event(&self, event: &Event<'_>);
+}
+
+impl<F: Fn(&Event<'_>) + Send + Sync> Observer for F {
+    fn on_event(&self, event: &Event<'_>) {
+        self(event)
+    }
+}
+
+/// Observers, in the order they were registered.
+#[derive(Clone, Default)]
+pub(crate) struct Observers(Vec<Arc<dyn Observer>>);
+
+impl Observers {
+    pub(crate) fn push(&mut self, observer: Arc<dyn Observer>) {
+        self.0.push(observer);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Hands `event` to each observer.
+    pub(crate) fn emit(&self, event: &Event<'_>) {
+        for observer in &self.0 {
+            observer.on_event(event);
+        }
+    }
+}
+
+impl fmt::Debug for Observers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} observers", self.0.len())
+    }
+}
