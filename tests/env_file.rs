@@ -2,6 +2,7 @@
 //! ends, quotes, comments, `export`. Its own test binary: it changes the process's
 //! working directory and environment.
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use pluck::{Client, Mode};

@@ -1,0 +1,35 @@
+//! The integration tests, one binary with a module per concern (one link instead of
+//! one per file). `env_file` stays a binary of its own: it changes the process's
+//! working directory and environment.
+//!
+//! The end-to-end modules (`e2e_local`, `stream_local`) need `--features integration`
+//! and a server named by `PLUCK_TEST_BASE_URL`; the `live_*` modules need `--features
+//! live` and a provider key. Both skip with a message otherwise.
+
+mod support;
+
+mod anthropic;
+mod e2e_local;
+mod events;
+mod gemini;
+mod limits;
+mod live_anthropic;
+mod live_gemini;
+mod live_openai;
+mod openai;
+mod reask;
+mod redirects;
+mod repair;
+mod retry;
+mod schema;
+mod stream;
+mod stream_checks;
+mod stream_edges;
+mod stream_finish;
+mod stream_json;
+mod stream_local;
+mod stream_providers;
+mod stream_timeouts;
+mod stream_wire;
+mod ui;
+mod validators;
