@@ -66,6 +66,8 @@ pub mod reask;
 pub mod repair;
 mod request;
 pub mod schema;
+#[cfg(feature = "tracing")]
+pub mod spans;
 pub mod stream;
 mod transport;
 mod usage;
