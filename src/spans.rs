@@ -129,9 +129,8 @@ impl Spans {
     /// when no subscriber listens.
     pub(crate) fn open(asked: Asked<'_>) -> Option<Self> {
         let provider = provider_name(asked.client.provider());
-        let mode = format!("{:?}", asked.mode);
         let temperature = asked.temperature.map(f64::from);
-        let (address, port) = asked.client.server();
+        // Without a subscriber the macro builds nothing, its fields unevaluated.
         let extraction = tracing::info_span!(
             "extract",
             otel.name = format!("extract {}", asked.target),
@@ -144,26 +143,29 @@ impl Spans {
             gen_ai.request.max_tokens = asked.max_tokens,
             gen_ai.request.stream = asked.stream,
             gen_ai.output.type = "json",
-            server.address = address.as_deref(),
-            server.port = port,
+            server.address = Empty,
+            server.port = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
             error.type = Empty,
             pluck.target = asked.target,
-            pluck.mode = mode.as_str(),
+            pluck.mode = ?asked.mode,
             pluck.attempts = Empty,
             pluck.reasks = Empty,
         );
         if extraction.is_disabled() {
             return None;
         }
+        let (address, port) = asked.client.server();
+        extraction.record("server.address", address.as_deref());
+        extraction.record("server.port", port);
         Some(Spans {
             extraction,
             attempt: Span::none(),
             capture: asked.client.captures_content(),
             model: asked.model.to_owned(),
             provider,
-            mode,
+            mode: format!("{:?}", asked.mode),
             target: asked.target.to_owned(),
             temperature,
             max_tokens: asked.max_tokens,
