@@ -57,6 +57,9 @@ pub(crate) struct Attempts<'c> {
     /// The extraction's spans, when a subscriber listens.
     #[cfg(feature = "tracing")]
     spans: Option<crate::spans::Spans>,
+    /// The requests' metrics.
+    #[cfg(feature = "metrics")]
+    meters: crate::meters::Meters,
 }
 
 /// What became of a finished reply that did not fail the extraction.
@@ -94,7 +97,11 @@ impl<'c> Attempts<'c> {
         let observing = spans.is_some();
         #[cfg(not(feature = "tracing"))]
         let observing = false;
-        let observing = observing || !client.observers().is_empty() || !resolved.observers.is_empty();
+        // The meters read every event.
+        let observing =
+            cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
+        #[cfg(feature = "metrics")]
+        let meters = crate::meters::Meters::new(&client, &resolved.model);
         Attempts {
             client,
             model: resolved.model,
@@ -117,6 +124,8 @@ impl<'c> Attempts<'c> {
             include_usage,
             #[cfg(feature = "tracing")]
             spans,
+            #[cfg(feature = "metrics")]
+            meters,
         }
     }
 
@@ -303,6 +312,8 @@ impl<'c> Attempts<'c> {
         if let Some(spans) = &mut self.spans {
             spans.begin(self.attempt, &self.messages, &self.retries);
         }
+        #[cfg(feature = "metrics")]
+        self.meters.begin();
         if self.observing {
             self.sent = Some(Instant::now());
             self.first_chunk = false;
@@ -370,6 +381,8 @@ impl<'c> Attempts<'c> {
         if let Some(spans) = &self.spans {
             spans.on_event(event);
         }
+        #[cfg(feature = "metrics")]
+        self.meters.on_event(event);
         self.client.observers().emit(event);
         self.observers.emit(event);
     }

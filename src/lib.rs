@@ -57,6 +57,8 @@ mod client;
 mod error;
 mod extract;
 mod message;
+#[cfg(feature = "metrics")]
+pub mod meters;
 mod mode;
 pub mod observe;
 pub mod parse;
@@ -66,6 +68,8 @@ pub mod reask;
 pub mod repair;
 mod request;
 pub mod schema;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+mod semconv;
 #[cfg(feature = "tracing")]
 pub mod spans;
 pub mod stream;

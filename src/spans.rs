@@ -63,7 +63,8 @@
 
 use crate::observe::Event;
 use crate::provider::{Finish, Retry};
-use crate::{Client, Error, Message, Mode, Provider, Usage};
+use crate::semconv::{error_type, finish_reason, provider_name};
+use crate::{Client, Message, Mode, Usage};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use tracing::field::Empty;
 use tracing::Span;
@@ -97,31 +98,6 @@ pub(crate) struct Spans {
     /// The attempt's transport retries and the time they waited.
     retries: AtomicU32,
     waited_ms: AtomicU64,
-}
-
-/// The provider's name in the conventions.
-fn provider_name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::OpenAi => "openai",
-        Provider::Anthropic => "anthropic",
-        Provider::Gemini => "gcp.gemini",
-    }
-}
-
-/// The finish reason in the conventions' words.
-fn finish_reason(finish: Finish) -> &'static str {
-    match finish {
-        Finish::Done => "stop",
-        Finish::Length => "length",
-        Finish::ContentFilter => "content_filter",
-    }
-}
-
-/// The conventions' `error.type` of `err`: its variant's name, which says what went
-/// wrong in few enough values to group by (the variant's fields are left out).
-fn error_type(err: &Error) -> String {
-    let debug = format!("{err:?}");
-    debug.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("Error").to_owned()
 }
 
 impl Spans {

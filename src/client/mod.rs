@@ -226,7 +226,7 @@ impl Client {
     }
 
     /// The host and port requests for the client's own model go to.
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "metrics"))]
     pub(crate) fn server(&self) -> (Option<String>, Option<u16>) {
         let url = &self.inner.url;
         (url.host_str().map(str::to_owned), url.port_or_known_default())
