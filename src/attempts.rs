@@ -170,7 +170,7 @@ impl<'c> Attempts<'c> {
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
         let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
         let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
-        self.received(Some(status), reply.usage, Some(reply.finish));
+        self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
         self.verdict(reply)
     }
 
@@ -204,7 +204,7 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(self.status, incoming.usage(), incoming.finish());
+        self.received(self.status, incoming.usage(), incoming.finish(), None, None);
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply)
     }
@@ -340,12 +340,20 @@ impl<'c> Attempts<'c> {
         }
     }
 
-    /// A reply was received: its usage counted; observers hear of it.
-    fn received(&mut self, status: Option<u16>, usage: Usage, finish: Option<Finish>) {
+    /// A reply was received: its usage counted; observers hear of it, with its id and
+    /// the model that wrote it where known.
+    fn received(
+        &mut self,
+        status: Option<u16>,
+        usage: Usage,
+        finish: Option<Finish>,
+        id: Option<&str>,
+        model: Option<&str>,
+    ) {
         self.usage += usage;
         if self.observing {
             let latency = self.latency();
-            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish });
+            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish, id, model });
         }
     }
 

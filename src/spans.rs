@@ -19,6 +19,7 @@
 //! | `gen_ai.output.type` | both | `json` |
 //! | `server.address`, `server.port` | both | the endpoint's host and port |
 //! | `gen_ai.response.finish_reasons` | attempt | `stop`, `length`, `content_filter` |
+//! | `gen_ai.response.id`, `gen_ai.response.model` | attempt | as the provider said them (replies not streamed) |
 //! | `gen_ai.response.time_to_first_chunk` | attempt (streams) | seconds |
 //! | `gen_ai.usage.input_tokens`, `.output_tokens` | both | the attempt's; the sum |
 //! | `http.response.status_code` | attempt | the reply's status |
@@ -184,6 +185,8 @@ impl Spans {
             server.address = self.address.as_deref(),
             server.port = self.port,
             gen_ai.response.finish_reasons = Empty,
+            gen_ai.response.id = Empty,
+            gen_ai.response.model = Empty,
             gen_ai.response.time_to_first_chunk = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
@@ -229,9 +232,11 @@ impl Spans {
             Event::FirstChunk { latency, .. } => {
                 attempt.record("gen_ai.response.time_to_first_chunk", latency.as_secs_f64());
             }
-            Event::Response { status, usage, finish, .. } => {
+            Event::Response { status, usage, finish, id, model, .. } => {
                 record_usage(attempt, *usage);
                 attempt.record("http.response.status_code", *status);
+                attempt.record("gen_ai.response.id", *id);
+                attempt.record("gen_ai.response.model", *model);
                 if let Some(finish) = finish {
                     attempt.record("gen_ai.response.finish_reasons", finish_reason(*finish));
                 }

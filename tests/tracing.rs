@@ -6,7 +6,7 @@ mod support;
 
 use futures_util::StreamExt;
 use pluck::observe::Event;
-use pluck::{Client, ClientBuilder, Mode};
+use pluck::{Client, ClientBuilder, Mode, Provider};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -172,6 +172,34 @@ async fn a_user_span_holds_the_extraction_which_holds_its_attempt() {
     assert_eq!(chat.field("gen_ai.response.finish_reasons"), Some("stop"));
     assert_eq!(chat.field("http.response.status_code"), Some("200"));
     assert_eq!(chat.field("pluck.transport.retries"), Some("0"));
+}
+
+#[tokio::test]
+async fn the_reply_s_id_and_model_are_recorded_for_each_provider() {
+    let mut openai = completion(&valid_analysis().to_string(), 10, 12);
+    openai["model"] = json!("test-model-0125");
+    let mut anthropic = anthropic_tool_use("toolu_01", "JobPostingAnalysis", valid_analysis(), 10, 12);
+    anthropic["model"] = json!("test-model-0125");
+    let mut gemini = gemini_text(&valid_analysis().to_string(), "STOP", 10, 12);
+    gemini["modelVersion"] = json!("test-model-0125");
+    gemini["responseId"] = json!("gemini-resp-1");
+    let cases = [
+        (Provider::OpenAi, "/chat/completions", openai, "openai", "chatcmpl-1"),
+        (Provider::Anthropic, MESSAGES, anthropic, "anthropic", "msg_01XFDUDYJgAACzvnptvVoYEL"),
+        (Provider::Gemini, GENERATE, gemini, "gcp.gemini", "gemini-resp-1"),
+    ];
+    for (provider, at, body, name, id) in cases {
+        let server = MockServer::start().await;
+        reply_once_at(&server, at, ok(body)).await;
+        let client = provider_client(&server, provider, fast_retries());
+        let capture = Capture::default();
+        capture.run(async { client.extract::<JobPostingAnalysis>("posting").await.unwrap() }).await;
+        let [chat] = &capture.named("chat")[..] else { panic!("{:?}", capture.spans()) };
+        assert_eq!(chat.field("gen_ai.provider.name"), Some(name));
+        assert_eq!(chat.field("gen_ai.response.id"), Some(id), "{name}");
+        assert_eq!(chat.field("gen_ai.response.model"), Some("test-model-0125"), "{name}");
+        assert_eq!(chat.field("gen_ai.request.model"), Some("test-model"), "{name}");
+    }
 }
 
 #[tokio::test]
