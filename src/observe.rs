@@ -10,6 +10,9 @@
 //! ([`ExtractRequest::observe`](crate::ExtractRequest::observe)); the client's hear an
 //! event first.
 //!
+//! The features `tracing` and `metrics` read the same events into spans and metrics
+//! named by the OpenTelemetry GenAI conventions (modules `spans` and `meters`).
+//!
 //! Observers read; they do not change what the extraction does. An event never holds
 //! the API key. With no observer registered no event is built: each point of the loop
 //! costs one branch.
