@@ -54,6 +54,12 @@ pub(crate) struct Attempts<'c> {
     status: Option<u16>,
     /// For a stream: whether usage is asked for in it.
     include_usage: Option<bool>,
+    /// The extraction's spans, when a subscriber listens.
+    #[cfg(feature = "tracing")]
+    spans: Option<crate::spans::Spans>,
+    /// The requests' metrics.
+    #[cfg(feature = "metrics")]
+    meters: crate::meters::Meters,
 }
 
 /// What became of a finished reply that did not fail the extraction.
@@ -77,7 +83,25 @@ impl<'c> Attempts<'c> {
     }
 
     fn new(client: Cow<'c, Client>, resolved: Resolved<'_>, include_usage: Option<bool>) -> Self {
-        let observing = !client.observers().is_empty() || !resolved.observers.is_empty();
+        #[cfg(feature = "tracing")]
+        let spans = crate::spans::Spans::open(crate::spans::Asked {
+            client: &client,
+            model: &resolved.model,
+            mode: resolved.mode,
+            temperature: resolved.temperature,
+            max_tokens: resolved.max_tokens,
+            target: resolved.prepared.name(),
+            stream: include_usage.is_some(),
+        });
+        #[cfg(feature = "tracing")]
+        let observing = spans.is_some();
+        #[cfg(not(feature = "tracing"))]
+        let observing = false;
+        // The meters read every event.
+        let observing =
+            cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
+        #[cfg(feature = "metrics")]
+        let meters = crate::meters::Meters::new(&client, &resolved.model);
         Attempts {
             client,
             model: resolved.model,
@@ -98,6 +122,10 @@ impl<'c> Attempts<'c> {
             first_chunk: false,
             status: None,
             include_usage,
+            #[cfg(feature = "tracing")]
+            spans,
+            #[cfg(feature = "metrics")]
+            meters,
         }
     }
 
@@ -140,9 +168,9 @@ impl<'c> Attempts<'c> {
         self.begin();
         let call = self.call();
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let sent = self.client.send(&call, self.observing.then_some(on_retry)).await;
+        let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
         let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
-        self.received(Some(status), reply.usage, Some(reply.finish));
+        self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
         self.verdict(reply)
     }
 
@@ -155,7 +183,7 @@ impl<'c> Attempts<'c> {
         let call = self.call();
         let include_usage = self.include_usage.unwrap_or(true);
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let opened = self.client.open(&call, include_usage, self.observing.then_some(on_retry)).await;
+        let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
         let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
         self.status = Some(status);
         Ok(incoming)
@@ -176,7 +204,7 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(self.status, incoming.usage(), incoming.finish());
+        self.received(self.status, incoming.usage(), incoming.finish(), None, None);
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply)
     }
@@ -261,6 +289,10 @@ impl<'c> Attempts<'c> {
     /// The verdict on a finished reply: a refusal, a reply cut at the token limit or
     /// stopped by a content filter ends the extraction; any other goes on to be judged.
     fn verdict(&self, reply: Reply) -> Result<Reply, Error> {
+        #[cfg(feature = "tracing")]
+        if let Some(spans) = &self.spans {
+            spans.output(reply.raw(), reply.finish);
+        }
         let usage = self.usage;
         let err = match (&reply.refusal, reply.finish) {
             (Some(refusal), _) => Error::Refusal { message: refusal.clone(), usage },
@@ -276,6 +308,12 @@ impl<'c> Attempts<'c> {
     /// The next attempt starts.
     fn begin(&mut self) {
         self.attempt += 1;
+        #[cfg(feature = "tracing")]
+        if let Some(spans) = &mut self.spans {
+            spans.begin(self.attempt, &self.messages, &self.retries);
+        }
+        #[cfg(feature = "metrics")]
+        self.meters.begin();
         if self.observing {
             self.sent = Some(Instant::now());
             self.first_chunk = false;
@@ -302,12 +340,20 @@ impl<'c> Attempts<'c> {
         }
     }
 
-    /// A reply was received: its usage counted; observers hear of it.
-    fn received(&mut self, status: Option<u16>, usage: Usage, finish: Option<Finish>) {
+    /// A reply was received: its usage counted; observers hear of it, with its id and
+    /// the model that wrote it where known.
+    fn received(
+        &mut self,
+        status: Option<u16>,
+        usage: Usage,
+        finish: Option<Finish>,
+        id: Option<&str>,
+        model: Option<&str>,
+    ) {
         self.usage += usage;
         if self.observing {
             let latency = self.latency();
-            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish });
+            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish, id, model });
         }
     }
 
@@ -319,8 +365,32 @@ impl<'c> Attempts<'c> {
         self.sent.map(|sent| sent.elapsed()).unwrap_or_default()
     }
 
-    /// Hands `event` to the client's observers, then the request's.
+    /// `future` as it runs inside the attempt's span, when there is one.
+    #[cfg(feature = "tracing")]
+    fn within<F: std::future::Future>(&self, future: F) -> tracing::instrument::Instrumented<F> {
+        use tracing::Instrument;
+        future.instrument(self.spans.as_ref().map_or_else(tracing::Span::none, |spans| spans.attempt().clone()))
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    fn within<F>(&self, future: F) -> F {
+        future
+    }
+
+    /// The extraction's span, for the future running it; none without a subscriber.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn span(&self) -> tracing::Span {
+        self.spans.as_ref().map_or_else(tracing::Span::none, |spans| spans.extraction().clone())
+    }
+
+    /// Hands `event` to the spans, the client's observers, then the request's.
     fn observers_emit(&self, event: &Event<'_>) {
+        #[cfg(feature = "tracing")]
+        if let Some(spans) = &self.spans {
+            spans.on_event(event);
+        }
+        #[cfg(feature = "metrics")]
+        self.meters.on_event(event);
         self.client.observers().emit(event);
         self.observers.emit(event);
     }

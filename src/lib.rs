@@ -39,7 +39,10 @@
 //! `provider` (wire format) → `transport` (HTTP, retries, error classification) →
 //! [`parse`] (JSON out of the reply) → [`validate`](mod@validate) (rules, paths) → [`reask`] (the
 //! feedback), looped by one attempt loop for plain and streamed replies alike, whose
-//! [`observe::Event`]s observers registered on the client or a request can read.
+//! [`observe::Event`]s observers registered on the client or a request can read. The
+//! same events feed OpenTelemetry GenAI spans through `tracing` (module `spans`,
+//! feature `tracing`) and the GenAI client metrics through `metrics` (module `meters`,
+//! feature `metrics`).
 //!
 //! [`stream`] shows the value while the model is still writing it (partial values,
 //! then the validated value: [`Client::extract_stream`]) and hands out the items of a
@@ -57,6 +60,8 @@ mod client;
 mod error;
 mod extract;
 mod message;
+#[cfg(feature = "metrics")]
+pub mod meters;
 mod mode;
 pub mod observe;
 pub mod parse;
@@ -66,6 +71,10 @@ pub mod reask;
 pub mod repair;
 mod request;
 pub mod schema;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+mod semconv;
+#[cfg(feature = "tracing")]
+pub mod spans;
 pub mod stream;
 mod transport;
 mod usage;

@@ -10,6 +10,9 @@
 //! ([`ExtractRequest::observe`](crate::ExtractRequest::observe)); the client's hear an
 //! event first.
 //!
+//! The features `tracing` and `metrics` read the same events into spans and metrics
+//! named by the OpenTelemetry GenAI conventions (modules `spans` and `meters`).
+//!
 //! Observers read; they do not change what the extraction does. An event never holds
 //! the API key. With no observer registered no event is built: each point of the loop
 //! costs one branch.
@@ -78,6 +81,7 @@ pub enum Event<'a> {
         latency: Duration,
     },
     /// A reply was received whole (for a stream: its last event was read).
+    #[non_exhaustive]
     Response {
         /// The attempt it answers.
         attempt: u32,
@@ -89,6 +93,11 @@ pub enum Event<'a> {
         usage: Usage,
         /// Why the model stopped, as far as the provider said.
         finish: Option<Finish>,
+        /// The reply's id, where the provider gave one (not yet read from streams).
+        id: Option<&'a str>,
+        /// The model that wrote the reply, as the provider named it (it may be more
+        /// precise than the model asked); not yet read from streams.
+        model: Option<&'a str>,
     },
     /// The reply did not parse as the value (rule `parse` in the report).
     ParseError {

@@ -176,13 +176,20 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// As [`send`](Self::send).
     pub async fn send_with_usage(self) -> Result<Extracted<T>, Error> {
         let mut attempts = Attempts::plain(self.resolve()?);
-        loop {
-            let reply = attempts.send().await?;
-            let judged = judge::<T>(reply.raw(), attempts.prepared(), attempts.lenient());
-            if let Judged::Done(extracted) = attempts.judge(reply, judged)? {
-                return Ok(extracted);
+        #[cfg(feature = "tracing")]
+        let span = attempts.span();
+        let run = async move {
+            loop {
+                let reply = attempts.send().await?;
+                let judged = judge::<T>(reply.raw(), attempts.prepared(), attempts.lenient());
+                if let Judged::Done(extracted) = attempts.judge(reply, judged)? {
+                    return Ok(extracted);
+                }
             }
-        }
+        };
+        #[cfg(feature = "tracing")]
+        let run = tracing::Instrument::instrument(run, span);
+        run.await
     }
 
     /// Settles every default against the client's and builds the opening conversation

@@ -93,6 +93,9 @@ pub(crate) struct Inner {
     defaults: Defaults,
     limit_name: LimitName,
     observers: Observers,
+    /// Whether spans record the messages sent and received.
+    #[cfg(feature = "tracing")]
+    capture_content: bool,
 }
 
 /// What a request uses where it sets nothing else.
@@ -220,6 +223,19 @@ impl Client {
     /// The observers registered on the client.
     pub(crate) fn observers(&self) -> &Observers {
         &self.inner.observers
+    }
+
+    /// The host and port requests for the client's own model go to.
+    #[cfg(any(feature = "tracing", feature = "metrics"))]
+    pub(crate) fn server(&self) -> (Option<String>, Option<u16>) {
+        let url = &self.inner.url;
+        (url.host_str().map(str::to_owned), url.port_or_known_default())
+    }
+
+    /// Whether spans record the messages sent and received.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn captures_content(&self) -> bool {
+        self.inner.capture_content
     }
 
     /// The key, to scrub from what a reply's body says.
@@ -370,6 +386,8 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     limits: Limits,
     observers: Observers,
+    #[cfg(feature = "tracing")]
+    capture_content: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -413,6 +431,21 @@ impl ClientBuilder {
     /// ```
     pub fn observe(mut self, observer: impl Observer + 'static) -> Self {
         self.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Whether the spans of extractions record the messages sent and the replies
+    /// received (`gen_ai.input.messages`, `gen_ai.output.messages`); off by default, as
+    /// the OpenTelemetry GenAI conventions ask, since messages may hold personal data.
+    /// The API key is never recorded. See [`spans`](crate::spans).
+    ///
+    /// ```
+    /// let client = pluck::Client::builder().api_key("sk-...").capture_content(true).build().unwrap();
+    /// # let _ = client;
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn capture_content(mut self, capture: bool) -> Self {
+        self.capture_content = capture;
         self
     }
 
@@ -753,6 +786,8 @@ impl ClientBuilder {
                 },
                 limit_name,
                 observers: self.observers,
+                #[cfg(feature = "tracing")]
+                capture_content: self.capture_content,
             }),
         })
     }

@@ -328,6 +328,10 @@ fn reask<'a>(tool: bool, retry: &'a Retry, messages: &mut Vec<Turn<'a>>) {
 #[derive(Deserialize)]
 struct Response {
     #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
     content: Vec<ResponseBlock>,
     #[serde(default)]
     stop_reason: Option<String>,
@@ -398,7 +402,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         said.unwrap_or("the model declined to answer (stop_reason: refusal)").to_owned()
     });
     let finish = stop_reason.map_or(Finish::Done, finish_of);
-    Ok(Reply { content: text, tool_call, refusal, finish, usage })
+    Ok(Reply { content: text, tool_call, refusal, finish, usage, id: response.id, model: response.model })
 }
 
 /// How a reply ended, from its `stop_reason`, streamed or not. A reply cut by the token

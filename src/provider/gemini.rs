@@ -215,6 +215,10 @@ fn message_text(message: &Message) -> &str {
 #[serde(rename_all = "camelCase")]
 struct Response {
     #[serde(default)]
+    response_id: Option<String>,
+    #[serde(default)]
+    model_version: Option<String>,
+    #[serde(default)]
     candidates: Vec<Candidate>,
     #[serde(default)]
     prompt_feedback: Option<PromptFeedback>,
@@ -311,6 +315,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let response: Response = serde_json::from_slice(bytes)
         .map_err(|e| Error::Decode { message: format!("not a generateContent reply: {e}") })?;
     let usage = response.usage_metadata.usage();
+    let (id, model) = (response.response_id, response.model_version);
     let Some(candidate) = response.candidates.into_iter().next() else {
         return match response.prompt_feedback.and_then(|f| f.block_reason) {
             Some(reason) => Ok(Reply {
@@ -319,6 +324,8 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
                 refusal: Some(format!("the prompt was blocked (blockReason: {reason})")),
                 finish: Finish::Done,
                 usage,
+                id,
+                model,
             }),
             None => Err(Error::Decode { message: "the reply has no candidates".to_owned() }),
         };
@@ -327,7 +334,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         content.parts.into_iter().filter(|part| !part.thought).filter_map(|part| part.text).collect::<String>()
     });
     let (finish, refusal) = finish_of(candidate.finish_reason.as_deref().unwrap_or("STOP"));
-    Ok(Reply { content, tool_call: None, refusal, finish, usage })
+    Ok(Reply { content, tool_call: None, refusal, finish, usage, id, model })
 }
 
 /// The shared reading of failures, plus what Gemini's bodies

@@ -272,6 +272,9 @@ pub(crate) struct Reply {
     pub refusal: Option<String>,
     pub finish: Finish,
     pub usage: Usage,
+    /// The reply's id and the model that wrote it, where the provider said them.
+    pub id: Option<String>,
+    pub model: Option<String>,
 }
 
 impl Reply {

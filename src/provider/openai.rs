@@ -279,6 +279,10 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
 #[derive(Deserialize)]
 struct Completion {
     #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
     choices: Vec<Choice>,
     #[serde(default)]
     usage: Option<Usage>,
@@ -320,5 +324,6 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     };
     let finish = choice.finish_reason.as_deref().map_or(Finish::Done, finish_of);
     let tool_call = choice.message.tool_calls.and_then(|calls| calls.into_iter().next());
-    Ok(Reply { content: choice.message.content, tool_call, refusal: choice.message.refusal, finish, usage })
+    let (id, model) = (completion.id, completion.model);
+    Ok(Reply { content: choice.message.content, tool_call, refusal: choice.message.refusal, finish, usage, id, model })
 }

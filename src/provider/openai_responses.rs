@@ -115,6 +115,10 @@ pub(crate) fn body(call: &Call) -> Vec<u8> {
 #[derive(Deserialize, Default)]
 pub(crate) struct Response {
     #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     incomplete_details: Option<IncompleteDetails>,
@@ -220,7 +224,7 @@ pub(crate) fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         }
     }
     let usage = response.usage.unwrap_or_default().usage();
-    Ok(Reply { content, tool_call: None, refusal, finish, usage })
+    Ok(Reply { content, tool_call: None, refusal, finish, usage, id: response.id, model: response.model })
 }
 
 /// One streamed event's data.

@@ -155,7 +155,7 @@ impl Incoming {
             ),
             None => (Some(raw), None),
         };
-        Ok(Reply { content, tool_call, refusal, finish, usage: self.usage })
+        Ok(Reply { content, tool_call, refusal, finish, usage: self.usage, id: None, model: None })
     }
 }
 

@@ -1,0 +1,32 @@
+//! Values in the words of the OpenTelemetry GenAI semantic conventions, shared by the
+//! spans and the meters.
+
+#[cfg(feature = "tracing")]
+use crate::provider::Finish;
+use crate::{Error, Provider};
+
+/// The provider's name in the conventions.
+pub(crate) fn provider_name(provider: Provider) -> &'static str {
+    match provider {
+        Provider::OpenAi => "openai",
+        Provider::Anthropic => "anthropic",
+        Provider::Gemini => "gcp.gemini",
+    }
+}
+
+/// The finish reason in the conventions' words.
+#[cfg(feature = "tracing")]
+pub(crate) fn finish_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Done => "stop",
+        Finish::Length => "length",
+        Finish::ContentFilter => "content_filter",
+    }
+}
+
+/// The conventions' `error.type` of `err`: its variant's name, which says what went
+/// wrong in few enough values to group by (the variant's fields are left out).
+pub(crate) fn error_type(err: &Error) -> String {
+    let debug = format!("{err:?}");
+    debug.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("Error").to_owned()
+}
