@@ -133,5 +133,5 @@ pub fn read_reply<T: Extract>(bytes: &[u8], mode: Mode) -> Result<T, Error> {
     let reply = Provider::OpenAi.wire().reply(bytes)?;
     crate::request::judge::<T>(reply.raw(), &prepared, false)
         .map(|parsed| parsed.value)
-        .map_err(|rejected| Error::Decode { message: rejected.report.to_string() })
+        .map_err(|rejected| Error::Decode { message: rejected.report.to_string(), source: None })
 }
