@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn a_reply_that_is_no_json_keeps_the_json_error() {
-        let err = Provider::OpenAi.wire().reply(b"<html>Gateway</html>").err().expect("no completion");
+        let Err(err) = Provider::OpenAi.wire().reply(b"<html>Gateway</html>") else { panic!("read as a completion") };
         assert!(matches!(err, Error::Decode { source: Some(_), .. }), "{err:?}");
         assert!(err.source().is_some_and(|e| e.is::<serde_json::Error>()), "{err:?}");
     }
