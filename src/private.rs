@@ -3,12 +3,14 @@
 //! The derive checks every field through [`Probe`]: a field whose type implements
 //! [`Extract`] is checked as a nested value; any other type (a `chrono` date, a type
 //! from another crate) is skipped. Method resolution picks between the two traits
-//! (autoref specialisation), so users never mark nested fields by hand.
+//! (autoref specialisation), so users never mark nested fields by hand. The schema
+//! side of its field rules goes into a [`RuleSet`] as [`FieldRule`]s.
 
-use crate::schema::RuleSet;
 use crate::validate::Report;
 use crate::Extract;
 use std::marker::PhantomData;
+
+pub use crate::schema::rules::{FieldRule, RuleSet};
 
 #[cfg(feature = "bench-hooks")]
 pub use bench::{chat_body, read_reply, stream_chunk_text};

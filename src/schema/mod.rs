@@ -17,12 +17,12 @@
 mod anthropic;
 mod enums;
 mod gemini;
-mod rules;
+pub(crate) mod rules;
 mod strict;
 mod strict_limits;
 mod tagged;
 
-pub use rules::{FieldRule, RuleSet};
+use rules::RuleSet;
 
 use crate::Extract;
 use serde_json::value::RawValue;
