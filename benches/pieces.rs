@@ -1,8 +1,8 @@
 //! Micro-benchmarks of pluck's pieces on the blog's `JobPostingAnalysis`: the cached
 //! schema lookup, building a request body, and reading a reply (decode, parse, rules).
 //!
-//! `cargo bench --bench pieces`. The side-by-side comparison with other libraries is
-//! in `benches/compare/`.
+//! `cargo bench --features bench-hooks --bench pieces`. The side-by-side comparison
+//! with other libraries is in `benches/compare/`.
 
 #[allow(dead_code)]
 #[path = "../examples/types/job.rs"]

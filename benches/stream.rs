@@ -1,14 +1,15 @@
 //! Reading a reply in 4-byte chunks, the partial value updated after each chunk,
 //! against one `serde_json::from_str` of the whole reply, at 1 KB, 100 KB and 1 MB.
 //!
-//! `cargo bench --bench stream` prints criterion's figures, then tables of the time per
-//! reply and its ratio to serde_json, from this same run: by mean, and by fastest sample
-//! (the steadier figure on a shared machine). The reader alone (its events counted, no
-//! partial form built) is measured too, to split the time between reading and building
-//! and checking the form. So is decoding the same reply's deltas as they come over the
-//! wire, each in an OpenAI `chat.completion.chunk` event, with pluck's OpenAI stream
-//! decoder: what a streamed reply costs before the reader sees it. `STREAM_BENCH_DUMP=dir` also
-//! writes the three replies there (for benches/python/partial_bench.py).
+//! `cargo bench --features bench-hooks --bench stream` prints criterion's figures, then
+//! tables of the time per reply and its ratio to serde_json, from this same run: by mean,
+//! and by fastest sample (the steadier figure on a shared machine). The reader alone (its
+//! events counted, no partial form built) is measured too, to split the time between
+//! reading and building and checking the form. So is decoding the same reply's deltas as
+//! they come over the wire, each in an OpenAI `chat.completion.chunk` event, with pluck's
+//! OpenAI stream decoder: what a streamed reply costs before the reader sees it.
+//! `STREAM_BENCH_DUMP=dir` also writes the three replies there (for
+//! benches/python/partial_bench.py).
 
 #[path = "../examples/types/job.rs"]
 #[allow(dead_code)]

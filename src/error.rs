@@ -4,7 +4,12 @@ use crate::schema::SchemaError;
 use crate::validate::Report;
 use crate::{Mode, Provider, Usage};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The error underneath another, kept whole for [`std::error::Error::source`]: never one
+/// that could show an API key (pluck keeps such causes as scrubbed text instead).
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Why an extraction failed. Match on the variant to decide what to do: wait and try
 /// later ([`RateLimited`](Error::RateLimited)), fix the request
@@ -172,6 +177,9 @@ pub enum Error {
     Decode {
         /// What was wrong with it.
         message: String,
+        /// The JSON error underneath, when the body is not the JSON expected.
+        #[source]
+        source: Option<serde_json::Error>,
     },
 }
 
@@ -236,15 +244,12 @@ impl Error {
 }
 
 /// A client that cannot be built or used as configured.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No API key for a provider that needs one.
-    #[error("no API key: set OPENAI_API_KEY (or pass `.api_key(..)`), or point OPENAI_BASE_URL at a local server such as llama.cpp (PLUCK_PROVIDER=llamacpp) that needs none")]
-    MissingApiKey,
-    /// No API key for Anthropic or Gemini.
-    #[error("no API key for {provider}: set {} (or pass `.api_key(..)`)", key_variable(*provider))]
-    MissingProviderKey {
+    /// No API key for a provider whose own endpoint needs one.
+    #[error("no API key for {provider}: set {} (or pass `.api_key(..)`){}", key_variable(*provider), local_hint(*provider))]
+    MissingApiKey {
         /// The provider that needs one.
         provider: Provider,
     },
@@ -253,8 +258,11 @@ pub enum ConfigError {
     InvalidBaseUrl {
         /// The URL as given.
         url: String,
-        /// Why it does not parse.
+        /// Why it cannot be used.
         reason: String,
+        /// The URL parser's error, when it does not parse.
+        #[source]
+        source: Option<Cause>,
     },
     /// An environment variable holds a value pluck does not know.
     #[error("{name}={value} is not recognised; expected one of: {expected}")]
@@ -279,8 +287,15 @@ pub enum ConfigError {
     },
     /// The HTTP client could not be built, or could not build a request (a URL or a
     /// header it refuses). Not retried.
-    #[error("the HTTP client could not be built: {0}")]
-    Http(String),
+    #[error("{message}")]
+    Http {
+        /// What could not be built, and why.
+        message: String,
+        /// The HTTP library's error underneath, when it cannot show the key (a request
+        /// that could not be built keeps only its scrubbed text, in `message`).
+        #[source]
+        source: Option<Cause>,
+    },
     /// The mode cannot be used with this endpoint: nothing was sent.
     #[error("Mode::{mode:?} cannot be used with {host}: {reason}; use Mode::{instead:?}")]
     UnsupportedMode {
@@ -301,6 +316,16 @@ fn key_variable(provider: Provider) -> &'static str {
         Provider::OpenAi => "OPENAI_API_KEY",
         Provider::Anthropic => "ANTHROPIC_API_KEY",
         Provider::Gemini => "GEMINI_API_KEY",
+    }
+}
+
+/// For OpenAI, the way to go without a key: a local OpenAI-compatible server.
+fn local_hint(provider: Provider) -> &'static str {
+    match provider {
+        Provider::OpenAi => {
+            ", or point OPENAI_BASE_URL at a local server such as llama.cpp (PLUCK_PROVIDER=llamacpp) that needs none"
+        }
+        _ => "",
     }
 }
 
@@ -345,4 +370,47 @@ pub struct Attempt {
     /// The changes tried on the reply before it was refused (see
     /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient)).
     pub repairs: Vec<crate::repair::Repair>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// Every message in `err`'s chain of sources, itself first.
+    fn chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Vec<String> {
+        let mut texts = Vec::new();
+        let mut next: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
+        while let Some(e) = next {
+            texts.push(format!("{e} / {e:?}"));
+            next = e.source();
+        }
+        texts
+    }
+
+    #[test]
+    fn a_reply_that_is_no_json_keeps_the_json_error() {
+        let Err(err) = Provider::OpenAi.wire().reply(b"<html>Gateway</html>") else { panic!("read as a completion") };
+        assert!(matches!(err, Error::Decode { source: Some(_), .. }), "{err:?}");
+        assert!(err.source().is_some_and(|e| e.is::<serde_json::Error>()), "{err:?}");
+    }
+
+    #[test]
+    fn a_base_url_that_does_not_parse_keeps_the_parser_error() {
+        let err = crate::client::endpoint("not a url").unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidBaseUrl { source: Some(_), .. }), "{err:?}");
+        assert_eq!(chain(&err).len(), 2, "{err:?}");
+    }
+
+    #[test]
+    fn a_key_no_header_can_carry_keeps_the_header_error_and_not_the_key() {
+        const KEY: &str = "sk-secret-\n-value";
+        let key = secrecy::SecretString::from(KEY);
+        let mut headers = reqwest::header::HeaderMap::new();
+        let name = reqwest::header::AUTHORIZATION;
+        let err = crate::provider::key_header(&mut headers, name, "Bearer ", &key).unwrap_err();
+        let chain = chain(&err);
+        assert_eq!(chain.len(), 2, "{err:?}");
+        assert!(chain.iter().all(|text| !text.contains("sk-secret")), "{chain:?}");
+    }
 }

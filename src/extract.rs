@@ -1,6 +1,6 @@
 //! The [`Extract`] trait: what a type needs to be extracted.
 
-use crate::schema::RuleSet;
+use crate::__private::RuleSet;
 use crate::validate::Report;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;

@@ -46,7 +46,14 @@
 //!
 //! [`stream`] shows the value while the model is still writing it (partial values,
 //! then the validated value: [`Client::extract_stream`]) and hands out the items of a
-//! list one by one as each closes ([`Client::extract_iter`]).
+//! list one by one as each closes ([`Client::extract_items`]).
+
+//!
+//! A [`Client`] is cheap to clone and `Send + Sync`: share one across tasks and
+//! threads. [`Error`] and [`ConfigError`] are `Send + Sync` too, so they cross `?` into
+//! `anyhow` or a task's `JoinHandle`; the streams ([`stream::PartialStream`],
+//! [`stream::Items`]) are `Send`, so they can be polled on a spawned task. The crate
+//! checks all of this when it compiles.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -85,7 +92,7 @@ pub mod validate;
 pub mod __private;
 
 pub use client::{Client, ClientBuilder};
-pub use error::{Attempt, ConfigError, Error, Exhausted};
+pub use error::{Attempt, Cause, ConfigError, Error, Exhausted};
 pub use extract::Extract;
 pub use message::{FunctionCall, Message, Role, ToolCall};
 pub use mode::Mode;
@@ -98,6 +105,23 @@ pub use usage::Usage;
 pub use validate::validate;
 
 use std::sync::OnceLock;
+
+// What the crate docs promise about threads, checked at compile time.
+const _: () = {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    #[allow(dead_code)]
+    fn promised() {
+        send_sync::<Client>();
+        send_sync::<ClientBuilder>();
+        send_sync::<Error>();
+        send_sync::<ConfigError>();
+        send_sync::<schema::SchemaError>();
+        send::<stream::PartialStream<String>>();
+        send::<stream::Items<String>>();
+        send::<stream::ItemError>();
+    }
+};
 
 /// Extracts a `T` from `text` with a client configured by [`Client::from_env`]
 /// (built on first use and shared afterwards).

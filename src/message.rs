@@ -26,6 +26,7 @@ pub enum Role {
 /// assert_eq!(message.role, Role::User);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
@@ -77,7 +78,16 @@ impl Message {
 }
 
 /// A function call the model made.
+///
+/// ```
+/// use pluck::{Message, ToolCall};
+///
+/// let call = ToolCall::new("call_1", "lookup", r#"{"city":"Oslo"}"#);
+/// let history = [Message::tool_call(call.clone()), Message::tool_result(&call.id, "12 C")];
+/// assert_eq!(history[0].tool_calls.as_deref(), Some(&[call][..]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolCall {
     /// The call's id, which a tool result refers to.
     #[serde(default)]
@@ -89,14 +99,35 @@ pub struct ToolCall {
     pub function: FunctionCall,
 }
 
+impl ToolCall {
+    /// A call of the function `name` with `arguments` (JSON text), whose result will
+    /// name it `id`.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        ToolCall { id: id.into(), kind: function_type(), function: FunctionCall::new(name, arguments) }
+    }
+}
+
 /// The function part of a [`ToolCall`].
+///
+/// ```
+/// let function = pluck::FunctionCall::new("lookup", "{}");
+/// assert_eq!(function.name, "lookup");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FunctionCall {
     /// The function's name.
     pub name: String,
     /// Its arguments, as the JSON text the model wrote.
     #[serde(default)]
     pub arguments: String,
+}
+
+impl FunctionCall {
+    /// A call of the function `name` with `arguments`, the JSON text of its arguments.
+    pub fn new(name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        FunctionCall { name: name.into(), arguments: arguments.into() }
+    }
 }
 
 fn function_type() -> String {

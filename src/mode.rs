@@ -45,7 +45,7 @@ pub enum Mode {
 
 impl Mode {
     /// The schema target this mode sends.
-    pub fn target(self) -> Target {
+    pub(crate) fn target(self) -> Target {
         match self {
             Mode::JsonSchema | Mode::Tools | Mode::Responses => Target::Strict,
             Mode::Json | Mode::MdJson | Mode::JsonObjectSchema => Target::Plain,

@@ -3,13 +3,17 @@
 //! The derive checks every field through [`Probe`]: a field whose type implements
 //! [`Extract`] is checked as a nested value; any other type (a `chrono` date, a type
 //! from another crate) is skipped. Method resolution picks between the two traits
-//! (autoref specialisation), so users never mark nested fields by hand.
+//! (autoref specialisation), so users never mark nested fields by hand. The schema
+//! side of its field rules goes into a [`RuleSet`] as [`FieldRule`]s.
 
-use crate::provider::{Call, LimitName, Provider};
-use crate::schema::{self, RuleSet};
 use crate::validate::Report;
-use crate::{Error, Extract, Message, Mode};
+use crate::Extract;
 use std::marker::PhantomData;
+
+pub use crate::schema::rules::{FieldRule, RuleSet};
+
+#[cfg(feature = "bench-hooks")]
+pub use bench::{chat_body, read_reply, stream_chunk_text};
 
 /// A field seen by the generated `check`.
 pub struct Probe<'a, T: ?Sized>(pub &'a mut T);
@@ -97,41 +101,50 @@ impl<T: ?Sized> RegisterOther for &TypeProbe<T> {
     fn __pluck_flatten<P: Extract>(self, _rules: &mut RuleSet) {}
 }
 
-/// The chat-completions body pluck sends for `messages` in `mode`, for benchmarks of
-/// request building.
-///
-/// # Errors
-/// As [`schema::prepare`], when `T`'s schema does not fit the mode.
-pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
-    let prepared = schema::prepare::<T>(mode.target())?;
-    let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
-    Ok(Provider::OpenAi.wire().body(&call, LimitName::MaxCompletionTokens))
-}
+/// Hooks for the benchmarks (`benches/`), which time pieces of an extraction without
+/// a server. Built only with the `bench-hooks` feature, which the benches require.
+#[cfg(feature = "bench-hooks")]
+mod bench {
+    use crate::provider::{Call, LimitName, Provider};
+    use crate::schema;
+    use crate::{Error, Extract, Message, Mode};
 
-/// The text one OpenAI chat-completion chunk event carries (its content, or its tool
-/// call's arguments), read as a stream reads it, for benchmarks of streaming.
-///
-/// # Errors
-/// A decode error for data that is no chunk; for a chunk that carries an error, the
-/// error it stands for.
-pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
-    match Provider::OpenAi.wire().stream_event(data, None)? {
-        crate::provider::StreamEvent::Chunk(delta) => Ok(delta.text),
-        crate::provider::StreamEvent::Done => Ok(None),
+    /// The chat-completions body pluck sends for `messages` in `mode`, for benchmarks of
+    /// request building.
+    ///
+    /// # Errors
+    /// As [`schema::prepare`], when `T`'s schema does not fit the mode.
+    pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
+        let prepared = schema::prepare::<T>(mode.target())?;
+        let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
+        Ok(Provider::OpenAi.wire().body(&call, LimitName::MaxCompletionTokens))
     }
-}
 
-/// Reads a chat-completions reply into a validated `T`, as the re-ask loop does after
-/// the HTTP round trip (decode, find the JSON, deserialize, run the rules), for
-/// benchmarks of parsing and validation.
-///
-/// # Errors
-/// A decode error for a reply that is no chat completion; otherwise the report of
-/// every parse or rule failure, as a [`Report`] inside [`Error::Decode`]'s message.
-pub fn read_reply<T: Extract>(bytes: &[u8], mode: Mode) -> Result<T, Error> {
-    let prepared = schema::prepare::<T>(mode.target())?;
-    let reply = Provider::OpenAi.wire().reply(bytes)?;
-    crate::request::judge::<T>(reply.raw(), &prepared, false)
-        .map(|parsed| parsed.value)
-        .map_err(|rejected| Error::Decode { message: rejected.report.to_string() })
+    /// The text one OpenAI chat-completion chunk event carries (its content, or its tool
+    /// call's arguments), read as a stream reads it, for benchmarks of streaming.
+    ///
+    /// # Errors
+    /// A decode error for data that is no chunk; for a chunk that carries an error, the
+    /// error it stands for.
+    pub fn stream_chunk_text(data: &[u8]) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
+        match Provider::OpenAi.wire().stream_event(data, None)? {
+            crate::provider::StreamEvent::Chunk(delta) => Ok(delta.text),
+            crate::provider::StreamEvent::Done => Ok(None),
+        }
+    }
+
+    /// Reads a chat-completions reply into a validated `T`, as the re-ask loop does after
+    /// the HTTP round trip (decode, find the JSON, deserialize, run the rules), for
+    /// benchmarks of parsing and validation.
+    ///
+    /// # Errors
+    /// A decode error for a reply that is no chat completion; otherwise the report of
+    /// every parse or rule failure, as a [`Report`](crate::validate::Report) inside [`Error::Decode`]'s message.
+    pub fn read_reply<T: Extract>(bytes: &[u8], mode: Mode) -> Result<T, Error> {
+        let prepared = schema::prepare::<T>(mode.target())?;
+        let reply = Provider::OpenAi.wire().reply(bytes)?;
+        crate::request::judge::<T>(reply.raw(), &prepared, false)
+            .map(|parsed| parsed.value)
+            .map_err(|rejected| Error::Decode { message: rejected.report.to_string(), source: None })
+    }
 }

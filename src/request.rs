@@ -122,7 +122,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
-    /// The re-ask budget, for this call.
+    /// The re-ask budget, for this call: how many times a reply that fails to parse or
+    /// validate is sent back to the model (not transport retries: see
+    /// [`RetryPolicy::retries`](crate::RetryPolicy::retries)).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self

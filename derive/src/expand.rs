@@ -125,7 +125,7 @@ fn rules_fn(container: &Container) -> TokenStream {
         Body::Enum(_) => Vec::new(),
     };
     quote! {
-        fn __rules(rules: &mut ::pluck::schema::RuleSet) {
+        fn __rules(rules: &mut ::pluck::__private::RuleSet) {
             #[allow(unused_imports)]
             use ::pluck::__private::{RegisterNested as _, RegisterOther as _};
             if !rules.visit::<Self>() {
@@ -247,14 +247,14 @@ fn schema_rule(rule: &Rule) -> Option<TokenStream> {
         Rule::Range { min, max, .. } => {
             let min = option_limit(*min);
             let max = option_limit(*max);
-            quote!(::pluck::schema::FieldRule::Range { min: #min, max: #max })
+            quote!(::pluck::__private::FieldRule::Range { min: #min, max: #max })
         }
         Rule::Length { min, max, .. } => {
             let min = option_usize(*min);
             let max = option_usize(*max);
-            quote!(::pluck::schema::FieldRule::Length { min: #min, max: #max })
+            quote!(::pluck::__private::FieldRule::Length { min: #min, max: #max })
         }
-        Rule::OneOf { values, .. } => quote!(::pluck::schema::FieldRule::OneOf(&[#(#values),*])),
+        Rule::OneOf { values, .. } => quote!(::pluck::__private::FieldRule::OneOf(&[#(#values),*])),
         Rule::Dedup { .. } | Rule::DedupBy { .. } => return None,
     })
 }

@@ -160,8 +160,8 @@ impl Client {
     /// (`HTTPS://API.OPENAI.COM/v1` is `https://api.openai.com/v1`).
     ///
     /// # Errors
-    /// [`ConfigError::MissingApiKey`] when the OpenAI API is targeted without a key
-    /// ([`ConfigError::MissingProviderKey`] for the others);
+    /// [`ConfigError::MissingApiKey`] when a provider's own API is targeted without a
+    /// key;
     /// [`ConfigError::InvalidVariable`] for an unknown provider or mode, or a
     /// `PLUCK_ALLOW_INSECURE_HTTP` that is not a boolean;
     /// [`ConfigError::InsecureBaseUrl`] for a key and a plain `http://` base URL to
@@ -314,8 +314,12 @@ fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, C
 /// A provider's request URL, parsed: `http` or `https` only (`localhost:8080/v1`
 /// parses, with `localhost` as its scheme).
 pub(crate) fn endpoint(url: &str) -> Result<reqwest::Url, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason };
-    let parsed = reqwest::Url::parse(url).map_err(|err| invalid(err.to_string()))?;
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl { url: url.to_owned(), reason, source: None };
+    let parsed = reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason: "it does not parse as a URL".to_owned(),
+        source: Some(std::sync::Arc::new(err)),
+    })?;
     match parsed.scheme() {
         "http" | "https" if parsed.has_host() => Ok(parsed),
         "http" | "https" => Err(invalid("no host".to_owned())),
@@ -499,7 +503,9 @@ impl ClientBuilder {
     }
 
     /// How many times a reply that fails to parse or validate is sent back to the
-    /// model with its errors (so at most `n + 1` replies). Default 2.
+    /// model with its errors (so at most `n + 1` replies). Default 2. These are
+    /// re-asks; transport retries (resending the same request after a 429, a 5xx or a
+    /// dropped connection) are [`RetryPolicy::retries`](crate::RetryPolicy::retries).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self
@@ -527,7 +533,7 @@ impl ClientBuilder {
     ///
     /// A request read whole ([`Client::extract`], [`ExtractRequest::send`](crate::ExtractRequest::send))
     /// must be over within it, its reply read. A streamed one
-    /// ([`Client::extract_stream`], [`Client::extract_iter`]) waits at most this long
+    /// ([`Client::extract_stream`], [`Client::extract_items`]) waits at most this long
     /// for its reply to start and then for each chunk of it: a stream that keeps
     /// sending goes on as long as it takes (bound it with
     /// [`stream_timeout`](Self::stream_timeout)). Past it, the request ends in
@@ -719,8 +725,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`ConfigError::InvalidBaseUrl`] for a base URL that does not parse,
-    /// [`ConfigError::MissingApiKey`] for the OpenAI API without a key
-    /// ([`ConfigError::MissingProviderKey`] for Anthropic's or Gemini's),
+    /// [`ConfigError::MissingApiKey`] for a provider's own API without a key,
     /// [`ConfigError::InsecureBaseUrl`] for a key and a plain `http://` base URL to
     /// another machine (unless [`allow_insecure_http`](Self::allow_insecure_http)), and
     /// [`ConfigError::Http`] if the HTTP client cannot be built.
@@ -738,11 +743,7 @@ impl ClientBuilder {
         let stream_url = endpoint(&wire.stream_url(&base, &model, mode))?;
         let hosted = is_hosted_by(&parsed, wire.default_base_url());
         if self.api_key.is_none() && hosted {
-            return Err(match self.provider {
-                Provider::OpenAi => ConfigError::MissingApiKey,
-                provider => ConfigError::MissingProviderKey { provider },
-            }
-            .into());
+            return Err(ConfigError::MissingApiKey { provider: self.provider }.into());
         }
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -754,7 +755,10 @@ impl ClientBuilder {
             .unwrap_or_else(|| reqwest::Client::builder().connect_timeout(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| ConfigError::Http(e.to_string()))?;
+            .map_err(|e| ConfigError::Http {
+                message: "the HTTP client could not be built".to_owned(),
+                source: Some(std::sync::Arc::new(e)),
+            })?;
         let limit_name = match self.max_completion_tokens.unwrap_or(hosted) {
             true => LimitName::MaxCompletionTokens,
             false => LimitName::MaxTokens,
@@ -867,7 +871,7 @@ mod tests {
             ("JsonObjectSchema", Mode::JsonObjectSchema),
             ("Json", Mode::Json),
         ] {
-            assert_eq!(mode(value), Ok(Some(expected)), "{value:?}");
+            assert_eq!(mode(value).ok(), Some(Some(expected)), "{value:?}");
         }
         assert!(matches!(mode("jsonish"), Err(ConfigError::InvalidVariable { name: "PLUCK_MODE", .. })));
         let provider = |value: &str| picked(&[("PLUCK_PROVIDER", value), ("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")]);
@@ -888,12 +892,15 @@ mod tests {
     fn the_providers_own_host_needs_a_key_however_it_is_written() {
         for base in ["HTTPS://API.OPENAI.COM/v1", "https://api.openai.com/v1/", " https://api.openai.com/v1"] {
             let err = picked(&[("OPENAI_BASE_URL", base)]).unwrap().build().unwrap_err();
-            assert!(matches!(err, Error::Config(ConfigError::MissingApiKey)), "{base}: {err:?}");
+            assert!(
+                matches!(err, Error::Config(ConfigError::MissingApiKey { provider: Provider::OpenAi })),
+                "{base}: {err:?}"
+            );
             let keyed = picked(&[("OPENAI_BASE_URL", base), ("OPENAI_API_KEY", "k")]).unwrap().build().unwrap();
             assert_eq!(keyed.inner.limit_name, LimitName::MaxCompletionTokens, "{base}");
         }
         let err = Client::builder().anthropic().base_url("https://API.anthropic.com/").build().unwrap_err();
-        assert!(matches!(err, Error::Config(ConfigError::MissingProviderKey { .. })), "{err:?}");
+        assert!(matches!(err, Error::Config(ConfigError::MissingApiKey { provider: Provider::Anthropic })), "{err:?}");
     }
 
     #[test]

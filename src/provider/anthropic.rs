@@ -370,8 +370,8 @@ struct ResponseUsage {
 /// Reads a Messages reply. Prompt tokens count cache writes and reads too, as OpenAI's
 /// `prompt_tokens` counts cached tokens.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
-    let response: Response =
-        serde_json::from_slice(bytes).map_err(|e| Error::Decode { message: format!("not a Messages reply: {e}") })?;
+    let response: Response = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Decode { message: "not a Messages reply".to_owned(), source: Some(e) })?;
     let counted = &response.usage;
     let prompt_tokens = counted.input_tokens
         + counted.cache_creation_input_tokens.unwrap_or(0)

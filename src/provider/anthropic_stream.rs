@@ -105,7 +105,7 @@ struct ErrorBody {
 /// its type stands for.
 pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
     let parsed: Data<'_> = serde_json::from_slice(data)
-        .map_err(|e| Error::Decode { message: format!("not a Messages stream event: {e}") })?;
+        .map_err(|e| Error::Decode { message: "not a Messages stream event".to_owned(), source: Some(e) })?;
     read(parsed).map_err(|kind| super::stream_error(super::anthropic::classify, status_of(&kind), data, secret))
 }
 

@@ -313,7 +313,7 @@ pub(super) fn finish_of(reason: &str) -> (Finish, Option<String>) {
 /// Reads a `generateContent` reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let response: Response = serde_json::from_slice(bytes)
-        .map_err(|e| Error::Decode { message: format!("not a generateContent reply: {e}") })?;
+        .map_err(|e| Error::Decode { message: "not a generateContent reply".to_owned(), source: Some(e) })?;
     let usage = response.usage_metadata.usage();
     let (id, model) = (response.response_id, response.model_version);
     let Some(candidate) = response.candidates.into_iter().next() else {
@@ -327,7 +327,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
                 id,
                 model,
             }),
-            None => Err(Error::Decode { message: "the reply has no candidates".to_owned() }),
+            None => Err(Error::Decode { message: "the reply has no candidates".to_owned(), source: None }),
         };
     };
     let content = candidate.content.map(|content| {

@@ -61,7 +61,7 @@ struct Part<'a> {
 /// an HTTP reply, its `code` the status.
 pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
     let chunk: Chunk<'_> = serde_json::from_slice(data)
-        .map_err(|e| Error::Decode { message: format!("not a GenerateContentResponse: {e}") })?;
+        .map_err(|e| Error::Decode { message: "not a GenerateContentResponse".to_owned(), source: Some(e) })?;
     if let Some(error) = chunk.error {
         let status = error.code.filter(|code| (400..600).contains(code)).unwrap_or(500);
         return Err(super::stream_error(super::gemini::classify, status, data, secret));

@@ -191,8 +191,11 @@ pub(crate) fn key_header(
     prefix: &str,
     key: &SecretString,
 ) -> Result<(), ConfigError> {
-    let mut value = HeaderValue::from_str(&format!("{prefix}{}", key.expose_secret()))
-        .map_err(|_| ConfigError::Http("the API key holds characters a header cannot carry".to_owned()))?;
+    let mut value =
+        HeaderValue::from_str(&format!("{prefix}{}", key.expose_secret())).map_err(|e| ConfigError::Http {
+            message: "the API key holds characters a header cannot carry".to_owned(),
+            source: Some(std::sync::Arc::new(e)),
+        })?;
     value.set_sensitive(true);
     headers.insert(name, value);
     Ok(())

@@ -316,11 +316,11 @@ pub(crate) fn finish_of(reason: &str) -> Finish {
 
 /// Reads a chat-completions reply.
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
-    let completion: Completion =
-        serde_json::from_slice(bytes).map_err(|e| Error::Decode { message: format!("not a chat completion: {e}") })?;
+    let completion: Completion = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Decode { message: "not a chat completion".to_owned(), source: Some(e) })?;
     let usage = completion.usage.unwrap_or_default();
     let Some(choice) = completion.choices.into_iter().next() else {
-        return Err(Error::Decode { message: "the completion has no choices".to_owned() });
+        return Err(Error::Decode { message: "the completion has no choices".to_owned(), source: None });
     };
     let finish = choice.finish_reason.as_deref().map_or(Finish::Done, finish_of);
     let tool_call = choice.message.tool_calls.and_then(|calls| calls.into_iter().next());

@@ -209,8 +209,8 @@ fn finish_of(response: &Response, secret: Option<&str>) -> Result<Finish, Error>
 
 /// Reads a Responses reply.
 pub(crate) fn reply(bytes: &[u8]) -> Result<Reply, Error> {
-    let response: Response =
-        serde_json::from_slice(bytes).map_err(|e| Error::Decode { message: format!("not a Responses reply: {e}") })?;
+    let response: Response = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Decode { message: "not a Responses reply".to_owned(), source: Some(e) })?;
     let finish = finish_of(&response, None)?;
     let (mut content, mut refusal): (Option<String>, Option<String>) = (None, None);
     for item in response.output {
@@ -243,7 +243,7 @@ struct StreamEvent<'a> {
 /// error its body would be as an HTTP reply.
 pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a>, Error> {
     let event: StreamEvent<'_> = serde_json::from_slice(data)
-        .map_err(|e| Error::Decode { message: format!("not a Responses stream event: {e}") })?;
+        .map_err(|e| Error::Decode { message: "not a Responses stream event".to_owned(), source: Some(e) })?;
     let mut delta = Delta::default();
     match &*event.kind {
         "response.output_text.delta" => delta.text = event.delta,

@@ -77,7 +77,7 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
         return Ok(Event::Done);
     }
     let chunk: Chunk<'_> = serde_json::from_slice(data)
-        .map_err(|e| Error::Decode { message: format!("not a chat-completion chunk: {e}") })?;
+        .map_err(|e| Error::Decode { message: "not a chat-completion chunk".to_owned(), source: Some(e) })?;
     let responses_event = |kind: &str| kind.starts_with("response.") || (kind == "error" && chunk.error.is_none());
     if chunk.kind.as_deref().is_some_and(responses_event) {
         return super::openai_responses::event(data, secret);

@@ -364,7 +364,7 @@ mod tests {
         let map = json!({"type": "object", "properties": {"scores": {"type": "object", "additionalProperties": {"type": "number"}}}});
         let err = transform(map).unwrap_err();
         assert!(
-            matches!(&err, SchemaError::UnsupportedBy { location, target: "Gemini", .. } if location == "Root.scores"),
+            matches!(&err, SchemaError::Unsupported { location, target: Some("Gemini"), .. } if location == "Root.scores"),
             "{err:?}"
         );
         assert!(err.to_string().contains("Gemini"), "{err}");

@@ -17,12 +17,12 @@
 mod anthropic;
 mod enums;
 mod gemini;
-mod rules;
+pub(crate) mod rules;
 mod strict;
 mod strict_limits;
 mod tagged;
 
-pub use rules::{FieldRule, RuleSet};
+use rules::RuleSet;
 
 use crate::Extract;
 use serde_json::value::RawValue;
@@ -92,26 +92,16 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SchemaError {
-    /// A keyword strict mode rejects, at a named field.
-    #[error("field `{location}` cannot be sent in strict mode: {reason} (keyword `{keyword}`)")]
+    /// A keyword or shape a schema dialect cannot express, at a named field: OpenAI's
+    /// strict mode (`target` is `None`) or another provider's dialect (`target` names it).
+    #[error("field `{location}` cannot be sent {}: {reason} (keyword `{keyword}`)", sent_where(*target))]
     Unsupported {
         /// The type and field, as `SalaryRange.currency`.
         location: String,
         /// The offending JSON-schema keyword.
         keyword: &'static str,
-        /// Why, and what to write instead.
-        reason: String,
-    },
-    /// A keyword or shape another provider's schema dialect cannot express, at a named
-    /// field.
-    #[error("field `{location}` cannot be sent to {target}: {reason} (keyword `{keyword}`)")]
-    UnsupportedBy {
-        /// The type and field, as `Scores.by_name`.
-        location: String,
-        /// The offending JSON-schema keyword.
-        keyword: &'static str,
-        /// The provider, such as `Gemini`.
-        target: &'static str,
+        /// The provider whose dialect refuses it, such as `Gemini`; `None` for strict mode.
+        target: Option<&'static str>,
         /// Why, and what to write instead.
         reason: String,
     },
@@ -144,15 +134,23 @@ pub enum SchemaError {
 
 impl SchemaError {
     fn unsupported(location: &[String], keyword: &'static str, reason: String) -> Self {
-        SchemaError::Unsupported { location: location.join("."), keyword, reason }
+        SchemaError::Unsupported { location: location.join("."), keyword, target: None, reason }
     }
 
     fn unsupported_by(location: &[String], keyword: &'static str, target: &'static str, reason: String) -> Self {
-        SchemaError::UnsupportedBy { location: location.join("."), keyword, target, reason }
+        SchemaError::Unsupported { location: location.join("."), keyword, target: Some(target), reason }
     }
 
     fn untyped(location: &[String]) -> Self {
         SchemaError::Untyped { location: location.join(".") }
+    }
+}
+
+/// Where a schema cannot be sent, as [`SchemaError::Unsupported`] says it.
+fn sent_where(target: Option<&'static str>) -> String {
+    match target {
+        None => "in strict mode".to_owned(),
+        Some(target) => format!("to {target}"),
     }
 }
 

@@ -98,9 +98,10 @@ impl Incoming {
                 self.decoder.finish(&mut on_event)?;
                 // An event only comes out of `finish` without its blank line: the body
                 // ended inside it, and one that does not read was cut, not malformed.
-                if let Some(Error::Decode { message }) = failure {
+                if let Some(Error::Decode { message, source }) = failure {
+                    let cause = source.map(|e| format!(": {e}")).unwrap_or_default();
                     return Err(Error::Connection {
-                        message: format!("the stream ended in the middle of an event: {message}"),
+                        message: format!("the stream ended in the middle of an event: {message}{cause}"),
                         attempts: 1,
                         usage: Usage::default(),
                     });

@@ -10,7 +10,7 @@
 //!   [`Client::extract_stream`](crate::Client::extract_stream): [`Update`]s over HTTP
 //!   (server-sent events), with the re-ask loop;
 //!   [`ExtractRequest::items`](crate::ExtractRequest::items),
-//!   [`Client::extract_iter`](crate::Client::extract_iter): validated items.
+//!   [`Client::extract_items`](crate::Client::extract_items): validated items.
 
 mod form;
 pub(crate) mod incoming;

@@ -135,7 +135,7 @@ impl<T: Streamable> Stream for PartialStream<T> {
 }
 
 /// A stream of list items, each validated as soon as it closes. Made by
-/// [`ExtractRequest::items`] and [`Client::extract_iter`].
+/// [`ExtractRequest::items`] and [`Client::extract_items`].
 ///
 /// An item that does not parse or breaks a rule comes as [`ItemError::Invalid`] and
 /// the stream goes on; a failed request, a truncated reply or a reply that is not a
@@ -149,7 +149,7 @@ impl<T: Streamable> Stream for PartialStream<T> {
 /// # async fn run(client: pluck::Client) {
 /// use futures_util::StreamExt;
 ///
-/// let mut skills = client.extract_iter::<Skill>("Python, Kubernetes and AWS required");
+/// let mut skills = client.extract_items::<Skill>("Python, Kubernetes and AWS required");
 /// while let Some(skill) = skills.next().await {
 ///     match skill {
 ///         Ok(skill) => println!("{}", skill.name),
@@ -198,8 +198,15 @@ impl Client {
 
     /// Streams the items of a list of `T` from `text`, each validated as soon as it
     /// closes. See [`Items`].
-    pub fn extract_iter<T: Extract + Send>(&self, text: impl Into<String>) -> Items<T> {
+    pub fn extract_items<T: Extract + Send>(&self, text: impl Into<String>) -> Items<T> {
         self.request::<Vec<T>>().user(text).items()
+    }
+
+    /// The former name of [`extract_items`](Client::extract_items): it returns a
+    /// [`Stream`], not an iterator.
+    #[deprecated(since = "0.1.0", note = "renamed to `extract_items`: it returns a `Stream` of items")]
+    pub fn extract_iter<T: Extract + Send>(&self, text: impl Into<String>) -> Items<T> {
+        self.extract_items(text)
     }
 }
 

@@ -82,7 +82,10 @@ impl Failure {
             Failure::Connection { message } => Error::Connection { message, attempts, usage: Usage::default() },
             Failure::Redirect { status, host } => Error::Redirect { status, host },
             Failure::ReplyTooLarge { limit } => Error::ReplyTooLarge { limit },
-            Failure::Unbuildable { message } => Error::Config(ConfigError::Http(message)),
+            Failure::Unbuildable { message } => Error::Config(ConfigError::Http {
+                message: format!("a request could not be built: {message}"),
+                source: None,
+            }),
         }
     }
 }

@@ -138,7 +138,7 @@ impl Transport {
             };
             let retryable = hinted_retry.unwrap_or_else(|| failure.retryable())
                 && !matches!(failure, Failure::QuotaExhausted { .. } | Failure::Authentication { .. });
-            if !retryable || attempts > self.policy.get_max_retries() {
+            if !retryable || attempts > self.policy.retries_allowed() {
                 return Err(failure.into_error(attempts, hinted_wait));
             }
             let wait = match hinted_wait {
@@ -193,7 +193,7 @@ mod tests {
     async fn a_request_that_cannot_be_built_is_not_retried() {
         let transport = Transport {
             http: reqwest::Client::new(),
-            policy: RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(1)),
+            policy: RetryPolicy::default().retries(3).initial_delay(Duration::from_millis(1)),
             timeout: Duration::from_secs(5),
             stream_timeout: None,
             follow_redirects: false,
@@ -203,6 +203,6 @@ mod tests {
         let url = reqwest::Url::parse("localhost:18777/v1").unwrap();
         let route = Route { url: &url, headers: &HeaderMap::new(), classify, secret: None, on_retry: None };
         let err = transport.post(route, Bytes::new()).await.unwrap_err();
-        assert!(matches!(err, Error::Config(ConfigError::Http(_))), "{err:?}");
+        assert!(matches!(err, Error::Config(ConfigError::Http { .. })), "{err:?}");
     }
 }

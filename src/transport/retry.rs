@@ -16,6 +16,12 @@ use std::time::{Duration, SystemTime};
 
 /// How transport failures are retried.
 ///
+/// Its [`retries`](RetryPolicy::retries) count resends of the same request after a
+/// transport failure; they are not re-asks. Re-asks (a new request telling the model
+/// what was wrong with its reply) are counted by
+/// [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries) and
+/// [`ExtractRequest::max_retries`](crate::ExtractRequest::max_retries).
+///
 /// The defaults: 3 retries, 0.5 s initial delay, 8 s cap, provider waits of up to
 /// 120 s honoured.
 ///
@@ -24,14 +30,14 @@ use std::time::{Duration, SystemTime};
 /// use std::time::Duration;
 ///
 /// let policy = RetryPolicy::default()
-///     .max_retries(5)
+///     .retries(5)
 ///     .initial_delay(Duration::from_millis(200))
 ///     .max_delay(Duration::from_secs(4));
-/// assert_eq!(policy.get_max_retries(), 5);
+/// assert_eq!(policy.retries_allowed(), 5);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    max_retries: u32,
+    retries: u32,
     initial_delay: Duration,
     max_delay: Duration,
     max_retry_after: Duration,
@@ -40,7 +46,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 3,
+            retries: 3,
             initial_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(120),
@@ -51,12 +57,13 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..Self::default() }
+        RetryPolicy { retries: 0, ..Self::default() }
     }
 
-    /// Retries after the first request (so at most `n + 1` requests).
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+    /// Transport retries after the first request (so at most `n + 1` requests for one
+    /// attempt); not re-asks.
+    pub fn retries(mut self, n: u32) -> Self {
+        self.retries = n;
         self
     }
 
@@ -79,9 +86,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The configured number of retries.
-    pub fn get_max_retries(&self) -> u32 {
-        self.max_retries
+    /// The configured number of transport retries (see [`retries`](RetryPolicy::retries)).
+    pub fn retries_allowed(&self) -> u32 {
+        self.retries
     }
 
     /// The backoff before retry number `retry` (0 for the first): full jitter.

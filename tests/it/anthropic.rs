@@ -232,7 +232,7 @@ async fn the_key_shows_nowhere() {
 fn the_anthropic_api_needs_a_key() {
     let err = Client::builder().anthropic().build().unwrap_err();
     assert!(
-        matches!(err, Error::Config(pluck::ConfigError::MissingProviderKey { provider: Provider::Anthropic })),
+        matches!(err, Error::Config(pluck::ConfigError::MissingApiKey { provider: Provider::Anthropic })),
         "{err:?}"
     );
     assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");

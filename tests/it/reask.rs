@@ -272,7 +272,7 @@ async fn a_re_ask_that_fails_to_send_counts_every_request() {
         .base_url(format!("{}/v1", server.uri()))
         .api_key(SECRET)
         .model("test-model")
-        .retry_policy(fast_retries().max_retries(2))
+        .retry_policy(fast_retries().retries(2))
         .build()
         .unwrap();
     let err = client.extract::<JobPostingAnalysis>(job::SAMPLE_POSTING).await.unwrap_err();

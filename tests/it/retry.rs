@@ -133,7 +133,7 @@ async fn a_slow_server_times_out_after_the_retries() {
         .base_url(format!("{}/v1", server.uri()))
         .api_key(SECRET)
         .timeout(Duration::from_millis(50))
-        .retry_policy(RetryPolicy::default().max_retries(1).initial_delay(Duration::from_millis(1)))
+        .retry_policy(RetryPolicy::default().retries(1).initial_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
@@ -146,7 +146,7 @@ async fn a_closed_port_is_a_connection_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}/v1"))
-        .retry_policy(RetryPolicy::default().max_retries(2).initial_delay(Duration::from_millis(1)))
+        .retry_policy(RetryPolicy::default().retries(2).initial_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
     let err = client.extract::<JobPostingAnalysis>("x").await.unwrap_err();
@@ -167,7 +167,10 @@ async fn a_long_retry_after_is_returned_not_waited() {
 #[tokio::test]
 async fn the_openai_api_without_a_key_is_a_config_error() {
     let err = Client::builder().build().unwrap_err();
-    assert!(matches!(err, Error::Config(pluck::ConfigError::MissingApiKey)), "{err:?}");
+    assert!(
+        matches!(err, Error::Config(pluck::ConfigError::MissingApiKey { provider: pluck::Provider::OpenAi })),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("OPENAI_API_KEY"));
     let err = Client::builder().base_url("not a url").build().unwrap_err();
     assert!(matches!(err, Error::Config(pluck::ConfigError::InvalidBaseUrl { .. })), "{err:?}");

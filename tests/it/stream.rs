@@ -332,7 +332,7 @@ async fn extract_iter_yields_items_and_reports_the_invalid_one() {
     .to_string();
     reply_once(&server, sse(content_stream(&text, Some("stop"), Some((30, 60)), true))).await;
     let client = client(&server, Mode::JsonSchema);
-    let mut items = client.extract_iter::<JobCategory>("posting");
+    let mut items = client.extract_items::<JobCategory>("posting");
     let mut seen = Vec::new();
     while let Some(item) = items.next().await {
         seen.push(item);
@@ -359,7 +359,7 @@ async fn extract_iter_ends_with_the_error_of_a_cut_stream() {
     let text = r#"{"items": [{"name": "Python", "is_required": true}, {"name": "Kube"#;
     reply_once(&server, sse(content_stream(text, None, None, false))).await;
     let client = client(&server, Mode::JsonSchema);
-    let seen: Vec<_> = client.extract_iter::<Skill>("posting").collect().await;
+    let seen: Vec<_> = client.extract_items::<Skill>("posting").collect().await;
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].as_ref().unwrap().name, "Python");
     assert!(matches!(&seen[1], Err(ItemError::Failed(Error::Connection { .. }))), "{:?}", seen[1]);
@@ -374,7 +374,7 @@ async fn extract_iter_refuses_a_reply_holding_two_lists() {
     let text = format!("{first}\n{{\"items\": [{{\"name\": \"Rust\", \"is_required\": true}}]}}");
     reply_once(&server, sse(content_stream(&text, Some("stop"), None, true))).await;
     let client = client(&server, Mode::JsonSchema);
-    let seen: Vec<_> = client.extract_iter::<Skill>("posting").collect().await;
+    let seen: Vec<_> = client.extract_items::<Skill>("posting").collect().await;
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[0].as_ref().unwrap().name, "Python");
     assert!(matches!(&seen[1], Err(ItemError::Malformed { raw, .. }) if *raw == text), "{:?}", seen[1]);

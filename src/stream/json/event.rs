@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 /// One step from a container to the value being read: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Seg {
     /// The value of this key, in the object one level up.
     Key(Key),
@@ -144,6 +145,7 @@ impl<'a> Text<'a> {
 
 /// What the reader saw at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// An object starts here.
     Object,

@@ -11,6 +11,7 @@ use super::scan::is_plain_ascii;
 
 /// What may come before the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lead {
     /// Whitespace only; any JSON value may be the root; only whitespace may follow it.
     Strict,
@@ -23,6 +24,7 @@ pub enum Lead {
 
 /// Where the reader is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// The document is still open.
     Reading,
