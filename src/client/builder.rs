@@ -84,7 +84,7 @@ impl ClientBuilder {
     /// it reads each [`Event`](crate::observe::Event) (a request sent, a transport
     /// retry, a reply, a parse or validation error, a re-ask, the end). See
     /// [`observe`](crate::observe). Observers of one request are added with
-    /// [`ExtractRequest::observe`]; the client's hear each event first.
+    /// [`ExtractRequest::observe`](crate::ExtractRequest::observe); the client's hear each event first.
     ///
     /// ```
     /// use pluck::observe::Event;

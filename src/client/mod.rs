@@ -137,7 +137,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// A builder with the defaults: the OpenAI API, `gpt-4o-mini`, [`Mode::JsonSchema`],
     /// 2 re-asks, a 120 s timeout per request (per wait in a stream, see
-    /// [`ClientBuilder::timeout`]) and the default [`RetryPolicy`]. Other
+    /// [`ClientBuilder::timeout`]) and the default [`RetryPolicy`](crate::RetryPolicy). Other
     /// providers have their own default model and mode (see [`Client`]).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
