@@ -123,7 +123,10 @@ async fn watch(
 ) -> Result<Extracted<JobPostingAnalysis>, Error> {
     let terminal = std::io::stderr().is_terminal();
     let mut stderr = std::io::stderr();
-    let mut shown = Vec::new();
+    // Off a terminal, a field is written once, when the model has moved on past it:
+    // the names written so far, and the last partial's fields.
+    let mut written: Vec<&'static str> = Vec::new();
+    let mut last = Vec::new();
     while let Some(update) = updates.next().await {
         let seconds = started.elapsed().as_secs_f64();
         match update? {
@@ -138,22 +141,33 @@ async fn watch(
                     );
                     let _ = stderr.flush();
                 } else {
-                    for (field, value) in filled.iter().filter(|entry| !shown.contains(*entry)) {
-                        let _ = writeln!(stderr, "  {seconds:5.1} s  {field}: {value}");
+                    // Every field but the one being written is complete.
+                    let complete = filled.len().saturating_sub(1);
+                    for (field, value) in &filled[..complete] {
+                        if !written.contains(field) {
+                            let _ = writeln!(stderr, "  {seconds:5.1} s  {field}: {value}");
+                            written.push(field);
+                        }
                     }
                 }
-                shown = filled;
+                last = filled;
             }
             Update::Retry { attempt, report } => {
                 if terminal {
                     let _ = writeln!(stderr);
                 }
                 let _ = writeln!(stderr, "attempt {attempt} did not validate, asking again:\n{report}");
-                shown.clear();
+                written.clear();
+                last.clear();
             }
             Update::Done(extracted) => {
                 if terminal {
                     let _ = writeln!(stderr);
+                } else {
+                    let seconds = started.elapsed().as_secs_f64();
+                    for (field, value) in last.iter().filter(|(field, _)| !written.contains(field)) {
+                        let _ = writeln!(stderr, "  {seconds:5.1} s  {field}: {value}");
+                    }
                 }
                 return Ok(extracted);
             }
