@@ -62,6 +62,13 @@
 #[cfg(test)]
 extern crate self as pluck;
 
+/// Cases per run of the crate's no-panic proptests: 2,000 in the test suite, more with
+/// `PLUCK_FUZZ_CASES`.
+#[cfg(test)]
+fn fuzz_cases() -> u32 {
+    std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
+}
+
 mod attempts;
 mod client;
 mod error;

@@ -421,9 +421,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
-            std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
-        ))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz_cases()))]
 
         /// Whatever the model writes, reading it ends in a value or a report: no
         /// panic, and a report always says something.

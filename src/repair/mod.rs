@@ -136,13 +136,8 @@ mod tests {
         prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
     }
 
-    /// Cases per run: 2,000 in the test suite, more with `PLUCK_FUZZ_CASES`.
-    fn cases() -> u32 {
-        std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
-    }
-
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::fuzz_cases()))]
 
         /// Whatever the text, reading it ends (no panic, no hang), and what it gives
         /// back is JSON.
