@@ -190,8 +190,7 @@ fn filled(partial: &JobPostingAnalysisPartial) -> Vec<(&'static str, String)> {
         out.push(("experience_level", format!("{level:?}").to_lowercase()));
     }
     if let Some(salary) = &partial.salary {
-        let amount = |a: Option<f64>| a.map_or_else(|| "?".to_owned(), money);
-        out.push(("salary", format!("{} to {}", amount(salary.min_amount), amount(salary.max_amount))));
+        out.push(("salary", pay_range(salary.min_amount, salary.max_amount)));
     }
     let skills: Vec<&str> = partial.skills.iter().flatten().filter_map(|s| s.name.as_deref()).collect();
     if !skills.is_empty() {
@@ -233,10 +232,10 @@ fn summary(analysis: &JobPostingAnalysis) -> String {
     line("level:", analysis.experience_level.map_or_else(none, |level| format!("{level:?}").to_lowercase()));
     line(
         "salary:",
-        analysis.salary.as_ref().map_or_else(none, |s| {
-            let amount = |a: Option<f64>| a.map_or_else(|| "?".to_owned(), money);
-            format!("{} to {} {}", amount(s.min_amount), amount(s.max_amount), s.currency)
-        }),
+        analysis
+            .salary
+            .as_ref()
+            .map_or_else(none, |s| format!("{} {}", pay_range(s.min_amount, s.max_amount), s.currency)),
     );
     let skills = |required: bool| {
         let names: Vec<&str> =
@@ -277,6 +276,12 @@ fn cost(extracted: &Extracted<JobPostingAnalysis>, elapsed: Duration) -> String 
         )
     };
     format!("{attempts}, {tokens}, {:.1} s", elapsed.as_secs_f64())
+}
+
+/// "150,000 to 200,000", with "?" for a bound not stated.
+fn pay_range(min: Option<f64>, max: Option<f64>) -> String {
+    let amount = |a: Option<f64>| a.map_or_else(|| "?".to_owned(), money);
+    format!("{} to {}", amount(min), amount(max))
 }
 
 /// 150000 as "150,000".
