@@ -69,6 +69,7 @@ fn fuzz_cases() -> u32 {
     std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
 }
 
+pub mod agent;
 mod attempts;
 mod client;
 mod error;
