@@ -8,6 +8,9 @@
 
 mod support;
 
+mod agent;
+mod agent_providers;
+mod agent_react;
 mod anthropic;
 mod e2e_local;
 mod events;
