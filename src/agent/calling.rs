@@ -3,7 +3,7 @@
 
 use super::run::{Run, Turn};
 use super::step::{Outcome, Step};
-use super::{AgentError, DEFAULT_AGENT_PROMPT};
+use super::{written, AgentError, DEFAULT_AGENT_PROMPT};
 use crate::{Extract, Message, Mode, ToolCall};
 
 /// Runs the loop on `question`.
@@ -23,15 +23,19 @@ pub(crate) async fn run<T: Extract>(mut run: Run<'_>, question: String) -> Resul
             stop: &[],
         };
         let reply = run.turn::<T>(turn).await?;
-        let thought = reply.content.filter(|text| !text.trim().is_empty());
+        let (tool_calls, thought) = match reply.tool_calls.is_empty() {
+            true => written::calls_in(reply.content.as_deref().unwrap_or(""), |name| settings.tools.has(name)),
+            false => (reply.tool_calls, reply.content.unwrap_or_default()),
+        };
+        let thought = Some(thought).filter(|text| !text.trim().is_empty());
         if let Some(text) = &thought {
             run.record(Step::Thought { text: text.clone() });
         }
-        if reply.tool_calls.is_empty() {
+        if tool_calls.is_empty() {
             history.extend(thought.map(Message::assistant));
             return run.finish::<T>(history, Some(specs)).await;
         }
-        let calls = named(reply.tool_calls, iteration);
+        let calls = named(tool_calls, iteration);
         for call in &calls {
             run.record(Step::ToolCall { call: call.clone() });
         }

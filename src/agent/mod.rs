@@ -65,6 +65,7 @@ mod tool;
 mod toolset;
 #[cfg(feature = "tracing")]
 mod trace;
+mod written;
 
 pub use error::{AgentError, StepError};
 pub use react::{parse_step, ReactStep};

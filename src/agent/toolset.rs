@@ -52,6 +52,11 @@ impl ToolSet {
         Ok(ToolSet { tools })
     }
 
+    /// Whether one of the tools is named `name`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
     fn get(&self, name: &str) -> Option<&Tool> {
         self.tools.iter().find(|tool| tool.name() == name)
     }

@@ -329,3 +329,22 @@ async fn a_tool_name_the_providers_refuse_is_refused_at_build() {
     let twice = Agent::builder(client(&server, Mode::JsonSchema)).tools(stock_tools()).tools(stock_tools()).build();
     assert!(matches!(twice, Err(AgentError::InvalidTool { reason: "two tools have this name", .. })));
 }
+
+#[tokio::test]
+async fn calls_written_into_the_text_are_run_as_calls() {
+    // Some compatible servers pass the model's tagged calls through as content.
+    let server = MockServer::start().await;
+    let written = "<tool_call>\n{\"name\": \"get_stock_price\", \"arguments\": {\"ticker\": \"MSFT\"}}\n</tool_call>";
+    reply_once(&server, ok(completion(written, 30, 8))).await;
+    reply_once(&server, ok(completion("MSFT trades at 378.5.", 30, 8))).await;
+    reply_once(&server, ok(completion(&recommendation().to_string(), 40, 20))).await;
+    let outcome = agent(&server).run::<Recommendation>(QUESTION).await.unwrap();
+    let Some(Step::ToolResult { id, output, is_error: false, .. }) = outcome.steps.get(1) else {
+        panic!("{:#?}", outcome.steps)
+    };
+    assert!(output.contains("378.5"));
+    let bodies = bodies(&server).await;
+    let sent = messages(&bodies[1]);
+    assert_eq!(sent[2]["tool_calls"][0]["function"]["name"], "get_stock_price");
+    assert_eq!(&sent[3]["tool_call_id"], id.as_str());
+}
