@@ -58,8 +58,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// The derive names the crate `::pluck`; the crate's own tests derive too.
-#[cfg(test)]
+// The derive names the crate `::pluck`; the crate derives too (`reasoning`, tests).
 extern crate self as pluck;
 
 /// Cases per run of the crate's no-panic proptests: 2,000 in the test suite, more with
@@ -83,6 +82,7 @@ pub mod parse;
 mod prompt;
 mod provider;
 pub mod reask;
+pub mod reasoning;
 pub mod repair;
 mod request;
 pub mod schema;

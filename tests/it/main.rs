@@ -22,6 +22,7 @@ mod live_gemini;
 mod live_openai;
 mod openai;
 mod reask;
+mod reasoning;
 mod redirects;
 mod repair;
 mod retry;
