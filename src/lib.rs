@@ -47,6 +47,10 @@
 //! [`stream`] shows the value while the model is still writing it (partial values,
 //! then the validated value: [`Client::extract_stream`]) and hands out the items of a
 //! list one by one as each closes ([`Client::extract_items`]).
+//!
+//! [`agent`] runs a model with typed [`agent::Tool`]s (its provider's own tool calling,
+//! or the ReAct text loop) to a typed, validated answer, each turn a request of the
+//! same loop; [`reasoning`] is chain of thought, a `reasoning` field written first.
 
 //!
 //! A [`Client`] is cheap to clone and `Send + Sync`: share one across tasks and
