@@ -57,7 +57,8 @@
 //! threads. [`Error`] and [`ConfigError`] are `Send + Sync` too, so they cross `?` into
 //! `anyhow` or a task's `JoinHandle`; the streams ([`stream::PartialStream`],
 //! [`stream::Items`]) are `Send`, so they can be polled on a spawned task. The crate
-//! checks all of this when it compiles.
+//! checks all of this when it compiles, and likewise for [`agent::Agent`] and
+//! [`agent::AgentError`] (`Send + Sync`) and [`agent::Steps`] (`Send`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -132,6 +133,9 @@ const _: () = {
         send::<stream::PartialStream<String>>();
         send::<stream::Items<String>>();
         send::<stream::ItemError>();
+        send_sync::<agent::Agent>();
+        send_sync::<agent::AgentError>();
+        send::<agent::Steps<String>>();
     }
 };
 

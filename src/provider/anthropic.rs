@@ -19,6 +19,7 @@
 //! followed by a `tool_result` with `is_error: true` listing the errors (a text reply
 //! as an assistant turn and a user turn).
 
+use super::anthropic_tools::{ToolChoice, Tools};
 use super::{key_header, Call, Finish, Reply, Retry, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
@@ -136,8 +137,8 @@ struct Body<'a> {
     messages: Vec<Turn<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    tools: Vec<Tool<'a>>,
+    #[serde(skip_serializing_if = "Tools::is_empty")]
+    tools: Tools<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,30 +193,6 @@ enum Block<'a> {
     },
 }
 
-#[derive(Serialize)]
-struct Tool<'a> {
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    input_schema: &'a RawValue,
-    /// Where the model has structured outputs: its input always fits the schema.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    strict: bool,
-}
-
-#[derive(Serialize)]
-struct ToolChoice<'a> {
-    /// `tool` (forced), `auto` or `none`.
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    /// With the forced tool, one value is one tool call: the model may not call the
-    /// tool twice.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    disable_parallel_tool_use: Option<bool>,
-}
-
 /// The JSON body of a Messages request.
 fn body(call: &Call) -> Vec<u8> {
     let schema = call.schema;
@@ -240,38 +217,15 @@ fn body(call: &Call) -> Vec<u8> {
     for retry in call.retries {
         reask(tool, retry, &mut messages);
     }
+    let (tools, tool_choice) = super::anthropic_tools::tools(call, tool, has_structured_outputs(call.model));
     let body = Body {
         model: call.model,
         max_tokens: call.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         system: (!system.is_empty()).then(|| system.join("\n\n")),
         messages,
         temperature: call.temperature,
-        tools: call
-            .offered()
-            .iter()
-            .map(|spec| Tool {
-                name: &spec.name,
-                description: spec.description.as_deref(),
-                input_schema: spec.parameters.json(),
-                strict: has_structured_outputs(call.model),
-            })
-            .chain(tool.then(|| Tool {
-                name: schema.name(),
-                description: schema.description(),
-                input_schema: schema.json(),
-                strict: has_structured_outputs(call.model),
-            }))
-            .collect(),
-        tool_choice: match (tool, is_turn) {
-            (true, _) => {
-                Some(ToolChoice { kind: "tool", name: Some(schema.name()), disable_parallel_tool_use: Some(true) })
-            }
-            (false, true) => Some(ToolChoice { kind: "auto", name: None, disable_parallel_tool_use: None }),
-            // The agent's tools are declared for the conversation's calls, not to be called.
-            (false, false) => {
-                call.tools.map(|_| ToolChoice { kind: "none", name: None, disable_parallel_tool_use: None })
-            }
-        },
+        tools,
+        tool_choice,
         output_config: (uses_output_format(call.mode, call.model) && !is_turn)
             .then(|| OutputConfig { format: JsonSchemaFormat { kind: "json_schema", schema: schema.json() } }),
         stop_sequences: call.stop,

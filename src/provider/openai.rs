@@ -136,8 +136,8 @@ struct Body<'a> {
     max_completion_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<ResponseFormat<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    tools: Vec<Tool<'a>>,
+    #[serde(skip_serializing_if = "Tools::is_empty")]
+    tools: Tools<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -192,14 +192,33 @@ struct JsonSchemaFormat<'a> {
     strict: bool,
 }
 
-#[derive(Serialize)]
+/// The tools a request declares: an agent's, then the forced one, written as one list
+/// without collecting them.
+struct Tools<'a> {
+    agent: &'a [ToolSpec],
+    forced: Option<Tool<'a>>,
+}
+
+impl Tools<'_> {
+    fn is_empty(&self) -> bool {
+        self.agent.is_empty() && self.forced.is_none()
+    }
+}
+
+impl Serialize for Tools<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.agent.iter().map(agent_tool).chain(self.forced))
+    }
+}
+
+#[derive(Serialize, Clone, Copy)]
 struct Tool<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     function: FunctionDef<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy)]
 struct FunctionDef<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -258,9 +277,9 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
         Mode::Tools | Mode::MdJson | Mode::Responses => None,
     };
     let forced = call.mode == Mode::Tools && !turn;
-    let mut tools: Vec<Tool> = call.offered().iter().map(agent_tool).collect();
-    if forced {
-        tools.push(Tool {
+    let tools = Tools {
+        agent: call.offered(),
+        forced: forced.then(|| Tool {
             kind: "function",
             function: FunctionDef {
                 name: schema.name(),
@@ -268,8 +287,8 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
                 parameters: schema.json(),
                 strict: true,
             },
-        });
-    }
+        }),
+    };
     let tool_choice = match (forced, turn) {
         (true, _) => Some(ToolChoice::Forced { kind: "function", function: ToolName { name: schema.name() } }),
         (false, true) => Some(ToolChoice::Mode("auto")),
