@@ -150,6 +150,9 @@ pub(super) struct Content<'a> {
 #[serde(rename_all = "camelCase")]
 pub(super) enum Part<'a> {
     Text(&'a str),
+    /// Text made for the request (tool calls told in words).
+    #[serde(rename = "text")]
+    Written(String),
     FunctionCall(super::gemini_tools::FunctionCall<'a>),
     FunctionResponse(super::gemini_tools::FunctionResponse<'a>),
 }
@@ -180,7 +183,8 @@ fn body(call: &Call) -> Vec<u8> {
     let mut system: Vec<Part> = Vec::new();
     let mut contents = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
     for message in call.messages {
-        if call.tools.is_some() && super::gemini_tools::push(message, call.messages, &mut contents) {
+        let parts = call.is_turn();
+        if call.tools.is_some() && super::gemini_tools::push(message, call.messages, &mut contents, parts) {
             continue;
         }
         let text = message_text(message);
@@ -202,8 +206,8 @@ fn body(call: &Call) -> Vec<u8> {
     let body = Body {
         system_instruction: (!system.is_empty()).then_some(Content { role: None, parts: system }),
         contents,
-        tools: super::gemini_tools::declarations(call.offered()),
-        tool_config: call.tools.map(|_| super::gemini_tools::ToolConfig::new(turn)),
+        tools: super::gemini_tools::declarations(if turn { call.offered() } else { &[] }),
+        tool_config: turn.then(super::gemini_tools::ToolConfig::auto),
         generation_config: GenerationConfig {
             temperature: call.temperature,
             max_output_tokens: call.max_tokens,

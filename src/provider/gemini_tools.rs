@@ -3,7 +3,9 @@
 //! `model` turn, and tool results as `functionResponse` parts of a `user` turn (the
 //! results of one turn's calls together). Gemini names the function a response
 //! answers, not the call: the name is found from the call's id earlier in the
-//! conversation.
+//! conversation. The final answer's request declares no tools (Gemini 2.x refuses
+//! function calling beside a JSON response type): there the calls and their results
+//! are told in words (`Called NAME with ARGS`, `Result of NAME: ..`).
 
 use super::gemini::{Content, Part};
 use super::ToolSpec;
@@ -28,7 +30,7 @@ struct Declaration<'a> {
     parameters: &'a RawValue,
 }
 
-/// `{"functionCallingConfig": {"mode": "AUTO" | "NONE"}}`.
+/// `{"functionCallingConfig": {"mode": "AUTO"}}`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ToolConfig {
@@ -41,9 +43,9 @@ struct CallingConfig {
 }
 
 impl ToolConfig {
-    /// On an agent's turn the model may call the tools; for the final answer it may not.
-    pub(super) fn new(turn: bool) -> Self {
-        ToolConfig { function_calling_config: CallingConfig { mode: if turn { "AUTO" } else { "NONE" } } }
+    /// On an agent's turn the model may call the tools or answer.
+    pub(super) fn auto() -> Self {
+        ToolConfig { function_calling_config: CallingConfig { mode: "AUTO" } }
     }
 }
 
@@ -106,9 +108,16 @@ pub(super) fn declarations(specs: &[ToolSpec]) -> Vec<Tools<'_>> {
     vec![Tools { function_declarations }]
 }
 
-/// Appends `message` of `conversation` as function parts when it calls tools or
-/// answers a call; `false` (nothing appended) for any other message.
-pub(super) fn push<'a>(message: &'a Message, conversation: &'a [Message], contents: &mut Vec<Content<'a>>) -> bool {
+/// Appends `message` of `conversation` when it calls tools or answers a call, as
+/// function parts (`functions`: an agent's turn, its tools declared) or told in words
+/// (its final answer: Gemini takes no declared tools beside a JSON response type);
+/// `false` (nothing appended) for any other message.
+pub(super) fn push<'a>(
+    message: &'a Message,
+    conversation: &'a [Message],
+    contents: &mut Vec<Content<'a>>,
+    functions: bool,
+) -> bool {
     match message.role {
         Role::Assistant => {
             let Some(calls) = message.tool_calls.as_deref().filter(|calls| !calls.is_empty()) else { return false };
@@ -117,9 +126,10 @@ pub(super) fn push<'a>(message: &'a Message, conversation: &'a [Message], conten
                 parts.push(Part::Text(text));
             }
             for call in calls {
-                match super::json_object(&call.function.arguments) {
-                    Some(args) => parts.push(Part::FunctionCall(FunctionCall { name: &call.function.name, args })),
-                    None => parts.push(Part::Text(&call.function.arguments)),
+                let (name, arguments) = (&call.function.name, &call.function.arguments);
+                match super::json_object(arguments).filter(|_| functions) {
+                    Some(args) => parts.push(Part::FunctionCall(FunctionCall { name, args })),
+                    None => parts.push(Part::Written(format!("Called {name} with {arguments}"))),
                 }
             }
             contents.push(Content { role: Some("model"), parts });
@@ -129,10 +139,13 @@ pub(super) fn push<'a>(message: &'a Message, conversation: &'a [Message], conten
             let id = message.tool_call_id.as_deref().unwrap_or("");
             let name = called(conversation, id).unwrap_or(id);
             let content = message.content.as_deref().unwrap_or("");
-            let part = Part::FunctionResponse(FunctionResponse { name, response: Output { content } });
+            let part = match functions {
+                true => Part::FunctionResponse(FunctionResponse { name, response: Output { content } }),
+                false => Part::Written(format!("Result of {name}: {content}")),
+            };
             match contents.last_mut() {
                 Some(Content { role: Some("user"), parts })
-                    if matches!(parts.last(), Some(Part::FunctionResponse(_))) =>
+                    if matches!(parts.last(), Some(Part::FunctionResponse(_) | Part::Written(_))) =>
                 {
                     parts.push(part)
                 }

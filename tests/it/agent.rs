@@ -348,3 +348,18 @@ async fn calls_written_into_the_text_are_run_as_calls() {
     assert_eq!(sent[2]["tool_calls"][0]["function"]["name"], "get_stock_price");
     assert_eq!(&sent[3]["tool_call_id"], id.as_str());
 }
+
+#[tokio::test]
+async fn a_stream_of_steps_ends_with_the_error_and_then_nothing() {
+    let server = MockServer::start().await;
+    reply_always(&server, ok(calls(&[("call_1", "get_stock_price", json!({"ticker": "MSFT"}))]))).await;
+    let agent =
+        Agent::builder(client(&server, Mode::JsonSchema)).tools(stock_tools()).max_iterations(1).build().unwrap();
+    let mut steps = agent.run_steps::<Recommendation>(QUESTION);
+    assert!(matches!(steps.next().await, Some(Ok(Progress::Step(Step::ToolCall { .. })))));
+    assert!(matches!(steps.next().await, Some(Ok(Progress::Step(Step::ToolResult { .. })))));
+    let end = steps.next().await;
+    assert!(matches!(end, Some(Err(AgentError::MaxIterations { iterations: 1, .. }))), "{end:?}");
+    assert!(steps.next().await.is_none());
+    assert!(steps.next().await.is_none());
+}

@@ -98,7 +98,11 @@ async fn gemini_function_call_and_function_response_parts() {
     assert_eq!(contents[1]["parts"][0]["functionCall"]["name"], "get_stock_price");
     assert_eq!(contents[2]["role"], "user");
     assert_eq!(contents[2]["parts"][0]["functionResponse"]["name"], "get_stock_price");
-    assert_eq!(bodies[2]["toolConfig"]["functionCallingConfig"]["mode"], "NONE");
+    // The final answer: no tools beside the JSON response type, the calls told in words.
+    assert!(bodies[2].get("tools").is_none() && bodies[2].get("toolConfig").is_none());
     assert!(bodies[2]["generationConfig"].get("responseSchema").is_some());
+    let told = &bodies[2]["contents"];
+    assert_eq!(told[1]["parts"][0]["text"], r#"Called get_stock_price with {"ticker":"MSFT"}"#);
+    assert!(told[2]["parts"][0]["text"].as_str().unwrap().starts_with("Result of get_stock_price: {"));
     insta::assert_json_snapshot!("agent_gemini_round_trip", bodies);
 }
