@@ -149,10 +149,25 @@ impl ToolSet {
 /// `field: type, ..` of an object schema.
 fn fields(schema: &Value) -> String {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return String::new() };
-    let kind = |property: &Value| match property.get("type") {
+    properties.iter().map(|(name, property)| format!("{name}: {}", kind(property))).collect::<Vec<_>>().join(", ")
+}
+
+/// A property's type as a signature shows it: `string`, `list[string]`, `string | null`.
+fn kind(property: &Value) -> String {
+    match property.get("type") {
+        Some(Value::String(kind)) if kind == "array" => match property.get("items") {
+            Some(items) => format!("list[{}]", kind_of(items)),
+            None => "list".to_owned(),
+        },
         Some(Value::String(kind)) => kind.clone(),
         Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "),
         _ => "any".to_owned(),
-    };
-    properties.iter().map(|(name, property)| format!("{name}: {}", kind(property))).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn kind_of(items: &Value) -> String {
+    match items.get("type") {
+        Some(_) => kind(items),
+        None => "any".to_owned(),
+    }
 }

@@ -68,7 +68,7 @@ async fn the_blog_loop_runs_a_tool_then_reads_the_final_answer() {
     let system = &messages(&bodies[0])[0].1;
     assert!(system.starts_with(STOCK_PROMPT), "{system}");
     assert!(system.contains("- get_stock_price(ticker: string): Get the current price"), "{system}");
-    assert!(system.contains("- compare_stocks(tickers: array)"), "{system}");
+    assert!(system.contains("- compare_stocks(tickers: list[string]): Compare daily performance"), "{system}");
     assert!(system.contains(
         "Thought: <what you know and what you need>\nAction: <tool_name>\nAction Input: <valid JSON arguments>"
     ));
