@@ -11,7 +11,7 @@
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
 use crate::parse::{Parsed, Rejected};
-use crate::provider::{Call, Finish, Reply, Retry};
+use crate::provider::{Call, Finish, Offer, Reply, Retry, ToolChoice, ToolSpec};
 use crate::request::Resolved;
 use crate::schema::Prepared;
 use crate::stream::incoming::Incoming;
@@ -34,6 +34,12 @@ pub(crate) struct Attempts<'c> {
     max_tokens: Option<u32>,
     messages: Vec<Message>,
     prepared: Arc<Prepared>,
+    /// An agent's tools, and whether this is its turn (tools offered, no schema) or
+    /// its final answer.
+    tools: Option<Arc<[ToolSpec]>>,
+    tool_choice: ToolChoice,
+    /// Sequences that end a reply.
+    stop: Vec<String>,
     /// The replies that failed so far, with their feedback.
     retries: Vec<Retry>,
     /// The same replies as [`Error::ValidationExhausted`] reports them.
@@ -112,6 +118,9 @@ impl<'c> Attempts<'c> {
             max_tokens: resolved.max_tokens,
             messages: resolved.messages,
             prepared: resolved.prepared,
+            tools: resolved.tools,
+            tool_choice: if resolved.turn { ToolChoice::Auto } else { ToolChoice::None },
+            stop: resolved.stop,
             retries: Vec::new(),
             failed: Vec::new(),
             usage: Usage::default(),
@@ -337,6 +346,8 @@ impl<'c> Attempts<'c> {
             mode: self.mode,
             temperature: self.temperature,
             max_tokens: self.max_tokens,
+            tools: self.tools.as_deref().map(|tools| Offer { tools, choice: self.tool_choice }),
+            stop: &self.stop,
         }
     }
 

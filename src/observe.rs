@@ -142,6 +142,17 @@ pub enum Event<'a> {
         /// The error it ended with.
         error: &'a Error,
     },
+    /// An agent took a step: the model's thought, a tool call, a tool's result (see
+    /// [`agent`](crate::agent)). The requests of its turns and of its final answer are
+    /// told by the events above, as any extraction's.
+    Step {
+        /// The agent's name.
+        agent: &'a str,
+        /// The turn it belongs to, from 1.
+        iteration: u32,
+        /// The step.
+        step: &'a crate::agent::Step,
+    },
 }
 
 /// Reads the [`Event`]s of extractions. Any `Fn(&Event<'_>) + Send + Sync` closure is
@@ -187,6 +198,10 @@ pub(crate) struct Observers(Vec<Arc<dyn Observer>>);
 impl Observers {
     pub(crate) fn push(&mut self, observer: Arc<dyn Observer>) {
         self.0.push(observer);
+    }
+
+    pub(crate) fn extend(&mut self, more: Observers) {
+        self.0.extend(more.0);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -3,6 +3,7 @@
 use crate::attempts::{Attempts, Judged};
 use crate::observe::{Observer, Observers};
 use crate::parse::{Parsed, Rejected};
+use crate::provider::ToolSpec;
 use crate::repair::Repair;
 use crate::schema::Prepared;
 use crate::{parse, prompt, schema, Client, Error, Extract, Message, Mode, Usage};
@@ -53,7 +54,12 @@ pub struct ExtractRequest<'c, T> {
     max_tokens: Option<u32>,
     max_retries: Option<u32>,
     lenient: Option<bool>,
+    stop: Vec<String>,
     observers: Observers,
+    /// An agent's tools, declared in the call.
+    tools: Option<std::sync::Arc<[ToolSpec]>>,
+    /// Whether this is an agent's turn: tools offered (if any), no schema asked for.
+    turn: bool,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -69,7 +75,10 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_tokens: None,
             max_retries: None,
             lenient: None,
+            stop: Vec::new(),
             observers: Observers::default(),
+            tools: None,
+            turn: false,
             _value: PhantomData,
         }
     }
@@ -134,6 +143,40 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
     pub fn lenient(mut self, lenient: bool) -> Self {
         self.lenient = Some(lenient);
+        self
+    }
+
+    /// Sequences that end the model's reply where it writes them (`stop` to
+    /// OpenAI-compatible servers, `stop_sequences` to Anthropic, `stopSequences` to
+    /// Gemini), for this call. The sequence itself is not part of the reply.
+    ///
+    /// ```no_run
+    /// # async fn run(client: pluck::Client) -> Result<(), pluck::Error> {
+    /// let first: Vec<String> = client.request().user("List three colours.").stop(["\n\n"]).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn stop<S: Into<String>>(mut self, sequences: impl IntoIterator<Item = S>) -> Self {
+        self.stop = sequences.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Declares an agent's tools in the call: offered to the model on its turn, or,
+    /// for the final answer, declared so that the conversation may hold calls of them.
+    pub(crate) fn tools(mut self, tools: std::sync::Arc<[ToolSpec]>) -> Self {
+        self.tools = Some(tools);
+        self
+    }
+
+    /// Adds observers (an agent's) after the request's own.
+    pub(crate) fn observers(mut self, observers: Observers) -> Self {
+        self.observers.extend(observers);
+        self
+    }
+
+    /// Makes the call an agent's turn: its tools offered (if any), no schema asked for
+    /// and none in the system prompt.
+    pub(crate) fn turn(mut self) -> Self {
+        self.turn = true;
         self
     }
 
@@ -212,7 +255,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             (None, false) => Some(prompt::DEFAULT_SYSTEM_PROMPT.to_owned()),
             (None, true) => None,
         };
-        let instruction = prompt::schema_instruction(mode, &prepared);
+        let instruction = prompt::schema_instruction(mode, &prepared).filter(|_| !self.turn);
         match (system, instruction) {
             (Some(system), Some(instruction)) => messages.push(Message::system(format!("{system}\n\n{instruction}"))),
             (Some(text), None) | (None, Some(text)) => messages.push(Message::system(text)),
@@ -230,6 +273,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             messages,
             prepared,
             observers: self.observers,
+            tools: self.tools,
+            turn: self.turn,
+            stop: self.stop,
         })
     }
 }
@@ -247,6 +293,11 @@ pub(crate) struct Resolved<'c> {
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
     /// The request's own observers.
     pub(crate) observers: Observers,
+    /// An agent's tools, and whether this is its turn.
+    pub(crate) tools: Option<std::sync::Arc<[ToolSpec]>>,
+    pub(crate) turn: bool,
+    /// Sequences that end a reply.
+    pub(crate) stop: Vec<String>,
 }
 
 /// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:

@@ -5,6 +5,14 @@
 use crate::provider::Finish;
 use crate::{Error, Provider};
 
+/// `gen_ai.operation.name` of an agent's run.
+#[cfg(feature = "tracing")]
+pub(crate) const INVOKE_AGENT: &str = "invoke_agent";
+
+/// `gen_ai.operation.name` of a tool's execution.
+#[cfg(feature = "tracing")]
+pub(crate) const EXECUTE_TOOL: &str = "execute_tool";
+
 /// The provider's name in the conventions.
 pub(crate) fn provider_name(provider: Provider) -> &'static str {
     match provider {

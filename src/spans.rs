@@ -34,6 +34,15 @@
 //! `.message`). `otel.name`, `otel.kind` and `otel.status_code` are the fields the
 //! `tracing-opentelemetry` bridge reads for a span's name, kind and status.
 //!
+//! An [`agent`](crate::agent)'s run is a span `invoke_agent` (OpenTelemetry name
+//! `invoke_agent {name}`, kind internal: `gen_ai.operation.name` `invoke_agent`,
+//! `gen_ai.agent.name`, `gen_ai.provider.name`, `gen_ai.request.model`, and
+//! `error.type` `MaxIterations` or the request's error when it ends without an answer)
+//! that holds the `extract` spans of its turns and final answer and one span
+//! `execute_tool` per tool call (OpenTelemetry name `execute_tool {tool}`:
+//! `gen_ai.operation.name` `execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`,
+//! `gen_ai.tool.type` `function`, and `error.type` `tool_error` when the tool fails).
+//!
 //! Neither the API key nor, unless asked, the messages appear in any span or event.
 //! With no subscriber listening no span is built.
 //!
@@ -274,7 +283,7 @@ impl Spans {
                     record_usage(&self.extraction, usage);
                 }
             }
-            Event::Request { .. } => {}
+            Event::Request { .. } | Event::Step { .. } => {}
         }
     }
 }

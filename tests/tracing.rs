@@ -535,3 +535,68 @@ mod meters {
         assert_eq!(durations(&measures).len(), 1, "{measures:?}");
     }
 }
+
+#[tokio::test]
+async fn an_agent_run_holds_its_turns_and_a_span_per_tool_call() {
+    use pluck::agent::Agent;
+    use support::stock::{stock_tools, Recommendation};
+    let server = MockServer::start().await;
+    let calls = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_ok", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"MSFT\"}"}},
+        {"id": "call_bad", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"ZZZ\"}"}}
+    ]});
+    reply_once(&server, ok(completion_with(calls, "tool_calls", 10, 5))).await;
+    reply_once(&server, ok(completion("MSFT is up.", 10, 5))).await;
+    let answer = json!({"reasoning": "up", "ticker": "MSFT", "action": "buy", "best_performer_today": "MSFT"});
+    reply_once(&server, ok(completion(&answer.to_string(), 10, 5))).await;
+    let agent = Agent::builder(builder(&server).build().unwrap()).name("stocks").tools(stock_tools()).build().unwrap();
+    let capture = Capture::default();
+    capture.run(async { agent.run::<Recommendation>("Is MSFT up?").await.unwrap() }).await;
+
+    let [run] = &capture.named("invoke_agent")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(run.field("otel.name"), Some("invoke_agent stocks"));
+    assert_eq!(run.field("gen_ai.operation.name"), Some("invoke_agent"));
+    assert_eq!(run.field("gen_ai.agent.name"), Some("stocks"));
+    assert_eq!(run.field("gen_ai.provider.name"), Some("openai"));
+    assert_eq!(run.field("error.type"), None);
+    // Two turns and the final answer, each an extraction inside the run.
+    let extracts = capture.named("extract");
+    assert_eq!(extracts.len(), 3);
+    assert!(extracts.iter().all(|extract| extract.parent == Some(run.id)));
+    assert_eq!(capture.named("chat").len(), 3);
+    let tools = capture.named("execute_tool");
+    assert_eq!(tools.len(), 2, "{tools:?}");
+    for tool in &tools {
+        assert_eq!(tool.parent, Some(run.id));
+        assert_eq!(tool.field("otel.name"), Some("execute_tool get_stock_price"));
+        assert_eq!(tool.field("gen_ai.operation.name"), Some("execute_tool"));
+        assert_eq!(tool.field("gen_ai.tool.name"), Some("get_stock_price"));
+        assert_eq!(tool.field("gen_ai.tool.type"), Some("function"));
+    }
+    let ok_call = tools.iter().find(|tool| tool.field("gen_ai.tool.call.id") == Some("call_ok")).unwrap();
+    let bad_call = tools.iter().find(|tool| tool.field("gen_ai.tool.call.id") == Some("call_bad")).unwrap();
+    assert_eq!(ok_call.field("error.type"), None);
+    assert_eq!(bad_call.field("error.type"), Some("tool_error"));
+    assert_eq!(bad_call.field("otel.status_code"), Some("ERROR"));
+    assert!(!capture.everything().contains(SECRET));
+}
+
+#[tokio::test]
+async fn an_agent_run_that_runs_out_of_iterations_is_marked_failed() {
+    use pluck::agent::Agent;
+    use support::stock::{stock_tools, Recommendation};
+    let server = MockServer::start().await;
+    let calls = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"MSFT\"}"}}
+    ]});
+    reply_always(&server, ok(completion_with(calls, "tool_calls", 10, 5))).await;
+    let client = builder(&server).build().unwrap();
+    let agent = Agent::builder(client).tools(stock_tools()).max_iterations(2).build().unwrap();
+    let capture = Capture::default();
+    capture.run(async { agent.run::<Recommendation>("Is MSFT up?").await.unwrap_err() }).await;
+    let [run] = &capture.named("invoke_agent")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(run.field("otel.name"), Some("invoke_agent agent"));
+    assert_eq!(run.field("error.type"), Some("MaxIterations"));
+    assert_eq!(run.field("otel.status_code"), Some("ERROR"));
+    assert_eq!(capture.named("execute_tool").len(), 2);
+}

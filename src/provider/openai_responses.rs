@@ -224,7 +224,7 @@ pub(crate) fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         }
     }
     let usage = response.usage.unwrap_or_default().usage();
-    Ok(Reply { content, tool_call: None, refusal, finish, usage, id: response.id, model: response.model })
+    Ok(Reply { content, tool_calls: Vec::new(), refusal, finish, usage, id: response.id, model: response.model })
 }
 
 /// One streamed event's data.

@@ -145,18 +145,18 @@ impl Incoming {
             }
         };
         let raw = String::from_utf8_lossy(raw).into_owned();
-        let (content, tool_call) = match &self.tool {
+        let (content, tool_calls) = match &self.tool {
             Some((id, name)) => (
                 None,
-                Some(ToolCall {
+                vec![ToolCall {
                     id: id.clone(),
                     kind: "function".to_owned(),
                     function: FunctionCall { name: name.clone(), arguments: raw },
-                }),
+                }],
             ),
-            None => (Some(raw), None),
+            None => (Some(raw), Vec::new()),
         };
-        Ok(Reply { content, tool_call, refusal, finish, usage: self.usage, id: None, model: None })
+        Ok(Reply { content, tool_calls, refusal, finish, usage: self.usage, id: None, model: None })
     }
 }
 

@@ -2,12 +2,16 @@
 //! one per file). `env_file` stays a binary of its own: it changes the process's
 //! working directory and environment.
 //!
-//! The end-to-end modules (`e2e_local`, `stream_local`) need `--features integration`
+//! The end-to-end modules (`e2e_local`, `stream_local`, `agent_local`) need `--features integration`
 //! and a server named by `PLUCK_TEST_BASE_URL`; the `live_*` modules need `--features
 //! live` and a provider key. Both skip with a message otherwise.
 
 mod support;
 
+mod agent;
+mod agent_local;
+mod agent_providers;
+mod agent_react;
 mod anthropic;
 mod e2e_local;
 mod events;
@@ -18,6 +22,7 @@ mod live_gemini;
 mod live_openai;
 mod openai;
 mod reask;
+mod reasoning;
 mod redirects;
 mod repair;
 mod retry;

@@ -7,6 +7,8 @@ pub mod e2e;
 pub mod job;
 pub mod raw;
 pub mod sse;
+#[path = "../../../examples/types/stock.rs"]
+pub mod stock;
 #[path = "../../../examples/types/triage.rs"]
 pub mod triage;
 
