@@ -71,6 +71,7 @@ fn fuzz_cases() -> u32 {
 
 mod attempts;
 mod client;
+pub mod cost;
 mod error;
 mod extract;
 mod message;

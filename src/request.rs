@@ -1,8 +1,10 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
 use crate::attempts::{Attempts, Judged};
+use crate::cost::{Budget, Cost, Estimate, Truncation};
 use crate::observe::{Observer, Observers};
 use crate::parse::{Parsed, Rejected};
+use crate::provider::Call;
 use crate::repair::Repair;
 use crate::schema::Prepared;
 use crate::{parse, prompt, schema, Client, Error, Extract, Message, Mode, Usage};
@@ -21,6 +23,9 @@ pub struct Extracted<T> {
     /// The changes made to the reply so that it parsed (empty when it parsed as
     /// written); see [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
     pub repairs: Vec<Repair>,
+    /// What each attempt cost and their sum, in US dollars, when the model's price is
+    /// known (see [`cost`](crate::cost)).
+    pub cost: Option<Cost>,
 }
 
 /// One extraction, configured call by call. Made by [`Client::request`].
@@ -54,6 +59,8 @@ pub struct ExtractRequest<'c, T> {
     max_retries: Option<u32>,
     lenient: Option<bool>,
     observers: Observers,
+    budget: Option<Budget>,
+    truncation: Option<Truncation>,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -70,6 +77,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_retries: None,
             lenient: None,
             observers: Observers::default(),
+            budget: None,
+            truncation: None,
             _value: PhantomData,
         }
     }
@@ -162,6 +171,73 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// The budget of this extraction, over all its attempts: an attempt that could
+    /// pass it is not sent, and the extraction ends with
+    /// [`Error::BudgetExceeded`]. See [`Budget`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: pluck::Client) -> Result<(), pluck::Error> {
+    /// use pluck::cost::Budget;
+    ///
+    /// let summary: String = client.request().user("...").max_tokens(300).budget(Budget::tokens(2_000)).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// What this extraction does with a reply cut at its token cap. See
+    /// [`Truncation`] and [`ClientBuilder::on_truncation`](crate::ClientBuilder::on_truncation).
+    pub fn on_truncation(mut self, policy: Truncation) -> Self {
+        self.truncation = Some(policy);
+        self
+    }
+
+    /// What the first attempt will take and may cost, worked out without sending it:
+    /// its input tokens as sent (messages, schema, per-message overhead), the output
+    /// cap, the cost range and the model's context window. See [`Estimate`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), pluck::Error> {
+    /// let client = pluck::Client::builder().api_key("sk-...").model("gpt-4o-mini").build()?;
+    /// let estimate = client.request::<Vec<String>>().user("Name the colours: red, green.").estimate()?;
+    /// assert!(estimate.input_tokens.tokens > 10);
+    /// assert_eq!(estimate.context_window, Some(128_000));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send) before anything is sent: the schema may not fit the mode.
+    pub fn estimate(&self) -> Result<Estimate, Error> {
+        let copy: ExtractRequest<'c, T> = ExtractRequest {
+            client: self.client,
+            system: self.system.clone(),
+            messages: self.messages.clone(),
+            model: self.model.clone(),
+            mode: self.mode,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            max_retries: self.max_retries,
+            lenient: self.lenient,
+            observers: Observers::default(),
+            budget: None,
+            truncation: None,
+            _value: PhantomData,
+        };
+        let resolved = copy.resolve()?;
+        let call = Call {
+            model: &resolved.model,
+            messages: &resolved.messages,
+            retries: &[],
+            schema: &resolved.prepared,
+            mode: resolved.mode,
+            temperature: resolved.temperature,
+            max_tokens: resolved.max_tokens,
+        };
+        Ok(Estimate::of(self.client.provider(), &call, self.client.price(&resolved.model).as_ref()))
+    }
+
     /// Runs the extraction and returns the value.
     ///
     /// # Errors
@@ -230,6 +306,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             messages,
             prepared,
             observers: self.observers,
+            budget: self.budget.or(defaults.budget),
+            truncation: self.truncation.unwrap_or(defaults.truncation),
         })
     }
 }
@@ -247,6 +325,8 @@ pub(crate) struct Resolved<'c> {
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
     /// The request's own observers.
     pub(crate) observers: Observers,
+    pub(crate) budget: Option<Budget>,
+    pub(crate) truncation: Truncation,
 }
 
 /// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:

@@ -9,6 +9,7 @@
 mod support;
 
 mod anthropic;
+mod cost;
 mod e2e_local;
 mod events;
 mod gemini;
@@ -32,4 +33,5 @@ mod stream_providers;
 mod stream_timeouts;
 mod stream_wire;
 mod ui;
+mod usage;
 mod validators;
