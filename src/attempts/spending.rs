@@ -10,7 +10,8 @@ use crate::{Error, Usage};
 impl Attempts<'_> {
     /// What the next attempt will take and may cost at most: its input tokens as it
     /// will be sent, its output cap, its cost range at the model's price. A step that
-    /// must decide before a request goes out (a budget) reads it.
+    /// must decide before a request goes out reads its upper bound as the budget does:
+    /// `max_tokens()` tokens, `cost.map(|range| range.max)` dollars.
     pub(crate) fn estimate(&self) -> Estimate {
         Estimate::of(self.client.provider(), &self.call(), self.price.as_ref())
     }
@@ -36,7 +37,7 @@ impl Attempts<'_> {
         let checked = checks::fits(&estimate, self.max_tokens).and_then(|()| match &self.budget {
             Some(budget) => {
                 let (usage, cost) = self.spent();
-                checks::within(budget, &usage, cost, &estimate, self.price.as_ref())
+                checks::within(budget, &usage, cost, &estimate)
             }
             None => Ok(()),
         });

@@ -1,7 +1,7 @@
 //! The checks made before an attempt is sent: does it fit the model's context window,
 //! and could it pass the extraction's budget.
 
-use super::{Amount, Budget, BudgetScope, Cost, Estimate, Price};
+use super::{Amount, Budget, BudgetScope, Cost, Estimate};
 use crate::error::ConfigError;
 use crate::{Error, Usage};
 
@@ -29,14 +29,8 @@ pub(crate) fn fits(estimate: &Estimate, cap: Option<u32>) -> Result<(), Error> {
 }
 
 /// Refuses an attempt that could pass `budget`, after `usage` and `cost` were spent;
-/// the attempt's most is its input and output cap at `price`.
-pub(crate) fn within(
-    budget: &Budget,
-    usage: &Usage,
-    cost: Option<&Cost>,
-    estimate: &Estimate,
-    price: Option<&Price>,
-) -> Result<(), Error> {
+/// the attempt's most is its estimate's `max_tokens()` and `cost.max`.
+pub(crate) fn within(budget: &Budget, usage: &Usage, cost: Option<&Cost>, estimate: &Estimate) -> Result<(), Error> {
     let exceeded = |spent, next, limit| Error::BudgetExceeded { scope: BudgetScope::Extraction, spent, next, limit };
     if let Some(limit) = budget.max_tokens {
         let spent = usage.prompt_tokens + usage.completion_tokens;
@@ -46,10 +40,9 @@ pub(crate) fn within(
         }
     }
     if let Some(limit) = budget.max_cost {
-        let Some(price) = price else {
+        let Some(next) = estimate.cost.map(|range| range.max) else {
             return Err(ConfigError::NoPrice { model: estimate.model.clone() }.into());
         };
-        let next = price.most(estimate.input_tokens.tokens, estimate.max_output_tokens.unwrap_or(0));
         let spent = cost.map_or(super::Decimal::ZERO, |cost| cost.total);
         if spent + next > limit {
             return Err(exceeded(Amount::Dollars(spent), Amount::Dollars(next), Amount::Dollars(limit)));

@@ -32,7 +32,8 @@ pub struct Estimate {
     /// The model's context window, as the price table knows it.
     pub context_window: Option<u64>,
     /// The cost, in US dollars, when the model's price is known: `min` for the input
-    /// alone, `max` with a reply as long as the cap (absent without a cap).
+    /// alone, `max` with a reply as long as the cap (with no cap known, the input
+    /// alone too: set `max_tokens` for a true bound).
     pub cost: Option<CostRange>,
 }
 
@@ -57,11 +58,9 @@ impl Estimate {
     pub(crate) fn of(provider: Provider, call: &Call<'_>, price: Option<&Price>) -> Estimate {
         let input_tokens = tokens::count(provider, call);
         let max_output_tokens = call.max_tokens.map(u64::from).or(price.and_then(|p| p.max_output_tokens));
-        let cost = price.and_then(|price| {
-            let output = max_output_tokens?;
-            let range =
-                CostRange { min: price.most(input_tokens.tokens, 0), max: price.most(input_tokens.tokens, output) };
-            Some(range)
+        let cost = price.map(|price| CostRange {
+            min: price.most(input_tokens.tokens, 0),
+            max: price.most(input_tokens.tokens, max_output_tokens.unwrap_or(0)),
         });
         Estimate {
             model: call.model.to_owned(),
