@@ -47,8 +47,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("model {}; {:>8} {:>8} {:>7}  text", client.model(), "counted", "server", "diff");
-    let (mut ours, mut theirs) = (0u64, 0u64);
+    println!("model {}", client.model());
+    println!("{:>8} {:>8} {:>7}  text", "counted", "server", "diff");
+    let (mut ours, mut theirs, mut exact) = (0u64, 0u64, true);
     for text in TEXTS.iter().cycle().take(n) {
         let estimate = match client.request::<Gist>().user(*text).max_tokens(200).estimate() {
             Ok(estimate) => estimate,
@@ -76,17 +77,18 @@ async fn main() -> ExitCode {
         };
         let counted = estimate.input_tokens.tokens;
         let diff = counted as f64 / server as f64 - 1.0;
-        println!(
-            "{:>14} {counted:>8} {server:>8} {:>+6.1}%  {}",
-            "",
-            diff * 100.0,
-            text.chars().take(40).collect::<String>()
-        );
+        let start: String = text.chars().take(40).collect();
+        println!("{counted:>8} {server:>8} {:>+6.1}%  {start}", diff * 100.0);
+        exact &= estimate.input_tokens.exact;
         ours += counted;
         theirs += server;
     }
     if theirs > 0 {
-        let exact = if cfg!(feature = "tokens") { "tiktoken where the model is OpenAI's" } else { "approximation" };
+        let exact = match (exact, cfg!(feature = "tokens")) {
+            (true, _) => "the model's own encoding",
+            (false, true) => "tiktoken's o200k_base, not the model's own tokenizer",
+            (false, false) => "four bytes a token; --features tokens counts with tiktoken",
+        };
         println!(
             "total: counted {ours}, server {theirs}, {:+.1}% ({exact})",
             (ours as f64 / theirs as f64 - 1.0) * 100.0

@@ -248,3 +248,15 @@ fn the_blogs_projection_comes_out_to_the_cent() {
     assert_eq!(monthly(&shipped.get("gpt-5-nano").unwrap(), &BLOG), nano);
     assert_eq!(monthly(&shipped.get("gpt-5").unwrap(), &BLOG), full);
 }
+
+#[tokio::test]
+async fn a_streamed_request_is_checked_before_it_opens() {
+    use futures::StreamExt;
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ok(json!({}))).expect(0).mount(&server).await;
+    let client = priced_client(&server, "gpt-4o-mini").build().unwrap();
+    let mut stream = client.request::<JobPostingAnalysis>().user("posting").budget(Budget::tokens(10)).stream();
+    let first = stream.next().await.expect("an item");
+    assert!(matches!(first, Err(Error::BudgetExceeded { spent: Amount::Tokens(0), .. })), "{first:?}");
+    server.verify().await;
+}
