@@ -1,7 +1,7 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
 use crate::attempts::{Attempts, Judged};
-use crate::cost::{Budget, Cost, Estimate, Truncation};
+use crate::cost::{tokens, Budget, Cost, Estimate, TokenCount, Truncation};
 use crate::observe::{Observer, Observers};
 use crate::parse::{Parsed, Rejected};
 use crate::provider::Call;
@@ -210,7 +210,15 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// # Errors
     /// As [`send`](Self::send) before anything is sent: the schema may not fit the mode.
     pub fn estimate(&self) -> Result<Estimate, Error> {
-        let copy: ExtractRequest<'c, T> = ExtractRequest {
+        let resolved = self.copied().resolve()?;
+        let call = resolved.first_call();
+        Ok(Estimate::of(self.client.provider(), &call, self.client.price(&resolved.model).as_ref()))
+    }
+
+    /// A copy of the request as far as it shapes what is sent, without its observers,
+    /// budget or truncation policy.
+    fn copied(&self) -> Self {
+        ExtractRequest {
             client: self.client,
             system: self.system.clone(),
             messages: self.messages.clone(),
@@ -224,18 +232,33 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             budget: None,
             truncation: None,
             _value: PhantomData,
-        };
-        let resolved = copy.resolve()?;
-        let call = Call {
-            model: &resolved.model,
-            messages: &resolved.messages,
-            retries: &[],
-            schema: &resolved.prepared,
-            mode: resolved.mode,
-            temperature: resolved.temperature,
-            max_tokens: resolved.max_tokens,
-        };
-        Ok(Estimate::of(self.client.provider(), &call, self.client.price(&resolved.model).as_ref()))
+        }
+    }
+
+    /// The first attempt's input tokens as the provider counts them: Anthropic's
+    /// `messages/count_tokens` and Gemini's `countTokens` endpoints count with the
+    /// model's own tokenizer, without running the model (free, but a request); for
+    /// OpenAI, which has no such endpoint, the local count of
+    /// [`estimate`](Self::estimate), with no request.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), pluck::Error> {
+    /// let client = pluck::Client::builder().anthropic().build()?;
+    /// let counted = client.request::<String>().user("Summarise: ...").count_tokens().await?;
+    /// assert!(counted.exact);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`estimate`](Self::estimate), and for Anthropic and Gemini the transport's
+    /// errors (after its retries) or a reply that is no token count.
+    pub async fn count_tokens(&self) -> Result<TokenCount, Error> {
+        let resolved = self.copied().resolve()?;
+        let call = resolved.first_call();
+        match self.client.count(&call).await? {
+            Some(tokens) => Ok(TokenCount { tokens, exact: true }),
+            None => Ok(tokens::count(self.client.provider(), &call)),
+        }
     }
 
     /// Runs the extraction and returns the value.
@@ -327,6 +350,21 @@ pub(crate) struct Resolved<'c> {
     pub(crate) observers: Observers,
     pub(crate) budget: Option<Budget>,
     pub(crate) truncation: Truncation,
+}
+
+impl Resolved<'_> {
+    /// The first attempt's call.
+    fn first_call(&self) -> Call<'_> {
+        Call {
+            model: &self.model,
+            messages: &self.messages,
+            retries: &[],
+            schema: &self.prepared,
+            mode: self.mode,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+        }
+    }
 }
 
 /// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:

@@ -5,7 +5,8 @@
 //!   tokens as it will be sent and prices it, with no network call ([`Estimate`]).
 //!   With the feature `tokens`, OpenAI models are counted with tiktoken; otherwise,
 //!   and for Anthropic and Gemini, the count is an approximation and says so
-//!   ([`TokenCount::exact`]).
+//!   ([`TokenCount::exact`]). [`ExtractRequest::count_tokens`](crate::ExtractRequest::count_tokens)
+//!   asks Anthropic's and Gemini's token-counting endpoints instead.
 //! - Before each attempt, a request whose input and output cap pass the model's
 //!   context window ends with [`Error::ContextLengthExceeded`](crate::Error::ContextLengthExceeded),
 //!   nothing sent (models the price table does not know are not checked).

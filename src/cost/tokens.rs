@@ -68,7 +68,9 @@ impl Counter {
     }
 }
 
-/// The tiktoken encodings of OpenAI's chat models.
+/// The tiktoken encodings of OpenAI's chat models. (Without the feature `tokens`
+/// nothing counts with them, but the families are still tested.)
+#[cfg_attr(not(feature = "tokens"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
     O200k,
@@ -77,6 +79,7 @@ pub(crate) enum Encoding {
 
 /// The encoding of an OpenAI model, by its family; `None` for a model OpenAI does not
 /// name (a local model behind an OpenAI-compatible server).
+#[cfg_attr(not(feature = "tokens"), allow(dead_code))]
 pub(crate) fn encoding(model: &str) -> Option<Encoding> {
     let name = model.rsplit_once('/').map_or(model, |(_, last)| last);
     let name = name.strip_prefix("ft:").unwrap_or(name);

@@ -13,6 +13,7 @@
 
 pub(crate) mod anthropic;
 pub(crate) mod anthropic_stream;
+pub(crate) mod count;
 pub(crate) mod gemini;
 pub(crate) mod gemini_stream;
 pub(crate) mod openai;

@@ -260,3 +260,37 @@ async fn a_streamed_request_is_checked_before_it_opens() {
     assert!(matches!(first, Err(Error::BudgetExceeded { spent: Amount::Tokens(0), .. })), "{first:?}");
     server.verify().await;
 }
+
+#[tokio::test]
+async fn anthropic_and_gemini_count_at_their_endpoints() {
+    use pluck::Provider;
+    let server = MockServer::start().await;
+    reply_once_at(&server, "/v1/messages/count_tokens", ok(json!({"input_tokens": 1_234}))).await;
+    reply_once_at(&server, "/v1beta/models/test-model:countTokens", ok(json!({"totalTokens": 567}))).await;
+    let anthropic = provider_client(&server, Provider::Anthropic, fast_retries());
+    let counted = anthropic.request::<JobPostingAnalysis>().user("posting").max_tokens(300).count_tokens().await;
+    assert_eq!((counted.as_ref().map(|c| c.tokens).ok(), counted.map(|c| c.exact).ok()), (Some(1_234), Some(true)));
+    let gemini = provider_client(&server, Provider::Gemini, fast_retries());
+    let counted = gemini.request::<JobPostingAnalysis>().user("posting").count_tokens().await.unwrap();
+    assert_eq!((counted.tokens, counted.exact), (567, true));
+
+    let bodies = bodies(&server).await;
+    let asked = &bodies[0];
+    assert_eq!(asked["model"], "test-model");
+    assert!(asked["messages"].is_array() && asked["tools"].is_array(), "{asked}");
+    assert!(asked.get("max_tokens").is_none(), "count_tokens refuses what it does not read: {asked}");
+    let asked = &bodies[1]["generateContentRequest"];
+    assert_eq!(asked["model"], "models/test-model");
+    assert!(asked["contents"].is_array(), "{asked}");
+}
+
+#[tokio::test]
+async fn openai_counts_locally_without_a_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ok(json!({}))).expect(0).mount(&server).await;
+    let client = priced_client(&server, "gpt-4o").build().unwrap();
+    let request = client.request::<JobPostingAnalysis>().user("posting");
+    let counted = request.count_tokens().await.unwrap();
+    assert_eq!(counted, request.estimate().unwrap().input_tokens);
+    server.verify().await;
+}
