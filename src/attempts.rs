@@ -4,10 +4,12 @@
 //! (each provider re-asks its own way), the usage summed over the attempts, the
 //! verdict on a finished reply (truncated, refused, filtered), the failed attempts an
 //! [`Error::ValidationExhausted`] reports, the re-ask budget, the counting of requests
-//! in errors, and the [`Event`]s observers read. The plain and streamed paths differ
+//! in errors, the [`Event`]s observers read, and the cost: each reply priced, and
+//! before each attempt the checks that it fits the context window and the budget. The plain and streamed paths differ
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
+use crate::cost::{Budget, Cost, Price, Truncation};
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
 use crate::parse::{Parsed, Rejected};
@@ -22,6 +24,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+
+mod spending;
 
 /// One extraction's attempts: what each request needs, and what they add up to.
 pub(crate) struct Attempts<'c> {
@@ -46,6 +50,13 @@ pub(crate) struct Attempts<'c> {
     failed: Vec<Attempt>,
     /// Usage over the replies received whole so far.
     usage: Usage,
+    /// The model's price, when known; then each attempt's cost.
+    price: Option<Price>,
+    cost: Option<Cost>,
+    budget: Option<Budget>,
+    truncation: Truncation,
+    /// Whether a reply cut at its cap was already sent again with a larger one.
+    enlarged: bool,
     /// The attempt under way, from 1; 0 before the first.
     attempt: u32,
     /// The request's own observers; the client's hear each event first.
@@ -108,6 +119,7 @@ impl<'c> Attempts<'c> {
             cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
         #[cfg(feature = "metrics")]
         let meters = crate::meters::Meters::new(&client, &resolved.model);
+        let price = client.price(&resolved.model);
         Attempts {
             client,
             model: resolved.model,
@@ -124,6 +136,11 @@ impl<'c> Attempts<'c> {
             retries: Vec::new(),
             failed: Vec::new(),
             usage: Usage::default(),
+            cost: price.map(|_| Cost::default()),
+            price,
+            budget: resolved.budget,
+            truncation: resolved.truncation,
+            enlarged: false,
             attempt: 0,
             observers: resolved.observers,
             observing,
@@ -174,13 +191,18 @@ impl<'c> Attempts<'c> {
     /// Anything that ends the extraction: the transport's errors (counting the earlier
     /// attempts' requests), an unreadable reply, a truncated or refused one.
     pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
-        self.begin();
-        let call = self.call();
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-        let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
-        self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
-        self.verdict(reply)
+        loop {
+            self.admit()?;
+            self.begin();
+            let call = self.call();
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
+            let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
+            self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
+            if !self.enlarge(&reply) {
+                return self.verdict(reply);
+            }
+        }
     }
 
     /// Sends the next attempt asking for a stream, and returns its events as they come.
@@ -188,6 +210,7 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// The transport's errors, counting the earlier attempts' requests.
     pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
+        self.admit()?;
         self.begin();
         let call = self.call();
         let include_usage = self.include_usage.unwrap_or(true);
@@ -233,7 +256,8 @@ impl<'c> Attempts<'c> {
                     }
                     self.observers_emit(&Event::Done { attempts: attempt, usage: self.usage });
                 }
-                return Ok(Judged::Done(Extracted { value, usage: self.usage, attempts: attempt, repairs }));
+                let cost = self.cost.take();
+                return Ok(Judged::Done(Extracted { value, usage: self.usage, attempts: attempt, repairs, cost }));
             }
             Err(rejected) => rejected,
         };
@@ -249,7 +273,8 @@ impl<'c> Attempts<'c> {
         let feedback = reask::feedback(&report);
         self.failed.push(Attempt { raw: reply.raw().to_owned(), report, repairs });
         if attempt > self.max_retries {
-            let exhausted = Exhausted { attempts: std::mem::take(&mut self.failed), usage: self.usage };
+            let exhausted =
+                Exhausted { attempts: std::mem::take(&mut self.failed), usage: self.usage, cost: self.cost.take() };
             return Err(self.fail(Error::ValidationExhausted(Box::new(exhausted)), Usage::default()));
         }
         if self.observing {
@@ -362,9 +387,14 @@ impl<'c> Attempts<'c> {
         model: Option<&str>,
     ) {
         self.usage += usage;
+        let cost = self.price.map(|price| price.cost(&usage));
+        if let (Some(spent), Some(cost)) = (&mut self.cost, cost) {
+            spent.add(cost);
+        }
         if self.observing {
             let latency = self.latency();
-            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish, id, model });
+            let attempt = self.attempt;
+            self.observers_emit(&Event::Response { attempt, status, latency, usage, cost, finish, id, model });
         }
     }
 

@@ -76,6 +76,7 @@ fn fuzz_cases() -> u32 {
 pub mod agent;
 mod attempts;
 mod client;
+pub mod cost;
 mod error;
 mod extract;
 mod message;

@@ -91,6 +91,9 @@ pub enum Event<'a> {
         latency: Duration,
         /// The tokens it used.
         usage: Usage,
+        /// What it cost, in US dollars, when the model's price is known (see
+        /// [`cost`](crate::cost)).
+        cost: Option<rust_decimal::Decimal>,
         /// Why the model stopped, as far as the provider said.
         finish: Option<Finish>,
         /// The reply's id, where the provider gave one (not yet read from streams).

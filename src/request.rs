@@ -1,9 +1,10 @@
 //! [`ExtractRequest`]: one extraction, and the re-ask loop that runs it.
 
 use crate::attempts::{Attempts, Judged};
+use crate::cost::{tokens, Budget, Cost, Estimate, TokenCount, Truncation};
 use crate::observe::{Observer, Observers};
 use crate::parse::{Parsed, Rejected};
-use crate::provider::ToolSpec;
+use crate::provider::{Call, Offer, ToolChoice, ToolSpec};
 use crate::repair::Repair;
 use crate::schema::Prepared;
 use crate::{parse, prompt, schema, Client, Error, Extract, Message, Mode, Usage};
@@ -22,6 +23,9 @@ pub struct Extracted<T> {
     /// The changes made to the reply so that it parsed (empty when it parsed as
     /// written); see [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
     pub repairs: Vec<Repair>,
+    /// What each attempt cost and their sum, in US dollars, when the model's price is
+    /// known (see [`cost`](crate::cost)).
+    pub cost: Option<Cost>,
 }
 
 /// One extraction, configured call by call. Made by [`Client::request`].
@@ -60,6 +64,8 @@ pub struct ExtractRequest<'c, T> {
     tools: Option<std::sync::Arc<[ToolSpec]>>,
     /// Whether this is an agent's turn: tools offered (if any), no schema asked for.
     turn: bool,
+    budget: Option<Budget>,
+    truncation: Option<Truncation>,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -79,6 +85,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             observers: Observers::default(),
             tools: None,
             turn: false,
+            budget: None,
+            truncation: None,
             _value: PhantomData,
         }
     }
@@ -205,6 +213,99 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// The budget of this extraction, over all its attempts: an attempt that could
+    /// pass it is not sent, and the extraction ends with
+    /// [`Error::BudgetExceeded`]. See [`Budget`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: pluck::Client) -> Result<(), pluck::Error> {
+    /// use pluck::cost::Budget;
+    ///
+    /// let summary: String = client.request().user("...").max_tokens(300).budget(Budget::tokens(2_000)).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// What this extraction does with a reply cut at its token cap. See
+    /// [`Truncation`] and [`ClientBuilder::on_truncation`](crate::ClientBuilder::on_truncation).
+    pub fn on_truncation(mut self, policy: Truncation) -> Self {
+        self.truncation = Some(policy);
+        self
+    }
+
+    /// What the first attempt will take and may cost, worked out without sending it:
+    /// its input tokens as sent (messages, schema, per-message overhead), the output
+    /// cap, the cost range and the model's context window. See [`Estimate`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), pluck::Error> {
+    /// let client = pluck::Client::builder().api_key("sk-...").model("gpt-4o-mini").build()?;
+    /// let estimate = client.request::<Vec<String>>().user("Name the colours: red, green.").estimate()?;
+    /// assert!(estimate.input_tokens.tokens > 10);
+    /// assert_eq!(estimate.context_window, Some(128_000));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send) before anything is sent: the schema may not fit the mode.
+    pub fn estimate(&self) -> Result<Estimate, Error> {
+        let resolved = self.copied().resolve()?;
+        let call = resolved.first_call();
+        Ok(Estimate::of(self.client.provider(), &call, self.client.price(&resolved.model).as_ref()))
+    }
+
+    /// A copy of the request as far as it shapes what is sent, without its observers,
+    /// budget or truncation policy.
+    fn copied(&self) -> Self {
+        ExtractRequest {
+            client: self.client,
+            system: self.system.clone(),
+            messages: self.messages.clone(),
+            model: self.model.clone(),
+            mode: self.mode,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            max_retries: self.max_retries,
+            lenient: self.lenient,
+            stop: self.stop.clone(),
+            observers: Observers::default(),
+            tools: self.tools.clone(),
+            turn: self.turn,
+            budget: None,
+            truncation: None,
+            _value: PhantomData,
+        }
+    }
+
+    /// The first attempt's input tokens as the provider counts them: Anthropic's
+    /// `messages/count_tokens` and Gemini's `countTokens` endpoints count with the
+    /// model's own tokenizer, without running the model (free, but a request); for
+    /// OpenAI, which has no such endpoint, the local count of
+    /// [`estimate`](Self::estimate), with no request.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), pluck::Error> {
+    /// let client = pluck::Client::builder().anthropic().build()?;
+    /// let counted = client.request::<String>().user("Summarise: ...").count_tokens().await?;
+    /// assert!(counted.exact);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`estimate`](Self::estimate), and for Anthropic and Gemini the transport's
+    /// errors (after its retries) or a reply that is no token count.
+    pub async fn count_tokens(&self) -> Result<TokenCount, Error> {
+        let resolved = self.copied().resolve()?;
+        let call = resolved.first_call();
+        match self.client.count(&call).await? {
+            Some(tokens) => Ok(TokenCount { tokens, exact: true }),
+            None => Ok(tokens::count(self.client.provider(), &call)),
+        }
+    }
+
     /// Runs the extraction and returns the value.
     ///
     /// # Errors
@@ -276,6 +377,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             tools: self.tools,
             turn: self.turn,
             stop: self.stop,
+            budget: self.budget.or(defaults.budget),
+            truncation: self.truncation.unwrap_or(defaults.truncation),
         })
     }
 }
@@ -298,6 +401,28 @@ pub(crate) struct Resolved<'c> {
     pub(crate) turn: bool,
     /// Sequences that end a reply.
     pub(crate) stop: Vec<String>,
+    pub(crate) budget: Option<Budget>,
+    pub(crate) truncation: Truncation,
+}
+
+impl Resolved<'_> {
+    /// The first attempt's call.
+    fn first_call(&self) -> Call<'_> {
+        Call {
+            model: &self.model,
+            messages: &self.messages,
+            retries: &[],
+            schema: &self.prepared,
+            mode: self.mode,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            tools: self.tools.as_deref().map(|tools| Offer {
+                tools,
+                choice: if self.turn { ToolChoice::Auto } else { ToolChoice::None },
+            }),
+            stop: &self.stop,
+        }
+    }
 }
 
 /// Parses what the model wrote into a `T` (leniently, if asked) and runs its rules:

@@ -22,6 +22,7 @@
 //! | `gen_ai.response.id`, `gen_ai.response.model` | attempt | as the provider said them (replies not streamed) |
 //! | `gen_ai.response.time_to_first_chunk` | attempt (streams) | seconds |
 //! | `gen_ai.usage.input_tokens`, `.output_tokens` | both | the attempt's; the sum |
+//! | `gen_ai.usage.cache_read.input_tokens`, `.cache_creation.input_tokens`, `gen_ai.usage.reasoning.output_tokens` | both | the same, when the provider reports them non-zero (newer experimental names) |
 //! | `http.response.status_code` | attempt | the reply's status |
 //! | `error.type` | both | the [`Error`](crate::Error) variant, or `validation` on an attempt whose reply failed its rules |
 //! | `gen_ai.input.messages`, `gen_ai.output.messages` | attempt | only with [`ClientBuilder::capture_content`](crate::ClientBuilder::capture_content) |
@@ -133,6 +134,9 @@ impl Spans {
             server.port = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
+            gen_ai.usage.cache_read.input_tokens = Empty,
+            gen_ai.usage.cache_creation.input_tokens = Empty,
+            gen_ai.usage.reasoning.output_tokens = Empty,
             error.type = Empty,
             pluck.target = asked.target,
             pluck.mode = ?asked.mode,
@@ -199,6 +203,9 @@ impl Spans {
             gen_ai.response.time_to_first_chunk = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
+            gen_ai.usage.cache_read.input_tokens = Empty,
+            gen_ai.usage.cache_creation.input_tokens = Empty,
+            gen_ai.usage.reasoning.output_tokens = Empty,
             gen_ai.input.messages = Empty,
             gen_ai.output.messages = Empty,
             http.response.status_code = Empty,
@@ -291,6 +298,15 @@ impl Spans {
 fn record_usage(span: &Span, usage: Usage) {
     span.record("gen_ai.usage.input_tokens", usage.prompt_tokens);
     span.record("gen_ai.usage.output_tokens", usage.completion_tokens);
+    // The conventions ask for these when the provider reports them, non-zero.
+    let parts = [
+        ("gen_ai.usage.cache_read.input_tokens", usage.cached_input_tokens),
+        ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
+        ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),
+    ];
+    for (name, tokens) in parts.into_iter().filter(|(_, tokens)| *tokens > 0) {
+        span.record(name, tokens);
+    }
 }
 
 /// The conversation an attempt sends, in the conventions' shape: the messages, then

@@ -176,6 +176,31 @@ async fn a_user_span_holds_the_extraction_which_holds_its_attempt() {
 }
 
 #[tokio::test]
+async fn cached_and_reasoning_tokens_are_recorded_when_reported() {
+    let server = MockServer::start().await;
+    let mut body = completion(&valid_analysis().to_string(), 2_000, 300);
+    body["usage"]["prompt_tokens_details"] = json!({"cached_tokens": 1_536});
+    body["usage"]["completion_tokens_details"] = json!({"reasoning_tokens": 192});
+    reply_once(&server, ok(body)).await;
+    reply_once(&server, analysis_reply()).await;
+    let client = builder(&server).build().unwrap();
+    let capture = Capture::default();
+    capture
+        .run(async {
+            client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+            client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+        })
+        .await;
+    let [first, second] = &capture.named("chat")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(first.field("gen_ai.usage.cache_read.input_tokens"), Some("1536"));
+    assert_eq!(first.field("gen_ai.usage.reasoning.output_tokens"), Some("192"));
+    assert_eq!(first.field("gen_ai.usage.cache_creation.input_tokens"), None, "none reported");
+    assert_eq!(second.field("gen_ai.usage.cache_read.input_tokens"), None, "none reported");
+    let extracts = capture.named("extract");
+    assert_eq!(extracts[0].field("gen_ai.usage.cache_read.input_tokens"), Some("1536"));
+}
+
+#[tokio::test]
 async fn the_reply_s_id_and_model_are_recorded_for_each_provider() {
     let mut openai = completion(&valid_analysis().to_string(), 10, 12);
     openai["model"] = json!("test-model-0125");

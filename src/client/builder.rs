@@ -57,6 +57,9 @@ pub struct ClientBuilder {
     pub(super) allow_insecure_http: bool,
     pub(super) limits: Limits,
     pub(super) observers: Observers,
+    pub(super) prices: crate::cost::PriceTable,
+    pub(super) budget: Option<crate::cost::Budget>,
+    pub(super) truncation: crate::cost::Truncation,
     #[cfg(feature = "tracing")]
     pub(super) capture_content: bool,
 }
@@ -454,9 +457,12 @@ impl ClientBuilder {
                     lenient: self.lenient,
                     temperature: self.temperature,
                     max_tokens: self.max_tokens,
+                    budget: self.budget,
+                    truncation: self.truncation,
                 },
                 limit_name,
                 observers: self.observers,
+                prices: self.prices,
                 #[cfg(feature = "tracing")]
                 capture_content: self.capture_content,
             }),

@@ -3,6 +3,7 @@
 mod builder;
 mod door;
 mod env;
+mod spending;
 #[cfg(test)]
 mod tests;
 
@@ -97,6 +98,8 @@ pub(crate) struct Inner {
     defaults: Defaults,
     limit_name: LimitName,
     observers: Observers,
+    /// Prices set on the builder, looked up before the shipped table.
+    prices: crate::cost::PriceTable,
     /// Whether spans record the messages sent and received.
     #[cfg(feature = "tracing")]
     capture_content: bool,
@@ -110,6 +113,8 @@ pub(crate) struct Defaults {
     pub(crate) lenient: Option<bool>,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
+    pub(crate) budget: Option<crate::cost::Budget>,
+    pub(crate) truncation: crate::cost::Truncation,
 }
 
 impl fmt::Debug for Client {
@@ -250,6 +255,11 @@ impl Client {
     /// Refuses a mode this client's endpoint cannot honour, before anything is sent.
     pub(crate) fn check_mode(&self, mode: Mode) -> Result<(), ConfigError> {
         self.inner.provider.wire().check_mode(&self.inner.url, mode)
+    }
+
+    /// The price of `model`: the builder's, else the shipped table's.
+    pub(crate) fn price(&self, model: &str) -> Option<crate::cost::Price> {
+        self.inner.prices.get(model).or_else(|| crate::cost::PriceTable::shipped().get(model))
     }
 
     /// The schema target `mode` sends to `model`.

@@ -361,6 +361,9 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         prompt_tokens,
         completion_tokens: counted.output_tokens,
         total_tokens: prompt_tokens + counted.output_tokens,
+        cached_input_tokens: counted.cache_read_input_tokens.unwrap_or(0),
+        cache_write_tokens: counted.cache_creation_input_tokens.unwrap_or(0),
+        reasoning_tokens: 0,
     };
     let mut text: Option<String> = None;
     let mut tool_calls = Vec::new();

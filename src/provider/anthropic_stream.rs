@@ -133,7 +133,12 @@ fn read(data: Data<'_>) -> Result<Event<'_>, String> {
                 let prompt = usage.input_tokens
                     + usage.cache_creation_input_tokens.unwrap_or(0)
                     + usage.cache_read_input_tokens.unwrap_or(0);
-                delta.usage = Some(Usage { prompt_tokens: prompt, completion_tokens: 0, total_tokens: 0 });
+                delta.usage = Some(Usage {
+                    prompt_tokens: prompt,
+                    cached_input_tokens: usage.cache_read_input_tokens.unwrap_or(0),
+                    cache_write_tokens: usage.cache_creation_input_tokens.unwrap_or(0),
+                    ..Usage::default()
+                });
             }
         }
         Data::ContentBlockStart { content_block } if content_block.kind == "tool_use" => {
@@ -147,7 +152,7 @@ fn read(data: Data<'_>) -> Result<Event<'_>, String> {
                 delta.refusal = Some(Cow::Borrowed("the model refused (stop_reason \"refusal\")"));
             }
             if let Some(usage) = usage {
-                delta.usage = Some(Usage { prompt_tokens: 0, completion_tokens: usage.output_tokens, total_tokens: 0 });
+                delta.usage = Some(Usage { completion_tokens: usage.output_tokens, ..Usage::default() });
             }
         }
         Data::MessageStop => return Ok(Event::Done),

@@ -290,6 +290,8 @@ pub(super) struct UsageMetadata {
     #[serde(default)]
     thoughts_token_count: u64,
     #[serde(default)]
+    cached_content_token_count: u64,
+    #[serde(default)]
     total_token_count: Option<u64>,
 }
 
@@ -302,6 +304,9 @@ impl UsageMetadata {
             prompt_tokens: self.prompt_token_count,
             completion_tokens,
             total_tokens: self.total_token_count.unwrap_or(self.prompt_token_count + completion_tokens),
+            cached_input_tokens: self.cached_content_token_count,
+            cache_write_tokens: 0,
+            reasoning_tokens: self.thoughts_token_count,
         }
     }
 }

@@ -14,6 +14,7 @@
 pub(crate) mod anthropic;
 pub(crate) mod anthropic_stream;
 mod anthropic_tools;
+pub(crate) mod count;
 pub(crate) mod gemini;
 pub(crate) mod gemini_stream;
 pub(crate) mod gemini_tools;

@@ -334,7 +334,49 @@ struct Completion {
     #[serde(default)]
     choices: Vec<Choice>,
     #[serde(default)]
-    usage: Option<Usage>,
+    usage: Option<ChatUsage>,
+}
+
+/// A chat completion's `usage`, whole or in a stream's last chunk, with the details
+/// OpenAI gives (cached prompt tokens, reasoning tokens).
+#[derive(Deserialize, Default)]
+pub(super) struct ChatUsage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+    #[serde(default)]
+    total_tokens: u64,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default)]
+    completion_tokens_details: Option<CompletionDetails>,
+}
+
+#[derive(Deserialize, Default)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct CompletionDetails {
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
+}
+
+impl ChatUsage {
+    /// The usage in pluck's terms.
+    pub(super) fn usage(self) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            total_tokens: self.total_tokens,
+            cached_input_tokens: self.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0),
+            cache_write_tokens: 0,
+            reasoning_tokens: self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -367,7 +409,7 @@ pub(crate) fn finish_of(reason: &str) -> Finish {
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let completion: Completion = serde_json::from_slice(bytes)
         .map_err(|e| Error::Decode { message: "not a chat completion".to_owned(), source: Some(e) })?;
-    let usage = completion.usage.unwrap_or_default();
+    let usage = completion.usage.unwrap_or_default().usage();
     let Some(choice) = completion.choices.into_iter().next() else {
         return Err(Error::Decode { message: "the completion has no choices".to_owned(), source: None });
     };

@@ -164,11 +164,15 @@ impl Incoming {
 /// prompt's and the output's tokens in different events (Anthropic), each with zero for
 /// the part it does not know.
 fn merge_usage(before: Usage, event: Usage) -> Usage {
-    let prompt = if event.prompt_tokens > 0 { event.prompt_tokens } else { before.prompt_tokens };
-    let completion = if event.completion_tokens > 0 { event.completion_tokens } else { before.completion_tokens };
+    let either = |now: u64, then: u64| if now > 0 { now } else { then };
+    let prompt = either(event.prompt_tokens, before.prompt_tokens);
+    let completion = either(event.completion_tokens, before.completion_tokens);
     Usage {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: event.total_tokens.max(prompt + completion),
+        cached_input_tokens: either(event.cached_input_tokens, before.cached_input_tokens),
+        cache_write_tokens: either(event.cache_write_tokens, before.cache_write_tokens),
+        reasoning_tokens: either(event.reasoning_tokens, before.reasoning_tokens),
     }
 }
