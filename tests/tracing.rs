@@ -535,3 +535,6 @@ mod meters {
         assert_eq!(durations(&measures).len(), 1, "{measures:?}");
     }
 }
+
+#[path = "tracing/openinference.rs"]
+mod openinference;
