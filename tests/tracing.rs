@@ -538,3 +538,5 @@ mod meters {
 
 #[path = "tracing/openinference.rs"]
 mod openinference;
+#[path = "tracing/streamed.rs"]
+mod streamed;

@@ -258,6 +258,9 @@ pub(crate) struct Delta<'a> {
     pub refusal: Option<Cow<'a, str>>,
     pub finish: Option<Finish>,
     pub usage: Option<Usage>,
+    /// The reply's id and the model that wrote it, on the chunks that say them.
+    pub id: Option<Cow<'a, str>>,
+    pub model: Option<Cow<'a, str>>,
 }
 
 /// One server-sent event of a streamed reply, in pluck's terms: a chunk, or the end.
