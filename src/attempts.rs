@@ -236,7 +236,7 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(self.status, incoming.usage(), incoming.finish(), None, None);
+        self.received(self.status, incoming.usage(), incoming.finish(), incoming.id(), incoming.model());
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply)
     }

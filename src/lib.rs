@@ -84,6 +84,8 @@ mod message;
 pub mod meters;
 mod mode;
 pub mod observe;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod parse;
 mod prompt;
 mod provider;

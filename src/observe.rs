@@ -96,10 +96,10 @@ pub enum Event<'a> {
         cost: Option<rust_decimal::Decimal>,
         /// Why the model stopped, as far as the provider said.
         finish: Option<Finish>,
-        /// The reply's id, where the provider gave one (not yet read from streams).
+        /// The reply's id, where the provider gave one.
         id: Option<&'a str>,
         /// The model that wrote the reply, as the provider named it (it may be more
-        /// precise than the model asked); not yet read from streams.
+        /// precise than the model asked).
         model: Option<&'a str>,
     },
     /// The reply did not parse as the value (rule `parse` in the report).

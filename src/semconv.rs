@@ -22,6 +22,16 @@ pub(crate) fn provider_name(provider: Provider) -> &'static str {
     }
 }
 
+/// The provider's name in OpenInference's `llm.provider`, from its name in the
+/// conventions.
+#[cfg(feature = "tracing")]
+pub(crate) fn openinference_provider(conventions: &str) -> &str {
+    match conventions {
+        "gcp.gemini" => "google",
+        other => other,
+    }
+}
+
 /// The finish reason in the conventions' words.
 #[cfg(feature = "tracing")]
 pub(crate) fn finish_reason(finish: Finish) -> &'static str {

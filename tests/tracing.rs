@@ -625,3 +625,7 @@ async fn an_agent_run_that_runs_out_of_iterations_is_marked_failed() {
     assert_eq!(run.field("otel.status_code"), Some("ERROR"));
     assert_eq!(capture.named("execute_tool").len(), 2);
 }
+#[path = "tracing/openinference.rs"]
+mod openinference;
+#[path = "tracing/streamed.rs"]
+mod streamed;

@@ -23,9 +23,9 @@ pub enum AgentError {
     /// ([`Error::ValidationExhausted`]).
     #[error("{source}")]
     Model {
-        /// What failed.
+        /// What failed (boxed: an [`Error`] is large, and the steps travel beside it).
         #[source]
-        source: Error,
+        source: Box<Error>,
         /// The steps taken before it.
         steps: Vec<Step>,
     },

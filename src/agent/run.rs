@@ -68,7 +68,7 @@ impl<'a> Run<'a> {
 
     /// `source` as the run ends with it, with the steps taken.
     pub(crate) fn fail(&mut self, source: Error) -> AgentError {
-        AgentError::Model { source, steps: std::mem::take(&mut self.steps) }
+        AgentError::Model { source: Box::new(source), steps: std::mem::take(&mut self.steps) }
     }
 
     /// The run ends after `max_iterations` turns.

@@ -48,6 +48,10 @@ enum Data<'a> {
 struct StartMessage {
     #[serde(default)]
     usage: Option<InputUsage>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +133,7 @@ fn read(data: Data<'_>) -> Result<Event<'_>, String> {
     let mut delta = Delta::default();
     match data {
         Data::MessageStart { message } => {
+            (delta.id, delta.model) = (message.id.map(Cow::Owned), message.model.map(Cow::Owned));
             if let Some(usage) = message.usage {
                 let prompt = usage.input_tokens
                     + usage.cache_creation_input_tokens.unwrap_or(0)

@@ -310,10 +310,15 @@ pub(crate) struct Delta<'a> {
     pub refusal: Option<Cow<'a, str>>,
     pub finish: Option<Finish>,
     pub usage: Option<Usage>,
+    /// The reply's id and the model that wrote it, on the chunks that say them.
+    pub id: Option<Cow<'a, str>>,
+    pub model: Option<Cow<'a, str>>,
 }
 
 /// One server-sent event of a streamed reply, in pluck's terms: a chunk, or the end.
+/// Not boxed: every event but the last is a chunk, and each would cost an allocation.
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum StreamEvent<'a> {
     Chunk(Delta<'a>),
     Done,

@@ -265,12 +265,17 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
         .map_err(|e| Error::Decode { message: "not a Responses stream event".to_owned(), source: Some(e) })?;
     let mut delta = Delta::default();
     match &*event.kind {
+        "response.created" | "response.in_progress" => {
+            let response = event.response.unwrap_or_default();
+            (delta.id, delta.model) = (response.id.map(Cow::Owned), response.model.map(Cow::Owned));
+        }
         "response.output_text.delta" => delta.text = event.delta,
         "response.refusal.delta" => delta.refusal = event.delta,
         "response.completed" | "response.incomplete" | "response.failed" => {
             let response = event.response.unwrap_or_default();
             delta.finish = Some(finish_of(&response, secret)?);
             delta.usage = response.usage.map(ResponseUsage::usage);
+            (delta.id, delta.model) = (response.id.map(Cow::Owned), response.model.map(Cow::Owned));
         }
         "error" => {
             let body = serde_json::json!({ "error": serde_json::from_slice::<Value>(data).unwrap_or_default() });
