@@ -84,11 +84,14 @@ mod provider;
 pub mod reask;
 pub mod repair;
 mod request;
+#[cfg(feature = "router")]
+pub mod router;
 pub mod schema;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod semconv;
 #[cfg(feature = "tracing")]
 pub mod spans;
+mod steer;
 pub mod stream;
 mod transport;
 mod usage;

@@ -274,6 +274,48 @@ impl Spans {
                     record_usage(&self.extraction, usage);
                 }
             }
+            Event::Routed { group, deployment, model, provider, among } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.group = *group,
+                    pluck.router.deployment = *deployment,
+                    gen_ai.request.model = *model,
+                    gen_ai.provider.name = provider_name(*provider),
+                    pluck.router.among = *among,
+                    "pluck.routed"
+                );
+            }
+            Event::RateLimitWait { group, wait } => {
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(parent: &self.extraction, pluck.router.group = *group, pluck.wait_ms = wait_ms, "pluck.rate_limit_wait");
+            }
+            Event::CooledDown { deployment, cooldown, error } => {
+                let cooldown_ms = u64::try_from(cooldown.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    pluck.router.cooldown_ms = cooldown_ms,
+                    error.type = error_type(error).as_str(),
+                    "pluck.cooled_down"
+                );
+            }
+            Event::Rerouted { deployment, error } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    error.type = error_type(error).as_str(),
+                    "pluck.rerouted"
+                );
+            }
+            Event::Fallback { from, to, cause } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.from = *from,
+                    pluck.router.to = *to,
+                    pluck.router.cause = cause.as_str(),
+                    "pluck.fallback"
+                );
+            }
             Event::Request { .. } => {}
         }
     }

@@ -21,6 +21,8 @@ mod reask;
 mod redirects;
 mod repair;
 mod retry;
+#[cfg(feature = "router")]
+mod router;
 mod schema;
 mod stream;
 mod stream_checks;

@@ -8,12 +8,15 @@
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
+mod steered;
+
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
 use crate::parse::{Parsed, Rejected};
 use crate::provider::{Call, Finish, Reply, Retry};
 use crate::request::Resolved;
 use crate::schema::Prepared;
+use crate::steer::Steer;
 use crate::stream::incoming::Incoming;
 use crate::stream::ItemError;
 use crate::validate::Report;
@@ -60,6 +63,12 @@ pub(crate) struct Attempts<'c> {
     /// The requests' metrics.
     #[cfg(feature = "metrics")]
     meters: crate::meters::Meters,
+    /// For a routed request: where each attempt goes (see [`steered`]).
+    steer: Option<Box<dyn Steer>>,
+    /// When the request under way was sent, for its steer; whether it is the same
+    /// attempt sent again elsewhere.
+    routed: Option<Instant>,
+    again: bool,
 }
 
 /// What became of a finished reply that did not fail the extraction.
@@ -117,6 +126,9 @@ impl<'c> Attempts<'c> {
             usage: Usage::default(),
             attempt: 0,
             observers: resolved.observers,
+            steer: resolved.steer,
+            routed: None,
+            again: false,
             observing,
             sent: None,
             first_chunk: false,
@@ -165,13 +177,26 @@ impl<'c> Attempts<'c> {
     /// Anything that ends the extraction: the transport's errors (counting the earlier
     /// attempts' requests), an unreadable reply, a truncated or refused one.
     pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
-        self.begin();
-        let call = self.call();
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-        let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
-        self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
-        self.verdict(reply)
+        loop {
+            self.route().await?;
+            self.begin();
+            let call = self.call();
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
+            let judged = sent.and_then(|(status, reply)| {
+                let (usage, finish) = (reply.usage, Some(reply.finish));
+                self.received(Some(status), usage, finish, reply.id.as_deref(), reply.model.as_deref());
+                self.verdict(reply)
+            });
+            match judged {
+                Ok(reply) => {
+                    self.answered();
+                    return Ok(reply);
+                }
+                Err(err) if self.rerouted(&err) => continue,
+                Err(err) => return Err(self.fail(err, Usage::default())),
+            }
+        }
     }
 
     /// Sends the next attempt asking for a stream, and returns its events as they come.
@@ -179,14 +204,23 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// The transport's errors, counting the earlier attempts' requests.
     pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
-        self.begin();
-        let call = self.call();
-        let include_usage = self.include_usage.unwrap_or(true);
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
-        let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
-        self.status = Some(status);
-        Ok(incoming)
+        loop {
+            self.route().await?;
+            self.begin();
+            let call = self.call();
+            let include_usage = self.include_usage.unwrap_or(true);
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
+            match opened {
+                Ok((status, incoming)) => {
+                    self.answered();
+                    self.status = Some(status);
+                    return Ok(incoming);
+                }
+                Err(err) if self.rerouted(&err) => continue,
+                Err(err) => return Err(self.fail(err, Usage::default())),
+            }
+        }
     }
 
     /// A streamed reply's text arrived; the first time in an attempt, observers hear
@@ -206,7 +240,7 @@ impl<'c> Attempts<'c> {
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
         self.received(self.status, incoming.usage(), incoming.finish(), None, None);
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
-        self.verdict(reply)
+        self.verdict(reply).map_err(|err| self.fail(err, Usage::default()))
     }
 
     /// Judges what the finished `reply` parsed into: the value, or a re-ask while the
@@ -287,7 +321,8 @@ impl<'c> Attempts<'c> {
     }
 
     /// The verdict on a finished reply: a refusal, a reply cut at the token limit or
-    /// stopped by a content filter ends the extraction; any other goes on to be judged.
+    /// stopped by a content filter is an error (which ends the extraction unless a
+    /// steer sends the request elsewhere); any other goes on to be judged.
     fn verdict(&self, reply: Reply) -> Result<Reply, Error> {
         #[cfg(feature = "tracing")]
         if let Some(spans) = &self.spans {
@@ -302,12 +337,15 @@ impl<'c> Attempts<'c> {
             }
             (None, Finish::Done) => return Ok(reply),
         };
-        Err(self.fail(err, Usage::default()))
+        Err(err)
     }
 
     /// The next attempt starts.
     fn begin(&mut self) {
-        self.attempt += 1;
+        // An attempt sent again elsewhere keeps its number.
+        if !std::mem::take(&mut self.again) {
+            self.attempt += 1;
+        }
         #[cfg(feature = "tracing")]
         if let Some(spans) = &mut self.spans {
             spans.begin(self.attempt, &self.messages, &self.retries);

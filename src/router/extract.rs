@@ -1,0 +1,331 @@
+//! Extraction over the router: [`Router::extract`] and [`Router::request`], and the
+//! steer that chooses, before each attempt, the deployment it goes to.
+
+use super::{tokens, Router, RouterError, Shared};
+use crate::observe::{Event, FallbackCause};
+use crate::request::{Parts, SeatFor, StartSteer};
+use crate::steer::{Outcome, Seat, Seating, Steer};
+use crate::{Error, Extract, ExtractRequest};
+use std::fmt;
+use std::sync::Arc;
+use tokio::time::Instant;
+
+impl Router {
+    /// Extracts a `T` from `text` with a deployment of `group`.
+    ///
+    /// # Errors
+    /// [`Error::Router`] when no deployment can take the request (unknown group, all
+    /// cooling down, rate limited past the wait allowed); otherwise the error of the
+    /// last deployment tried, as [`Client::extract`](crate::Client::extract) returns it.
+    pub async fn extract<T: Extract>(&self, group: &str, text: impl Into<String>) -> Result<T, Error> {
+        self.request::<T>(group).user(text).send().await
+    }
+
+    /// A request to `group` with per-call settings, as [`Client::request`](crate::Client::request)
+    /// makes one: plain ([`send`](ExtractRequest::send)) or streamed
+    /// ([`stream`](ExtractRequest::stream)). Each deployment sets the model and the
+    /// mode: a request's own [`model`](ExtractRequest::model) and
+    /// [`mode`](ExtractRequest::mode) are not used.
+    ///
+    /// ```no_run
+    /// # async fn run(router: pluck::router::Router) -> Result<(), pluck::Error> {
+    /// let colours: Vec<String> = router
+    ///     .request("gpt-4o-mini")
+    ///     .system("List the colours the text names.")
+    ///     .user("The sky was blue and the grass green.")
+    ///     .max_retries(3)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn request<T: Extract>(&self, group: &str) -> ExtractRequest<'_, T> {
+        let shared = &self.shared;
+        let index = shared.groups.iter().position(|name| name == group);
+        let nominal = index.map_or(0, |index| shared.group_members[index][0]);
+        let start = Start { shared: self.shared.clone(), asked: group.to_owned(), group: index, nominal };
+        ExtractRequest::steered(&shared.members[nominal].client, Box::new(start), shared.observers.clone())
+    }
+}
+
+/// What a routed request starts its steer with.
+struct Start {
+    shared: Arc<Shared>,
+    asked: String,
+    group: Option<usize>,
+    /// The deployment whose client the request was resolved against first.
+    nominal: usize,
+}
+
+impl fmt::Debug for Start {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routed").field("group", &self.asked).finish_non_exhaustive()
+    }
+}
+
+impl StartSteer for Start {
+    fn start(self: Box<Self>, parts: &Parts, seat_for: SeatFor) -> Box<dyn Steer> {
+        let chain = self.group.map(|group| self.shared.fallbacks[group].clone()).unwrap_or_default();
+        Box::new(Route {
+            tokens: tokens::estimate(&parts.messages, parts.max_tokens),
+            parts: parts.clone(),
+            seat_for,
+            shared: self.shared,
+            asked: self.asked,
+            group: self.group,
+            chain,
+            visited: self.group.into_iter().collect(),
+            seated: self.nominal,
+            current: None,
+            tried: Vec::new(),
+            lease: None,
+            hops: 0,
+        })
+    }
+}
+
+/// One request's way through the router.
+struct Route {
+    shared: Arc<Shared>,
+    parts: Parts,
+    seat_for: SeatFor,
+    /// The tokens the request is counted for against `tpm`.
+    tokens: u32,
+    asked: String,
+    /// The group the request is in now.
+    group: Option<usize>,
+    /// The general fallbacks still to try.
+    chain: Vec<usize>,
+    visited: Vec<usize>,
+    /// The deployment the conversation is resolved against.
+    seated: usize,
+    /// The deployment that wrote the last reply and has not failed since.
+    current: Option<usize>,
+    /// The deployments that failed this request.
+    tried: Vec<usize>,
+    lease: Option<super::deployment::Lease>,
+    hops: usize,
+}
+
+type Emit<'a> = &'a (dyn Fn(&Event<'_>) + Sync);
+
+impl Steer for Route {
+    fn seat<'a>(&'a mut self, emit: Emit<'a>) -> Seating<'a> {
+        Box::pin(self.find(emit))
+    }
+
+    fn outcome(&mut self, outcome: Outcome<'_>, emit: Emit<'_>) -> bool {
+        self.lease = None;
+        let Some(index) = self.current else { return false };
+        let error = match outcome {
+            Outcome::Answered { latency } => {
+                self.shared.members[index].answered(latency);
+                return false;
+            }
+            Outcome::Failed { error } => error,
+        };
+        let cause = match error {
+            Error::ContextLengthExceeded { .. } => FallbackCause::ContextWindow,
+            Error::Refusal { .. } => FallbackCause::ContentPolicy,
+            _ => return self.failed(index, error, emit),
+        };
+        self.fall_back(cause, emit)
+    }
+}
+
+impl Route {
+    async fn find(&mut self, emit: Emit<'_>) -> Result<Option<Seat>, Error> {
+        let shared = self.shared.clone();
+        let unknown = || RouterError::UnknownGroup { group: self.asked.clone() };
+        let mut group = self.group.ok_or_else(unknown)?;
+        let deadline = Instant::now() + shared.max_wait;
+        // A re-ask stays with the deployment that wrote the reply while it can.
+        if let Some(index) = self.current.take() {
+            let member = &shared.members[index];
+            loop {
+                let now = Instant::now();
+                let taken = {
+                    let mut state = member.state();
+                    if state.health.cooling(now) {
+                        break;
+                    }
+                    state.limits.try_take(now, self.tokens)
+                };
+                match taken {
+                    Ok(()) => {
+                        self.lease = Some(member.lease());
+                        self.current = Some(index);
+                        return Ok(None);
+                    }
+                    Err(ready) if ready <= deadline => {
+                        emit(&Event::RateLimitWait { group: &shared.groups[group], wait: ready - now });
+                        tokio::time::sleep_until(ready).await;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        loop {
+            let now = Instant::now();
+            let open: Vec<usize> = shared.group_members[group]
+                .iter()
+                .copied()
+                .filter(|index| !self.tried.contains(index) && !shared.members[*index].state().health.cooling(now))
+                .collect();
+            if open.is_empty() {
+                match self.next_fallback() {
+                    Some(next) => {
+                        let (from, to) = (&shared.groups[group], &shared.groups[next]);
+                        emit(&Event::Fallback { from, to, cause: FallbackCause::Unavailable });
+                        group = next;
+                        continue;
+                    }
+                    None => {
+                        let retry_in = shared.group_members[group]
+                            .iter()
+                            .filter_map(|index| shared.members[*index].state().health.until(now))
+                            .min()
+                            .map(|until| until - now);
+                        return Err(RouterError::NoDeployment { group: self.asked.clone(), retry_in }.into());
+                    }
+                }
+            }
+            let readiness: Vec<_> =
+                open.iter().map(|index| shared.members[*index].state().limits.ready_at(now)).collect();
+            let ready: Vec<usize> = (0..open.len()).filter(|i| readiness[*i] <= now).map(|i| open[i]).collect();
+            if ready.is_empty() {
+                let first = readiness.into_iter().min().unwrap_or(now);
+                if first > deadline {
+                    return Err(
+                        RouterError::RateLimited { group: self.asked.clone(), max_wait: shared.max_wait }.into()
+                    );
+                }
+                emit(&Event::RateLimitWait { group: &shared.groups[group], wait: first - now });
+                tokio::time::sleep_until(first).await;
+                continue;
+            }
+            let candidates: Vec<_> = ready.iter().map(|index| &shared.members[*index]).collect();
+            let index = ready[shared.strategy.choose(&candidates)];
+            let member = &shared.members[index];
+            if member.state().limits.try_take(now, self.tokens).is_err() {
+                continue;
+            }
+            self.lease = Some(member.lease());
+            self.current = Some(index);
+            emit(&Event::Routed {
+                group: &shared.groups[group],
+                deployment: &member.name,
+                model: member.client.model(),
+                provider: member.client.provider(),
+                among: candidates.len(),
+            });
+            if index == self.seated {
+                return Ok(None);
+            }
+            self.seated = index;
+            return (self.seat_for)(&self.parts, &member.client).map(Some);
+        }
+    }
+
+    /// The next general fallback not yet visited, now the request's group.
+    fn next_fallback(&mut self) -> Option<usize> {
+        while !self.chain.is_empty() {
+            let next = self.chain.remove(0);
+            if !self.visited.contains(&next) {
+                self.visited.push(next);
+                self.group = Some(next);
+                return Some(next);
+            }
+        }
+        None
+    }
+
+    /// Deployment `index` failed with `error`: its health counts it, and the request
+    /// goes elsewhere when there is somewhere to go. An invalid request goes nowhere.
+    fn failed(&mut self, index: usize, error: &Error, emit: Emit<'_>) -> bool {
+        let shared = self.shared.clone();
+        let policy = &shared.policy;
+        let member = &shared.members[index];
+        let now = Instant::now();
+        let cooled = {
+            let mut state = member.state();
+            let health = &mut state.health;
+            match error {
+                Error::Authentication { .. } | Error::QuotaExhausted { .. } => {
+                    health.cool(now, policy.auth_cooldown);
+                    Some(policy.auth_cooldown)
+                }
+                Error::RateLimited { retry_after, .. } => {
+                    let length = retry_after.unwrap_or(policy.cooldown);
+                    health.cool(now, length);
+                    Some(length)
+                }
+                Error::Server { retry_after, .. } => health.fail(now, policy, *retry_after),
+                Error::InvalidRequest { status: 409, .. }
+                | Error::Timeout { .. }
+                | Error::Connection { .. }
+                | Error::Decode { .. } => health.fail(now, policy, None),
+                _ => return false,
+            }
+        };
+        if let Some(cooldown) = cooled {
+            emit(&Event::CooledDown { deployment: &member.name, cooldown, error });
+        }
+        self.tried.push(index);
+        self.current = None;
+        self.hops += 1;
+        if self.hops > shared.members.len() + shared.groups.len() || !self.somewhere_left(now) {
+            return false;
+        }
+        emit(&Event::Rerouted { deployment: &member.name, error });
+        true
+    }
+
+    /// Whether a deployment not yet tried and not cooling down is left in the group
+    /// or its fallbacks.
+    fn somewhere_left(&self, now: Instant) -> bool {
+        let shared = &self.shared;
+        let groups = self.group.into_iter().chain(self.chain.iter().copied().filter(|g| !self.visited.contains(g)));
+        groups
+            .flat_map(|group| shared.group_members[group].iter())
+            .any(|index| !self.tried.contains(index) && !shared.members[*index].state().health.cooling(now))
+    }
+
+    /// The request goes to the group's fallback for `cause`: for a context window too
+    /// small, the configured one or else the group with the next larger window.
+    fn fall_back(&mut self, cause: FallbackCause, emit: Emit<'_>) -> bool {
+        let shared = self.shared.clone();
+        let Some(group) = self.group else { return false };
+        let configured = match cause {
+            FallbackCause::ContextWindow => &shared.context_fallbacks[group],
+            _ => &shared.content_fallbacks[group],
+        };
+        let mut targets: Vec<usize> = configured.clone();
+        if targets.is_empty() && cause == FallbackCause::ContextWindow {
+            targets.extend(shared.larger_window(group));
+        }
+        let Some(next) = targets.into_iter().find(|target| !self.visited.contains(target)) else { return false };
+        emit(&Event::Fallback { from: &shared.groups[group], to: &shared.groups[next], cause });
+        self.visited.push(next);
+        self.group = Some(next);
+        self.chain = shared.fallbacks[next].clone();
+        self.current = None;
+        self.hops += 1;
+        self.hops <= shared.members.len() + shared.groups.len()
+    }
+}
+
+impl Shared {
+    /// A group's context window: the largest of its deployments'.
+    fn window(&self, group: usize) -> Option<u32> {
+        self.group_members[group].iter().filter_map(|index| self.members[*index].context_window).max()
+    }
+
+    /// The group with the smallest window larger than `group`'s.
+    fn larger_window(&self, group: usize) -> Option<usize> {
+        let current = self.window(group)?;
+        (0..self.groups.len())
+            .filter_map(|other| self.window(other).filter(|window| *window > current).map(|window| (window, other)))
+            .min()
+            .map(|(_, other)| other)
+    }
+}
