@@ -145,8 +145,9 @@ pub enum Event<'a> {
         model: &'a str,
         /// Its provider.
         provider: Provider,
-        /// How many deployments it chose among (those not cooling down and within
-        /// their rate limits).
+        /// How many deployments it chose among (those not cooling down and free
+        /// under their rate limits now); 0 when none was free and the request waited
+        /// for the one free first.
         among: usize,
     },
     /// Every deployment that could take a request is at its rate limit: the request

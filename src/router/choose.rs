@@ -44,3 +44,39 @@ fn lowest(candidates: &[&Member], score: impl Fn(&Member) -> f64) -> usize {
     let tied: Vec<usize> = (0..scores.len()).filter(|i| scores[*i] <= best).collect();
     tied[fastrand::usize(0..tied.len())]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::router::Deployment;
+    use std::time::Duration;
+
+    fn member(name: &str, weight: u32) -> Member {
+        let client = crate::Client::builder().base_url("http://127.0.0.1:9/v1").build().unwrap();
+        Member::new(name.to_owned(), client.clone(), &Deployment::client(client).weight(weight))
+    }
+
+    #[test]
+    fn each_strategy_picks_its_own() {
+        let members = [member("a", 1), member("b", 3), member("c", 0)];
+        let candidates: Vec<&Member> = members.iter().collect();
+        let mut counts = [0u32; 3];
+        for _ in 0..4000 {
+            counts[Strategy::WeightedShuffle.choose(&candidates)] += 1;
+        }
+        assert_eq!(counts[2], 0, "weight 0 is never chosen");
+        assert!((2800..3200).contains(&counts[1]), "{counts:?}");
+
+        let _busy = (members[0].lease(), members[0].lease(), members[2].lease());
+        assert_eq!(Strategy::LeastBusy.choose(&candidates), 1);
+
+        members[0].answered(Duration::from_millis(300));
+        members[1].answered(Duration::from_millis(100));
+        members[1].answered(Duration::from_millis(900));
+        members[2].answered(Duration::from_millis(200));
+        // b averages 260 ms (0.8 * 100 + 0.2 * 900), below a and above c.
+        assert_eq!(Strategy::LowestLatency.choose(&candidates), 2);
+        members[2].answered(Duration::from_secs(2));
+        assert_eq!(Strategy::LowestLatency.choose(&candidates), 1);
+    }
+}

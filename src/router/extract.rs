@@ -141,27 +141,18 @@ impl Route {
         // A re-ask stays with the deployment that wrote the reply while it can.
         if let Some(index) = self.current.take() {
             let member = &shared.members[index];
-            loop {
-                let now = Instant::now();
-                let taken = {
-                    let mut state = member.state();
-                    if state.health.cooling(now) {
-                        break;
-                    }
-                    state.limits.try_take(now, self.tokens)
-                };
-                match taken {
-                    Ok(()) => {
-                        self.lease = Some(member.lease());
-                        self.current = Some(index);
-                        return Ok(None);
-                    }
-                    Err(ready) if ready <= deadline => {
-                        emit(&Event::RateLimitWait { group: &shared.groups[group], wait: ready - now });
-                        tokio::time::sleep_until(ready).await;
-                    }
-                    Err(_) => break,
-                }
+            let now = Instant::now();
+            let slot = {
+                let mut state = member.state();
+                let cooling = state.health.cooling(now);
+                (!cooling && state.limits.slot(now, self.tokens) <= deadline)
+                    .then(|| state.limits.reserve(now, self.tokens))
+            };
+            if let Some(slot) = slot {
+                self.wait(slot, &shared.groups[group], emit).await;
+                self.lease = Some(member.lease());
+                self.current = Some(index);
+                return Ok(None);
             }
         }
         loop {
@@ -189,24 +180,31 @@ impl Route {
                     }
                 }
             }
-            let readiness: Vec<_> =
-                open.iter().map(|index| shared.members[*index].state().limits.ready_at(now)).collect();
-            let ready: Vec<usize> = (0..open.len()).filter(|i| readiness[*i] <= now).map(|i| open[i]).collect();
-            if ready.is_empty() {
-                let first = readiness.into_iter().min().unwrap_or(now);
-                if first > deadline {
-                    return Err(
-                        RouterError::RateLimited { group: self.asked.clone(), max_wait: shared.max_wait }.into()
-                    );
+            let slots: Vec<Instant> =
+                open.iter().map(|index| shared.members[*index].state().limits.slot(now, self.tokens)).collect();
+            let ready: Vec<usize> = (0..open.len()).filter(|i| slots[*i] <= now).map(|i| open[i]).collect();
+            let (index, among) = match ready.is_empty() {
+                false => {
+                    let candidates: Vec<_> = ready.iter().map(|index| &shared.members[*index]).collect();
+                    (ready[shared.strategy.choose(&candidates)], ready.len())
                 }
-                emit(&Event::RateLimitWait { group: &shared.groups[group], wait: first - now });
-                tokio::time::sleep_until(first).await;
+                // None free now: the one free first.
+                true => {
+                    let first = (0..open.len()).min_by_key(|i| slots[*i]).unwrap_or(0);
+                    if slots[first] > deadline {
+                        let max_wait = shared.max_wait;
+                        return Err(RouterError::RateLimited { group: self.asked.clone(), max_wait }.into());
+                    }
+                    (open[first], 0)
+                }
+            };
+            let member = &shared.members[index];
+            let slot = member.state().limits.reserve(now, self.tokens);
+            if slot > deadline {
                 continue;
             }
-            let candidates: Vec<_> = ready.iter().map(|index| &shared.members[*index]).collect();
-            let index = ready[shared.strategy.choose(&candidates)];
-            let member = &shared.members[index];
-            if member.state().limits.try_take(now, self.tokens).is_err() {
+            self.wait(slot, &shared.groups[group], emit).await;
+            if member.state().health.cooling(Instant::now()) {
                 continue;
             }
             self.lease = Some(member.lease());
@@ -216,13 +214,22 @@ impl Route {
                 deployment: &member.name,
                 model: member.client.model(),
                 provider: member.client.provider(),
-                among: candidates.len(),
+                among,
             });
             if index == self.seated {
                 return Ok(None);
             }
             self.seated = index;
             return (self.seat_for)(&self.parts, &member.client).map(Some);
+        }
+    }
+
+    /// Waits for a reserved `slot`, observers told when it is in the future.
+    async fn wait(&self, slot: Instant, group: &str, emit: Emit<'_>) {
+        let now = Instant::now();
+        if slot > now {
+            emit(&Event::RateLimitWait { group, wait: slot - now });
+            tokio::time::sleep_until(slot).await;
         }
     }
 

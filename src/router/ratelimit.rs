@@ -1,69 +1,70 @@
-//! A deployment's `rpm` and `tpm` limits, each a GCRA (generic cell rate algorithm)
-//! with no burst: requests are spaced by `60 s / rpm`, tokens by `60 s / tpm`, so that
-//! no window of a minute ever holds more than the limit.
+//! A deployment's `rpm` and `tpm` limits, kept over a sliding minute: every request
+//! sent (or reserved) is logged with its time and tokens, and a new one is given the
+//! earliest time at which no window of a minute holds more than either limit.
+//!
+//! Why not a GCRA: with a burst it lets nearly twice the limit through within some
+//! minute (a full burst, then the refilled cells), and without one it spaces requests
+//! evenly, so that a deployment at `rpm` 600 takes no two requests within 100 ms. The
+//! log allows the whole minute's requests at once and never more; it holds at most the
+//! requests of a minute plus the waits reserved ahead.
+//!
+//! A request that must wait reserves its time at once (the times only grow), so
+//! waiting requests go in turn without waking each other.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// One limit: `per_minute` cells a minute, evenly spaced.
-#[derive(Debug)]
-pub(crate) struct Gcra {
-    /// The time one cell takes.
-    interval: Duration,
-    /// When the next cell may go (the theoretical arrival time).
-    next: Option<Instant>,
-}
+const MINUTE: Duration = Duration::from_secs(60);
 
-impl Gcra {
-    pub(crate) fn per_minute(per_minute: u32) -> Self {
-        let interval = Duration::from_secs(60) / per_minute.max(1);
-        Gcra { interval, next: None }
-    }
-
-    /// When `cells` may go: `now` or later.
-    pub(crate) fn ready_at(&self, now: Instant) -> Instant {
-        self.next.map_or(now, |next| next.max(now))
-    }
-
-    /// Takes `cells` at `now`, which [`ready_at`](Self::ready_at) must allow.
-    pub(crate) fn take(&mut self, now: Instant, cells: u32) {
-        self.next = Some(self.ready_at(now) + self.interval * cells.max(1));
-    }
-}
-
-/// A deployment's limits: requests and tokens a minute, either or both.
+/// A deployment's limits and what was sent within the last minute (or reserved).
 #[derive(Debug, Default)]
 pub(crate) struct Limits {
-    pub(crate) rpm: Option<Gcra>,
-    pub(crate) tpm: Option<Gcra>,
+    rpm: Option<u32>,
+    tpm: Option<u32>,
+    /// Requests sent or reserved, in time order, with their tokens.
+    log: VecDeque<(Instant, u32)>,
 }
 
 impl Limits {
     pub(crate) fn new(rpm: Option<u32>, tpm: Option<u32>) -> Self {
-        Limits { rpm: rpm.map(Gcra::per_minute), tpm: tpm.map(Gcra::per_minute) }
+        Limits { rpm, tpm, log: VecDeque::new() }
     }
 
-    /// When a request may go: `now` when both limits allow it.
-    pub(crate) fn ready_at(&self, now: Instant) -> Instant {
-        let rpm = self.rpm.as_ref().map_or(now, |gcra| gcra.ready_at(now));
-        let tpm = self.tpm.as_ref().map_or(now, |gcra| gcra.ready_at(now));
-        rpm.max(tpm)
+    /// The earliest time from `now` at which a request of `tokens` keeps every minute
+    /// within both limits.
+    pub(crate) fn slot(&mut self, now: Instant, tokens: u32) -> Instant {
+        while self.log.front().is_some_and(|(at, _)| *at + MINUTE <= now) {
+            self.log.pop_front();
+        }
+        // Not before a time already reserved: the log stays in order.
+        let mut slot = self.log.back().map_or(now, |(at, _)| (*at).max(now));
+        if let Some(rpm) = self.rpm {
+            // At most rpm - 1 others within the minute before it.
+            let keep = rpm.max(1) as usize - 1;
+            if self.log.len() > keep {
+                slot = slot.max(self.log[self.log.len() - keep - 1].0 + MINUTE);
+            }
+        }
+        if let Some(tpm) = self.tpm {
+            // Its tokens and those of the newest requests, while they fit.
+            let mut sum = u64::from(tokens);
+            for (at, spent) in self.log.iter().rev() {
+                sum += u64::from(*spent);
+                if sum > u64::from(tpm) {
+                    slot = slot.max(*at + MINUTE);
+                    break;
+                }
+            }
+        }
+        slot
     }
 
-    /// Takes one request of `tokens` when both limits allow it at `now`; otherwise
-    /// returns when they will.
-    pub(crate) fn try_take(&mut self, now: Instant, tokens: u32) -> Result<(), Instant> {
-        let ready = self.ready_at(now);
-        if ready > now {
-            return Err(ready);
-        }
-        if let Some(rpm) = &mut self.rpm {
-            rpm.take(now, 1);
-        }
-        if let Some(tpm) = &mut self.tpm {
-            tpm.take(now, tokens);
-        }
-        Ok(())
+    /// Reserves the earliest slot for a request of `tokens` and returns it.
+    pub(crate) fn reserve(&mut self, now: Instant, tokens: u32) -> Instant {
+        let slot = self.slot(now, tokens);
+        self.log.push_back((slot, tokens));
+        slot
     }
 }
 
@@ -76,25 +77,24 @@ mod tests {
         let mut limits = Limits::new(Some(6), None);
         let start = Instant::now();
         let mut sent = Vec::new();
-        while sent.len() < 20 {
-            let now = Instant::now();
-            match limits.try_take(now, 1) {
-                Ok(()) => sent.push(now - start),
-                Err(ready) => tokio::time::sleep_until(ready).await,
-            }
+        for i in 0..20 {
+            tokio::time::advance(Duration::from_secs(7 * (i % 3))).await;
+            sent.push(limits.reserve(Instant::now(), 1) - start);
         }
         for (i, first) in sent.iter().enumerate() {
-            let within = sent[i..].iter().filter(|at| **at < *first + Duration::from_secs(60)).count();
+            let within = sent[i..].iter().filter(|at| **at < *first + MINUTE).count();
             assert!(within <= 6, "{within} requests in the minute from {first:?}");
         }
-        assert_eq!(sent[6], Duration::from_secs(60));
+        // The first six go at once.
+        assert!(sent[..6].windows(2).all(|pair| pair[1] - pair[0] <= Duration::from_secs(14)), "{sent:?}");
     }
 
     #[test]
-    fn tokens_space_the_next_request() {
+    fn tokens_wait_for_the_minute_to_free_them() {
         let mut limits = Limits::new(None, Some(600));
         let now = Instant::now();
-        limits.try_take(now, 300).unwrap();
-        assert_eq!(limits.try_take(now, 1), Err(now + Duration::from_secs(30)));
+        assert_eq!(limits.reserve(now, 300), now);
+        assert_eq!(limits.reserve(now, 300), now);
+        assert_eq!(limits.reserve(now, 1), now + MINUTE);
     }
 }

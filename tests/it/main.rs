@@ -23,6 +23,8 @@ mod repair;
 mod retry;
 #[cfg(feature = "router")]
 mod router;
+#[cfg(feature = "router")]
+mod router_load;
 mod schema;
 mod stream;
 mod stream_checks;
