@@ -293,6 +293,9 @@ pub(crate) struct Member {
     pub(crate) client: Client,
     pub(crate) weight: u32,
     pub(crate) context_window: Option<u32>,
+    /// Its `rpm` and `tpm`, as the shared store reads them.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) limits: (Option<u32>, Option<u32>),
     in_flight: Arc<AtomicU32>,
     state: Mutex<State>,
 }
@@ -316,6 +319,7 @@ impl Member {
             client,
             weight: spec.weight,
             context_window: spec.context_window,
+            limits: (spec.rpm, spec.tpm),
             in_flight: Arc::new(AtomicU32::new(0)),
             state: Mutex::new(State { limits: Limits::new(spec.rpm, spec.tpm), ..State::default() }),
         }

@@ -48,6 +48,12 @@ pub enum RouterConfigError {
     /// No deployment at all.
     #[error("a router needs at least one deployment")]
     Empty,
+    /// The Redis URL of [`RouterBuilder::redis`](super::RouterBuilder::redis) is not one.
+    #[error("invalid Redis URL: {message}")]
+    Redis {
+        /// Why.
+        message: String,
+    },
     /// A fallback names a group with no deployment.
     #[error("the fallbacks of `{from}` name `{to}`, a group with no deployment")]
     UnknownFallback {
@@ -76,6 +82,13 @@ pub enum RouterError {
         group: String,
         /// When the first cooldown ends, if one does.
         retry_in: Option<Duration>,
+    },
+    /// The Redis that shares rate limits and cooldowns between processes (feature
+    /// `redis`) could not be reached or answered wrongly.
+    #[error("the router's shared state (Redis) failed: {message}")]
+    Store {
+        /// What went wrong.
+        message: String,
     },
     /// Every deployment that could take the request was at its rate limit for longer
     /// than [`RouterBuilder::max_wait`](super::RouterBuilder::max_wait).

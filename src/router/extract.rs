@@ -79,6 +79,8 @@ impl StartSteer for Start {
             tried: Vec::new(),
             lease: None,
             hops: 0,
+            #[cfg(feature = "redis")]
+            unshared: Vec::new(),
         })
     }
 }
@@ -104,6 +106,9 @@ struct Route {
     tried: Vec<usize>,
     lease: Option<super::deployment::Lease>,
     hops: usize,
+    /// Failures to tell the other processes of before the next request goes.
+    #[cfg(feature = "redis")]
+    unshared: Vec<super::redis::Share>,
 }
 
 type Emit<'a> = &'a (dyn Fn(&Event<'_>) + Sync);
@@ -137,31 +142,32 @@ impl Route {
         let shared = self.shared.clone();
         let unknown = || RouterError::UnknownGroup { group: self.asked.clone() };
         let mut group = self.group.ok_or_else(unknown)?;
+        #[cfg(feature = "redis")]
+        if let Some(store) = &shared.store {
+            for share in std::mem::take(&mut self.unshared) {
+                share.send(store).await?;
+            }
+        }
         let deadline = Instant::now() + shared.max_wait;
         // A re-ask stays with the deployment that wrote the reply while it can.
         if let Some(index) = self.current.take() {
-            let member = &shared.members[index];
-            let now = Instant::now();
-            let slot = {
-                let mut state = member.state();
-                let cooling = state.health.cooling(now);
-                (!cooling && state.limits.slot(now, self.tokens) <= deadline)
-                    .then(|| state.limits.reserve(now, self.tokens))
-            };
-            if let Some(slot) = slot {
+            if let Some(slot) = self.standing(index, Instant::now(), true).await?.filter(|slot| *slot <= deadline) {
                 self.wait(slot, &shared.groups[group], emit).await;
-                self.lease = Some(member.lease());
+                self.lease = Some(shared.members[index].lease());
                 self.current = Some(index);
                 return Ok(None);
             }
         }
         loop {
             let now = Instant::now();
-            let open: Vec<usize> = shared.group_members[group]
-                .iter()
-                .copied()
-                .filter(|index| !self.tried.contains(index) && !shared.members[*index].state().health.cooling(now))
-                .collect();
+            let mut open = Vec::new();
+            let mut slots = Vec::new();
+            for index in shared.group_members[group].iter().copied().filter(|index| !self.tried.contains(index)) {
+                if let Some(slot) = self.standing(index, now, false).await? {
+                    open.push(index);
+                    slots.push(slot);
+                }
+            }
             if open.is_empty() {
                 match self.next_fallback() {
                     Some(next) => {
@@ -180,8 +186,6 @@ impl Route {
                     }
                 }
             }
-            let slots: Vec<Instant> =
-                open.iter().map(|index| shared.members[*index].state().limits.slot(now, self.tokens)).collect();
             let ready: Vec<usize> = (0..open.len()).filter(|i| slots[*i] <= now).map(|i| open[i]).collect();
             let (index, among) = match ready.is_empty() {
                 false => {
@@ -199,10 +203,7 @@ impl Route {
                 }
             };
             let member = &shared.members[index];
-            let slot = member.state().limits.reserve(now, self.tokens);
-            if slot > deadline {
-                continue;
-            }
+            let Some(slot) = self.standing(index, now, true).await?.filter(|slot| *slot <= deadline) else { continue };
             self.wait(slot, &shared.groups[group], emit).await;
             if member.state().health.cooling(Instant::now()) {
                 continue;
@@ -222,6 +223,29 @@ impl Route {
             self.seated = index;
             return (self.seat_for)(&self.parts, &member.client).map(Some);
         }
+    }
+
+    /// When, from `now`, deployment `index` can take the request (reserving that time
+    /// when `reserve`); `None` while it cools down. With a shared store, its limits and
+    /// cooldowns are those every process sees.
+    async fn standing(&self, index: usize, now: Instant, reserve: bool) -> Result<Option<Instant>, Error> {
+        let member = &self.shared.members[index];
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.shared.store {
+            if member.state().health.cooling(now) {
+                return Ok(None);
+            }
+            let slot = store.slot(&member.name, member.limits, self.tokens, reserve).await?;
+            return Ok((!slot.cooling).then(|| now + slot.wait));
+        }
+        let mut state = member.state();
+        if state.health.cooling(now) {
+            return Ok(None);
+        }
+        Ok(Some(match reserve {
+            true => state.limits.reserve(now, self.tokens),
+            false => state.limits.slot(now, self.tokens),
+        }))
     }
 
     /// Waits for a reserved `slot`, observers told when it is in the future.
@@ -277,14 +301,25 @@ impl Route {
         if let Some(cooldown) = cooled {
             emit(&Event::CooledDown { deployment: &member.name, cooldown, error });
         }
+        #[cfg(feature = "redis")]
+        let share = shared.store.as_ref().map(|_| super::redis::Share::of(member.name.clone(), *policy, error));
         self.tried.push(index);
         self.current = None;
         self.hops += 1;
-        if self.hops > shared.members.len() + shared.groups.len() || !self.somewhere_left(now) {
-            return false;
+        let again = self.hops <= shared.members.len() + shared.groups.len() && self.somewhere_left(now);
+        #[cfg(feature = "redis")]
+        if let (Some(share), Some(store)) = (share, shared.store.clone()) {
+            match again {
+                // Told before the request goes again.
+                true => self.unshared.push(share),
+                // The extraction ends: told on a task of its own.
+                false => drop(tokio::spawn(async move { share.send(&store).await })),
+            }
         }
-        emit(&Event::Rerouted { deployment: &member.name, error });
-        true
+        if again {
+            emit(&Event::Rerouted { deployment: &member.name, error });
+        }
+        again
     }
 
     /// Whether a deployment not yet tried and not cooling down is left in the group

@@ -57,6 +57,8 @@ mod deployment;
 mod error;
 mod extract;
 mod ratelimit;
+#[cfg(feature = "redis")]
+mod redis;
 pub mod tokens;
 
 pub use choose::Strategy;
@@ -91,6 +93,9 @@ pub(crate) struct Shared {
     context_fallbacks: Vec<Vec<usize>>,
     content_fallbacks: Vec<Vec<usize>>,
     observers: Observers,
+    /// Rate limits and cooldowns shared with other processes.
+    #[cfg(feature = "redis")]
+    store: Option<Arc<redis::Store>>,
 }
 
 impl fmt::Debug for Router {
@@ -138,6 +143,8 @@ pub struct RouterBuilder {
     context_fallbacks: Vec<(String, Vec<String>)>,
     content_fallbacks: Vec<(String, Vec<String>)>,
     observers: Observers,
+    #[cfg(feature = "redis")]
+    redis: Option<(String, String)>,
 }
 
 impl fmt::Debug for RouterBuilder {
@@ -223,6 +230,34 @@ impl RouterBuilder {
         self
     }
 
+    /// Shares each deployment's rate limits, cooldowns and failure counts with every
+    /// process whose router names the same Redis (feature `redis`), at
+    /// `redis://[:password@]host[:port][/database]`. Deployments are known by name:
+    /// configure them alike in each process. Keys are prefixed `pluck:router:`.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), pluck::router::RouterConfigError> {
+    /// use pluck::router::{Deployment, Router};
+    ///
+    /// let router = Router::builder()
+    ///     .deployment("gpt-4o-mini", Deployment::openai("gpt-4o-mini").api_key_env("OPENAI_API_KEY").rpm(500))
+    ///     .redis("redis://127.0.0.1:6379/0")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis(self, url: impl Into<String>) -> Self {
+        self.redis_with_prefix(url, "pluck:router:")
+    }
+
+    /// [`redis`](Self::redis) with keys under `prefix` (routers that must not share
+    /// state, on one Redis).
+    #[cfg(feature = "redis")]
+    pub fn redis_with_prefix(mut self, url: impl Into<String>, prefix: impl Into<String>) -> Self {
+        self.redis = Some((url.into(), prefix.into()));
+        self
+    }
+
     /// Registers an observer of every extraction the router runs: the routing events
     /// and those of each attempt (see [`observe`](crate::observe)).
     pub fn observe(mut self, observer: impl Observer + 'static) -> Self {
@@ -277,7 +312,16 @@ impl RouterBuilder {
             }
             Ok(table)
         };
+        #[cfg(feature = "redis")]
+        let store = match &self.redis {
+            Some((url, prefix)) => {
+                Some(Arc::new(redis::Store::new(url, prefix).map_err(|message| RouterConfigError::Redis { message })?))
+            }
+            None => None,
+        };
         let shared = Shared {
+            #[cfg(feature = "redis")]
+            store,
             fallbacks: table(&self.fallbacks)?,
             context_fallbacks: table(&self.context_fallbacks)?,
             content_fallbacks: table(&self.content_fallbacks)?,

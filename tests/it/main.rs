@@ -25,6 +25,8 @@ mod retry;
 mod router;
 #[cfg(feature = "router")]
 mod router_load;
+#[cfg(feature = "redis")]
+mod router_redis;
 mod schema;
 mod stream;
 mod stream_checks;
