@@ -4,6 +4,18 @@ use super::deployment::Member;
 
 /// How the router chooses among a group's deployments that can take a request now
 /// (not cooling down, within their rate limits).
+///
+/// ```
+/// use pluck::router::{Deployment, Router, Strategy};
+///
+/// let router = Router::builder()
+///     .deployment("local", Deployment::llama_cpp("qwen").base_url("http://127.0.0.1:8080/v1"))
+///     .deployment("local", Deployment::llama_cpp("qwen").base_url("http://127.0.0.1:8081/v1"))
+///     .strategy(Strategy::LeastBusy)
+///     .build()
+///     .unwrap();
+/// assert_eq!(router.deployments("local"), ["local/0", "local/1"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Strategy {

@@ -4,6 +4,13 @@
 use std::time::Duration;
 
 /// A router that cannot be built as configured. Never holds a key.
+///
+/// ```
+/// use pluck::router::{Router, RouterConfigError};
+///
+/// let err = Router::from_toml_str("[[deployment]]\ngroup = \"g\"\nmodel = \"m\"\napi_key = \"sk-...\"").unwrap_err();
+/// assert!(matches!(err, RouterConfigError::KeyInFile { .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RouterConfigError {
@@ -65,6 +72,20 @@ pub enum RouterConfigError {
 }
 
 /// Why the router found no deployment for a request.
+///
+/// ```
+/// # async fn run(router: pluck::router::Router) {
+/// use pluck::router::RouterError;
+///
+/// match router.extract::<String>("gpt-4o-mini", "...").await {
+///     Ok(summary) => println!("{summary}"),
+///     Err(pluck::Error::Router(RouterError::NoDeployment { retry_in, .. })) => {
+///         println!("every deployment is cooling down; back in {retry_in:?}")
+///     }
+///     Err(other) => println!("{other}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RouterError {
