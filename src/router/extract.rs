@@ -66,8 +66,13 @@ impl StartSteer for Start {
     fn start(self: Box<Self>, parts: &Parts, seat_for: SeatFor) -> Box<dyn Steer> {
         let chain = self.group.map(|group| self.shared.fallbacks[group].clone()).unwrap_or_default();
         Box::new(Route {
-            tokens: tokens::estimate(&parts.messages, parts.max_tokens),
-            parts: parts.clone(),
+            // Only what can be used: the estimate where a deployment counts tokens, the
+            // request's parts where it may move to another deployment.
+            tokens: match self.shared.counts_tokens {
+                true => tokens::estimate(&parts.messages, parts.max_tokens),
+                false => 0,
+            },
+            parts: self.group.filter(|group| self.shared.fixed[*group]).is_none().then(|| parts.clone()),
             seat_for,
             shared: self.shared,
             asked: self.asked,
@@ -88,7 +93,9 @@ impl StartSteer for Start {
 /// One request's way through the router.
 struct Route {
     shared: Arc<Shared>,
-    parts: Parts,
+    /// What the request asks, to resolve it anew on another deployment; `None` when
+    /// its group has one deployment and nowhere to fall back to.
+    parts: Option<Parts>,
     seat_for: SeatFor,
     /// The tokens the request is counted for against `tpm`.
     tokens: u32,
@@ -221,7 +228,8 @@ impl Route {
                 return Ok(None);
             }
             self.seated = index;
-            return (self.seat_for)(&self.parts, &member.client).map(Some);
+            let parts = self.parts.as_ref().expect("a request that can move keeps its parts");
+            return (self.seat_for)(parts, &member.client).map(Some);
         }
     }
 

@@ -93,6 +93,11 @@ pub(crate) struct Shared {
     context_fallbacks: Vec<Vec<usize>>,
     content_fallbacks: Vec<Vec<usize>>,
     observers: Observers,
+    /// Whether a deployment has a `tpm` (requests are then estimated).
+    counts_tokens: bool,
+    /// By group index: whether a request in it stays on one deployment (one deployment,
+    /// no fallback of any kind).
+    fixed: Vec<bool>,
     /// Rate limits and cooldowns shared with other processes.
     #[cfg(feature = "redis")]
     store: Option<Arc<redis::Store>>,
@@ -319,12 +324,28 @@ impl RouterBuilder {
             }
             None => None,
         };
+        let counts_tokens = self.deployments.iter().any(|(_, spec)| spec.tpm.is_some());
+        let fallbacks = table(&self.fallbacks)?;
+        let context_fallbacks = table(&self.context_fallbacks)?;
+        let content_fallbacks = table(&self.content_fallbacks)?;
+        let windows = self.deployments.iter().any(|(_, spec)| spec.context_window.is_some());
+        let fixed = (0..groups.len())
+            .map(|group| {
+                group_members[group].len() == 1
+                    && fallbacks[group].is_empty()
+                    && context_fallbacks[group].is_empty()
+                    && content_fallbacks[group].is_empty()
+                    && !windows
+            })
+            .collect();
         let shared = Shared {
             #[cfg(feature = "redis")]
             store,
-            fallbacks: table(&self.fallbacks)?,
-            context_fallbacks: table(&self.context_fallbacks)?,
-            content_fallbacks: table(&self.content_fallbacks)?,
+            counts_tokens,
+            fixed,
+            fallbacks,
+            context_fallbacks,
+            content_fallbacks,
             groups,
             group_members,
             members,
