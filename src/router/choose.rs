@@ -29,32 +29,42 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The index, in `candidates`, of the deployment chosen. `candidates` is not empty.
-    pub(crate) fn choose(self, candidates: &[&Member]) -> usize {
+    /// The position, among `candidates` (not empty), of the deployment chosen.
+    pub(crate) fn choose<'m>(self, candidates: impl Iterator<Item = &'m Member> + Clone) -> usize {
         match self {
             Strategy::WeightedShuffle => {
-                let total: u64 = candidates.iter().map(|member| u64::from(member.weight)).sum();
+                let total: u64 = candidates.clone().map(|member| u64::from(member.weight)).sum();
                 let mut ticket = fastrand::u64(0..total.max(1));
-                for (i, member) in candidates.iter().enumerate() {
+                let mut last = 0;
+                for (i, member) in candidates.enumerate() {
                     match ticket.checked_sub(u64::from(member.weight)) {
                         Some(rest) => ticket = rest,
                         None => return i,
                     }
+                    last = i;
                 }
-                candidates.len() - 1
+                last
             }
-            Strategy::LeastBusy => lowest(candidates, |member| member.in_flight() as f64),
+            Strategy::LeastBusy => lowest(candidates, |member| f64::from(member.in_flight())),
             Strategy::LowestLatency => lowest(candidates, |member| member.latency().unwrap_or(0.0)),
         }
     }
 }
 
-/// The index of the lowest `score`, ties broken at random.
-fn lowest(candidates: &[&Member], score: impl Fn(&Member) -> f64) -> usize {
-    let scores: Vec<f64> = candidates.iter().map(|member| score(member)).collect();
-    let best = scores.iter().copied().fold(f64::INFINITY, f64::min);
-    let tied: Vec<usize> = (0..scores.len()).filter(|i| scores[*i] <= best).collect();
-    tied[fastrand::usize(0..tied.len())]
+/// The position of the lowest `score`, ties broken at random.
+fn lowest<'m>(candidates: impl Iterator<Item = &'m Member> + Clone, score: impl Fn(&Member) -> f64) -> usize {
+    let best = candidates.clone().map(&score).fold(f64::INFINITY, f64::min);
+    let tied = candidates.clone().filter(|member| score(member) <= best).count();
+    let mut pick = fastrand::usize(0..tied.max(1));
+    for (i, member) in candidates.enumerate() {
+        if score(member) <= best {
+            if pick == 0 {
+                return i;
+            }
+            pick -= 1;
+        }
+    }
+    0
 }
 
 #[cfg(test)]
@@ -71,24 +81,24 @@ mod tests {
     #[test]
     fn each_strategy_picks_its_own() {
         let members = [member("a", 1), member("b", 3), member("c", 0)];
-        let candidates: Vec<&Member> = members.iter().collect();
+        let candidates = members.iter();
         let mut counts = [0u32; 3];
         for _ in 0..4000 {
-            counts[Strategy::WeightedShuffle.choose(&candidates)] += 1;
+            counts[Strategy::WeightedShuffle.choose(candidates.clone())] += 1;
         }
         assert_eq!(counts[2], 0, "weight 0 is never chosen");
         assert!((2800..3200).contains(&counts[1]), "{counts:?}");
 
         let _busy = (members[0].lease(), members[0].lease(), members[2].lease());
-        assert_eq!(Strategy::LeastBusy.choose(&candidates), 1);
+        assert_eq!(Strategy::LeastBusy.choose(candidates.clone()), 1);
 
         members[0].answered(Duration::from_millis(300));
         members[1].answered(Duration::from_millis(100));
         members[1].answered(Duration::from_millis(900));
         members[2].answered(Duration::from_millis(200));
         // b averages 260 ms (0.8 * 100 + 0.2 * 900), below a and above c.
-        assert_eq!(Strategy::LowestLatency.choose(&candidates), 2);
+        assert_eq!(Strategy::LowestLatency.choose(candidates.clone()), 2);
         members[2].answered(Duration::from_secs(2));
-        assert_eq!(Strategy::LowestLatency.choose(&candidates), 1);
+        assert_eq!(Strategy::LowestLatency.choose(candidates.clone()), 1);
     }
 }

@@ -42,7 +42,8 @@ impl Router {
         let shared = &self.shared;
         let index = shared.groups.iter().position(|name| name == group);
         let nominal = index.map_or(0, |index| shared.group_members[index][0]);
-        let start = Start { shared: self.shared.clone(), asked: group.to_owned(), group: index, nominal };
+        let unknown = index.is_none().then(|| group.to_owned());
+        let start = Start { shared: self.shared.clone(), unknown, group: index, nominal };
         ExtractRequest::steered(&shared.members[nominal].client, Box::new(start), shared.observers.clone())
     }
 }
@@ -50,7 +51,8 @@ impl Router {
 /// What a routed request starts its steer with.
 struct Start {
     shared: Arc<Shared>,
-    asked: String,
+    /// The group asked for, when the router has none of that name.
+    unknown: Option<String>,
     group: Option<usize>,
     /// The deployment whose client the request was resolved against first.
     nominal: usize,
@@ -58,7 +60,7 @@ struct Start {
 
 impl fmt::Debug for Start {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Routed").field("group", &self.asked).finish_non_exhaustive()
+        f.debug_struct("Routed").field("group", &self.group).field("unknown", &self.unknown).finish_non_exhaustive()
     }
 }
 
@@ -75,10 +77,11 @@ impl StartSteer for Start {
             parts: self.group.filter(|group| self.shared.fixed[*group]).is_none().then(|| parts.clone()),
             seat_for,
             shared: self.shared,
-            asked: self.asked,
+            unknown: self.unknown,
+            asked: self.group,
             group: self.group,
             chain,
-            visited: self.group.into_iter().collect(),
+            visited: Vec::new(),
             seated: self.nominal,
             current: None,
             tried: Vec::new(),
@@ -99,11 +102,14 @@ struct Route {
     seat_for: SeatFor,
     /// The tokens the request is counted for against `tpm`.
     tokens: u32,
-    asked: String,
+    /// The group asked for (`unknown` holds its name when the router has none).
+    asked: Option<usize>,
+    unknown: Option<String>,
     /// The group the request is in now.
     group: Option<usize>,
     /// The general fallbacks still to try.
     chain: Vec<usize>,
+    /// The groups moved to, besides the one asked for.
     visited: Vec<usize>,
     /// The deployment the conversation is resolved against.
     seated: usize,
@@ -147,7 +153,7 @@ impl Steer for Route {
 impl Route {
     async fn find(&mut self, emit: Emit<'_>) -> Result<Option<Seat>, Error> {
         let shared = self.shared.clone();
-        let unknown = || RouterError::UnknownGroup { group: self.asked.clone() };
+        let unknown = || RouterError::UnknownGroup { group: self.unknown.clone().unwrap_or_default() };
         let mut group = self.group.ok_or_else(unknown)?;
         #[cfg(feature = "redis")]
         if let Some(store) = &shared.store {
@@ -155,24 +161,26 @@ impl Route {
                 share.send(store).await?;
             }
         }
-        let deadline = Instant::now() + shared.max_wait;
+        let start = Instant::now();
+        let deadline = start + shared.max_wait;
         // A re-ask stays with the deployment that wrote the reply while it can.
         if let Some(index) = self.current.take() {
-            if let Some(slot) = self.standing(index, Instant::now(), true).await?.filter(|slot| *slot <= deadline) {
-                self.wait(slot, &shared.groups[group], emit).await;
+            let now = start;
+            if let Some(slot) = self.standing(index, now, true).await?.filter(|slot| *slot <= deadline) {
+                self.wait(slot, now, &shared.groups[group], emit).await;
                 self.lease = Some(shared.members[index].lease());
                 self.current = Some(index);
                 return Ok(None);
             }
         }
+        let mut now = start;
         loop {
-            let now = Instant::now();
-            let mut open = Vec::new();
-            let mut slots = Vec::new();
+            // (`now` is refreshed where time may have passed: a wait, a reservation.)
+            // The deployments not tried and not cooling down, with when each is free.
+            let mut open: Vec<(usize, Instant)> = Vec::with_capacity(shared.group_members[group].len());
             for index in shared.group_members[group].iter().copied().filter(|index| !self.tried.contains(index)) {
                 if let Some(slot) = self.standing(index, now, false).await? {
-                    open.push(index);
-                    slots.push(slot);
+                    open.push((index, slot));
                 }
             }
             if open.is_empty() {
@@ -189,31 +197,36 @@ impl Route {
                             .filter_map(|index| shared.members[*index].state().health.until(now))
                             .min()
                             .map(|until| until - now);
-                        return Err(RouterError::NoDeployment { group: self.asked.clone(), retry_in }.into());
+                        return Err(RouterError::NoDeployment { group: self.asked_name(), retry_in }.into());
                     }
                 }
             }
-            let ready: Vec<usize> = (0..open.len()).filter(|i| slots[*i] <= now).map(|i| open[i]).collect();
-            let (index, among) = match ready.is_empty() {
-                false => {
-                    let candidates: Vec<_> = ready.iter().map(|index| &shared.members[*index]).collect();
-                    (ready[shared.strategy.choose(&candidates)], ready.len())
-                }
-                // None free now: the one free first.
-                true => {
-                    let first = (0..open.len()).min_by_key(|i| slots[*i]).unwrap_or(0);
-                    if slots[first] > deadline {
+            let ready = open.iter().filter(|(_, slot)| *slot <= now).map(|(index, _)| *index);
+            let (index, among) = match ready.clone().count() {
+                0 => {
+                    // None free now: the one free first.
+                    let (first, slot) = open.iter().copied().min_by_key(|(_, slot)| *slot).expect("open is not empty");
+                    if slot > deadline {
                         let max_wait = shared.max_wait;
-                        return Err(RouterError::RateLimited { group: self.asked.clone(), max_wait }.into());
+                        return Err(RouterError::RateLimited { group: self.asked_name(), max_wait }.into());
                     }
-                    (open[first], 0)
+                    (first, 0)
+                }
+                among => {
+                    let chosen = shared.strategy.choose(ready.clone().map(|index| &shared.members[index]));
+                    (ready.clone().nth(chosen).expect("a candidate chosen"), among)
                 }
             };
             let member = &shared.members[index];
+            // Reserved at the time it is taken: the log must not run early.
+            now = Instant::now();
             let Some(slot) = self.standing(index, now, true).await?.filter(|slot| *slot <= deadline) else { continue };
-            self.wait(slot, &shared.groups[group], emit).await;
-            if member.state().health.cooling(Instant::now()) {
-                continue;
+            if slot > now {
+                self.wait(slot, now, &shared.groups[group], emit).await;
+                now = Instant::now();
+                if member.state().health.cooling(now) {
+                    continue;
+                }
             }
             self.lease = Some(member.lease());
             self.current = Some(index);
@@ -257,19 +270,28 @@ impl Route {
     }
 
     /// Waits for a reserved `slot`, observers told when it is in the future.
-    async fn wait(&self, slot: Instant, group: &str, emit: Emit<'_>) {
-        let now = Instant::now();
+    async fn wait(&self, slot: Instant, now: Instant, group: &str, emit: Emit<'_>) {
         if slot > now {
             emit(&Event::RateLimitWait { group, wait: slot - now });
             tokio::time::sleep_until(slot).await;
         }
     }
 
+    /// The name of the group asked for.
+    fn asked_name(&self) -> String {
+        self.asked.map_or_else(|| self.unknown.clone().unwrap_or_default(), |group| self.shared.groups[group].clone())
+    }
+
+    /// Whether the request was in `group` already.
+    fn was_visited(&self, group: usize) -> bool {
+        self.asked == Some(group) || self.visited.contains(&group)
+    }
+
     /// The next general fallback not yet visited, now the request's group.
     fn next_fallback(&mut self) -> Option<usize> {
         while !self.chain.is_empty() {
             let next = self.chain.remove(0);
-            if !self.visited.contains(&next) {
+            if !self.was_visited(next) {
                 self.visited.push(next);
                 self.group = Some(next);
                 return Some(next);
@@ -334,7 +356,7 @@ impl Route {
     /// or its fallbacks.
     fn somewhere_left(&self, now: Instant) -> bool {
         let shared = &self.shared;
-        let groups = self.group.into_iter().chain(self.chain.iter().copied().filter(|g| !self.visited.contains(g)));
+        let groups = self.group.into_iter().chain(self.chain.iter().copied().filter(|g| !self.was_visited(*g)));
         groups
             .flat_map(|group| shared.group_members[group].iter())
             .any(|index| !self.tried.contains(index) && !shared.members[*index].state().health.cooling(now))
@@ -353,7 +375,7 @@ impl Route {
         if targets.is_empty() && cause == FallbackCause::ContextWindow {
             targets.extend(shared.larger_window(group));
         }
-        let Some(next) = targets.into_iter().find(|target| !self.visited.contains(target)) else { return false };
+        let Some(next) = targets.into_iter().find(|target| !self.was_visited(*target)) else { return false };
         emit(&Event::Fallback { from: &shared.groups[group], to: &shared.groups[next], cause });
         self.visited.push(next);
         self.group = Some(next);
