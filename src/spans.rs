@@ -154,6 +154,16 @@ impl Spans {
         })
     }
 
+    /// The attempts from now on go to `client`'s server, asking `model` in `mode` (a
+    /// router moved the extraction to another deployment).
+    #[cfg(feature = "router")]
+    pub(crate) fn reseat(&mut self, client: &crate::Client, model: &str, mode: crate::Mode) {
+        self.provider = provider_name(client.provider());
+        self.model = model.to_owned();
+        self.mode = format!("{mode:?}");
+        (self.address, self.port) = client.server();
+    }
+
     /// The extraction's span.
     pub(crate) fn extraction(&self) -> &Span {
         &self.extraction

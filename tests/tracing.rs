@@ -568,5 +568,9 @@ async fn routing_decisions_are_events_on_the_extraction_span() {
     let chats = capture.named("chat");
     assert_eq!(chats.len(), 2, "{chats:?}");
     assert!(chats.iter().all(|chat| chat.field("pluck.attempt") == Some("1")));
+    // Each attempt span names the server the request went to.
+    let ports: Vec<String> = [&down, &up].iter().map(|server| server.address().port().to_string()).collect();
+    assert_eq!(chats[0].field("server.port"), Some(ports[0].as_str()));
+    assert_eq!(chats[1].field("server.port"), Some(ports[1].as_str()));
     assert!(!capture.everything().contains(SECRET));
 }

@@ -67,6 +67,14 @@ impl Attempts<'_> {
                 }
             }
         }
+        #[cfg(all(feature = "tracing", feature = "router"))]
+        if let Some(spans) = &mut self.spans {
+            spans.reseat(&seat.client, &seat.model, seat.mode);
+        }
+        #[cfg(feature = "metrics")]
+        {
+            self.meters = crate::meters::Meters::new(&seat.client, &seat.model);
+        }
         self.client = Cow::Owned(seat.client);
         self.model = seat.model;
         self.mode = seat.mode;
