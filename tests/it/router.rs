@@ -331,3 +331,34 @@ async fn keys_show_nowhere() {
     assert!(!format!("{err} {err:?}").contains(SECRET));
     assert!(matches!(err, pluck::router::RouterConfigError::KeyInFile { .. }), "{err:?}");
 }
+
+/// A refused key cools the deployment down for the longer period at once, and a
+/// router read from a file routes like one built in code.
+#[tokio::test(start_paused = true)]
+async fn a_refused_key_cools_down_for_the_longer_period() {
+    let refused = mock::serve(|_, _| Answer::json(401, &json!({"error": {"message": "bad key"}}))).await;
+    let spare = mock::serve(|_, _| openai_ok()).await;
+    std::env::set_var("PLUCK_ROUTER_FILE_KEY", SECRET);
+    let path = std::env::temp_dir().join(format!("pluck-router-{}.toml", std::process::id()));
+    let text = format!(
+        "auth_cooldown_secs = 120\nfallbacks = {{ \"a\" = [\"b\"] }}\n\
+         [[deployment]]\ngroup = \"a\"\nbase_url = \"{}/v1\"\napi_key_env = \"PLUCK_ROUTER_FILE_KEY\"\nmodel = \"m\"\n\
+         [[deployment]]\ngroup = \"b\"\nbase_url = \"{}/v1\"\napi_key_env = \"PLUCK_ROUTER_FILE_KEY\"\nmodel = \"m\"\n",
+        refused.uri(),
+        spare.uri()
+    );
+    std::fs::write(&path, text).unwrap();
+    let log = Log::default();
+    let router =
+        log.observe(RouterBuilder::default().toml(&std::fs::read_to_string(&path).unwrap()).unwrap()).build().unwrap();
+    assert_eq!(Router::from_toml_file(&path).unwrap().deployments("b"), ["b/0"]);
+    std::fs::remove_file(&path).unwrap();
+    triage(&router, "a", TICKETS[0]).await.unwrap();
+    assert!(log.take().contains(&"cooled a/0 120s".to_owned()));
+    tokio::time::sleep(Duration::from_secs(119)).await;
+    triage(&router, "a", TICKETS[0]).await.unwrap();
+    assert_eq!((refused.count(), spare.count()), (1, 2));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    triage(&router, "a", TICKETS[0]).await.unwrap();
+    assert_eq!((refused.count(), spare.count()), (2, 3));
+}
