@@ -161,6 +161,10 @@ pub enum Error {
     /// The client is not configured well enough to send anything.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A router found no deployment for the request (feature `router`).
+    #[cfg(feature = "router")]
+    #[error(transparent)]
+    Router(#[from] crate::router::RouterError),
     /// The provider answered with a redirect (3xx) that was not followed. Redirects are
     /// followed only when [`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)
     /// is on, and then only 301, 302, 307 and 308, at most 10 in a row. Not retried.

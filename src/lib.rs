@@ -93,11 +93,14 @@ pub mod reask;
 pub mod reasoning;
 pub mod repair;
 mod request;
+#[cfg(feature = "router")]
+pub mod router;
 pub mod schema;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod semconv;
 #[cfg(feature = "tracing")]
 pub mod spans;
+mod steer;
 pub mod stream;
 mod transport;
 mod usage;

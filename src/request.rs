@@ -7,6 +7,7 @@ use crate::parse::{Parsed, Rejected};
 use crate::provider::{Call, Offer, ToolChoice, ToolSpec};
 use crate::repair::Repair;
 use crate::schema::Prepared;
+use crate::steer::{Seat, Steer};
 use crate::{parse, prompt, schema, Client, Error, Extract, Message, Mode, Usage};
 use std::marker::PhantomData;
 
@@ -50,41 +51,65 @@ pub struct Extracted<T> {
 #[derive(Debug)]
 pub struct ExtractRequest<'c, T> {
     client: &'c Client,
-    system: Option<String>,
-    messages: Vec<Message>,
-    model: Option<String>,
-    mode: Option<Mode>,
-    temperature: Option<f32>,
-    max_tokens: Option<u32>,
-    max_retries: Option<u32>,
-    lenient: Option<bool>,
-    stop: Vec<String>,
+    parts: Parts,
     observers: Observers,
-    /// An agent's tools, declared in the call.
-    tools: Option<std::sync::Arc<[ToolSpec]>>,
-    /// Whether this is an agent's turn: tools offered (if any), no schema asked for.
-    turn: bool,
+    /// For a request made by a router: what chooses where each attempt goes.
+    steer: Option<Box<dyn StartSteer>>,
     budget: Option<Budget>,
     truncation: Option<Truncation>,
     _value: PhantomData<fn() -> T>,
+}
+
+/// What a request asks, before it is resolved against a client.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Parts {
+    pub(crate) system: Option<String>,
+    pub(crate) messages: Vec<Message>,
+    pub(crate) model: Option<String>,
+    pub(crate) mode: Option<Mode>,
+    pub(crate) temperature: Option<f32>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) max_retries: Option<u32>,
+    pub(crate) lenient: Option<bool>,
+    pub(crate) stop: Vec<String>,
+    /// An agent's tools, declared in the call.
+    pub(crate) tools: Option<std::sync::Arc<[ToolSpec]>>,
+    /// Whether this is an agent's turn: tools offered (if any), no schema asked for.
+    pub(crate) turn: bool,
+}
+
+/// Resolves a request's [`Parts`] against one client: the seat a steer moves it to.
+pub(crate) type SeatFor = fn(&Parts, &Client) -> Result<Seat, Error>;
+
+/// Makes the [`Steer`] of one request when it is resolved, from what it asks and the
+/// way to resolve it against another client.
+#[cfg_attr(not(feature = "router"), allow(dead_code))]
+pub(crate) trait StartSteer: Send + Sync + std::fmt::Debug {
+    fn start(self: Box<Self>, parts: &Parts, seat_for: SeatFor) -> Box<dyn Steer>;
 }
 
 impl<'c, T: Extract> ExtractRequest<'c, T> {
     pub(crate) fn new(client: &'c Client) -> Self {
         ExtractRequest {
             client,
-            system: None,
-            messages: Vec::new(),
-            model: None,
-            mode: None,
-            temperature: None,
-            max_tokens: None,
-            max_retries: None,
-            lenient: None,
-            stop: Vec::new(),
+            parts: Parts::default(),
             observers: Observers::default(),
-            tools: None,
-            turn: false,
+            steer: None,
+            budget: None,
+            truncation: None,
+            _value: PhantomData,
+        }
+    }
+
+    /// A request whose attempts `steer` sends, `client` giving the defaults until the
+    /// first seat.
+    #[cfg(feature = "router")]
+    pub(crate) fn steered(client: &'c Client, steer: Box<dyn StartSteer>, observers: Observers) -> Self {
+        ExtractRequest {
+            client,
+            parts: Parts::default(),
+            observers,
+            steer: Some(steer),
             budget: None,
             truncation: None,
             _value: PhantomData,
@@ -93,49 +118,49 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
 
     /// The system prompt, in place of [`DEFAULT_SYSTEM_PROMPT`](crate::DEFAULT_SYSTEM_PROMPT).
     pub fn system(mut self, prompt: impl Into<String>) -> Self {
-        self.system = Some(prompt.into());
+        self.parts.system = Some(prompt.into());
         self
     }
 
     /// Appends a user message.
     pub fn user(mut self, text: impl Into<String>) -> Self {
-        self.messages.push(Message::user(text));
+        self.parts.messages.push(Message::user(text));
         self
     }
 
     /// Appends a message.
     pub fn message(mut self, message: Message) -> Self {
-        self.messages.push(message);
+        self.parts.messages.push(message);
         self
     }
 
     /// Appends messages (a whole conversation, for example).
     pub fn messages(mut self, messages: impl IntoIterator<Item = Message>) -> Self {
-        self.messages.extend(messages);
+        self.parts.messages.extend(messages);
         self
     }
 
     /// The model, for this call.
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
+        self.parts.model = Some(model.into());
         self
     }
 
     /// The mode, for this call.
     pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = Some(mode);
+        self.parts.mode = Some(mode);
         self
     }
 
     /// The sampling temperature, for this call.
     pub fn temperature(mut self, temperature: f32) -> Self {
-        self.temperature = Some(temperature);
+        self.parts.temperature = Some(temperature);
         self
     }
 
     /// The limit on tokens per reply, for this call.
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
-        self.max_tokens = Some(max_tokens);
+        self.parts.max_tokens = Some(max_tokens);
         self
     }
 
@@ -143,14 +168,14 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// validate is sent back to the model (not transport retries: see
     /// [`RetryPolicy::retries`](crate::RetryPolicy::retries)).
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = Some(n);
+        self.parts.max_retries = Some(n);
         self
     }
 
     /// Whether a reply that does not parse is read leniently, for this call. See
     /// [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
     pub fn lenient(mut self, lenient: bool) -> Self {
-        self.lenient = Some(lenient);
+        self.parts.lenient = Some(lenient);
         self
     }
 
@@ -164,14 +189,14 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// # Ok(()) }
     /// ```
     pub fn stop<S: Into<String>>(mut self, sequences: impl IntoIterator<Item = S>) -> Self {
-        self.stop = sequences.into_iter().map(Into::into).collect();
+        self.parts.stop = sequences.into_iter().map(Into::into).collect();
         self
     }
 
     /// Declares an agent's tools in the call: offered to the model on its turn, or,
     /// for the final answer, declared so that the conversation may hold calls of them.
     pub(crate) fn tools(mut self, tools: std::sync::Arc<[ToolSpec]>) -> Self {
-        self.tools = Some(tools);
+        self.parts.tools = Some(tools);
         self
     }
 
@@ -184,7 +209,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// Makes the call an agent's turn: its tools offered (if any), no schema asked for
     /// and none in the system prompt.
     pub(crate) fn turn(mut self) -> Self {
-        self.turn = true;
+        self.parts.turn = true;
         self
     }
 
@@ -262,18 +287,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     fn copied(&self) -> Self {
         ExtractRequest {
             client: self.client,
-            system: self.system.clone(),
-            messages: self.messages.clone(),
-            model: self.model.clone(),
-            mode: self.mode,
-            temperature: self.temperature,
-            max_tokens: self.max_tokens,
-            max_retries: self.max_retries,
-            lenient: self.lenient,
-            stop: self.stop.clone(),
+            parts: self.parts.clone(),
             observers: Observers::default(),
-            tools: self.tools.clone(),
-            turn: self.turn,
+            steer: None,
             budget: None,
             truncation: None,
             _value: PhantomData,
@@ -341,46 +357,98 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// Settles every default against the client's and builds the opening conversation
     /// (system prompt with the schema instruction, then the messages).
     pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
+        let mut parts = self.parts;
+        // A routed request's model and mode are each deployment's.
+        if self.steer.is_some() {
+            parts.model = None;
+            parts.mode = None;
+        }
+        let steer = self.steer.map(|start| start.start(&parts, seat_for::<T>));
         let client = self.client;
         let defaults = client.defaults();
-        let mode = self.mode.unwrap_or(client.mode());
-        client.check_mode(mode)?;
-        let max_retries = self.max_retries.unwrap_or(defaults.max_retries);
-        let lenient = self.lenient.or(defaults.lenient).unwrap_or(!matches!(mode, Mode::JsonSchema | Mode::Responses));
-        let model = self.model.unwrap_or_else(|| client.model().to_owned());
-        let prepared = schema::prepare::<T>(client.target(mode, &model))?;
-        let mut messages = Vec::with_capacity(self.messages.len() + 1);
-        let has_system = self.messages.iter().any(|m| m.role == crate::Role::System);
-        let system = match (self.system, has_system) {
-            (Some(system), _) => Some(system),
-            (None, false) => Some(prompt::DEFAULT_SYSTEM_PROMPT.to_owned()),
-            (None, true) => None,
-        };
-        let instruction = prompt::schema_instruction(mode, &prepared).filter(|_| !self.turn);
-        match (system, instruction) {
-            (Some(system), Some(instruction)) => messages.push(Message::system(format!("{system}\n\n{instruction}"))),
-            (Some(text), None) | (None, Some(text)) => messages.push(Message::system(text)),
-            (None, None) => {}
-        }
-        messages.extend(self.messages);
+        let (tools, turn, stop) = (parts.tools.take(), parts.turn, std::mem::take(&mut parts.stop));
+        let seat = resolve::<T>(parts, client)?;
         Ok(Resolved {
             client,
-            model,
-            mode,
-            max_retries,
-            lenient,
-            temperature: self.temperature.or(defaults.temperature),
-            max_tokens: self.max_tokens.or(defaults.max_tokens),
-            messages,
-            prepared,
+            model: seat.model,
+            mode: seat.mode,
+            max_retries: seat.max_retries,
+            lenient: seat.lenient,
+            temperature: seat.temperature,
+            max_tokens: seat.max_tokens,
+            messages: seat.messages,
+            prepared: seat.prepared,
             observers: self.observers,
-            tools: self.tools,
-            turn: self.turn,
-            stop: self.stop,
+            steer,
+            tools,
+            turn,
+            stop,
             budget: self.budget.or(defaults.budget),
             truncation: self.truncation.unwrap_or(defaults.truncation),
         })
     }
+}
+
+/// What `parts` asks of `client`, settled: its defaults filled in, the opening
+/// conversation built (system prompt with the schema instruction, then the messages).
+struct Settled {
+    model: String,
+    mode: Mode,
+    max_retries: u32,
+    lenient: bool,
+    temperature: Option<f32>,
+    max_tokens: Option<u32>,
+    messages: Vec<Message>,
+    prepared: std::sync::Arc<Prepared>,
+}
+
+fn resolve<T: Extract>(parts: Parts, client: &Client) -> Result<Settled, Error> {
+    let defaults = client.defaults();
+    let mode = parts.mode.unwrap_or(client.mode());
+    client.check_mode(mode)?;
+    let max_retries = parts.max_retries.unwrap_or(defaults.max_retries);
+    let lenient = parts.lenient.or(defaults.lenient).unwrap_or(!matches!(mode, Mode::JsonSchema | Mode::Responses));
+    let model = parts.model.unwrap_or_else(|| client.model().to_owned());
+    let prepared = schema::prepare::<T>(client.target(mode, &model))?;
+    let mut messages = Vec::with_capacity(parts.messages.len() + 1);
+    let has_system = parts.messages.iter().any(|m| m.role == crate::Role::System);
+    let system = match (parts.system, has_system) {
+        (Some(system), _) => Some(system),
+        (None, false) => Some(prompt::DEFAULT_SYSTEM_PROMPT.to_owned()),
+        (None, true) => None,
+    };
+    let instruction = prompt::schema_instruction(mode, &prepared).filter(|_| !parts.turn);
+    match (system, instruction) {
+        (Some(system), Some(instruction)) => messages.push(Message::system(format!("{system}\n\n{instruction}"))),
+        (Some(text), None) | (None, Some(text)) => messages.push(Message::system(text)),
+        (None, None) => {}
+    }
+    messages.extend(parts.messages);
+    Ok(Settled {
+        model,
+        mode,
+        max_retries,
+        lenient,
+        temperature: parts.temperature.or(defaults.temperature),
+        max_tokens: parts.max_tokens.or(defaults.max_tokens),
+        messages,
+        prepared,
+    })
+}
+
+/// `parts` resolved against another client: where a steer moves a request.
+fn seat_for<T: Extract>(parts: &Parts, client: &Client) -> Result<Seat, Error> {
+    let settled = resolve::<T>(parts.clone(), client)?;
+    Ok(Seat {
+        client: client.clone(),
+        model: settled.model,
+        mode: settled.mode,
+        lenient: settled.lenient,
+        temperature: settled.temperature,
+        max_tokens: settled.max_tokens,
+        messages: settled.messages,
+        prepared: settled.prepared,
+    })
 }
 
 /// A request with its defaults settled, ready for its first call.
@@ -396,6 +464,8 @@ pub(crate) struct Resolved<'c> {
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
     /// The request's own observers.
     pub(crate) observers: Observers,
+    /// What chooses where each attempt goes, for a routed request.
+    pub(crate) steer: Option<Box<dyn Steer>>,
     /// An agent's tools, and whether this is its turn.
     pub(crate) tools: Option<std::sync::Arc<[ToolSpec]>>,
     pub(crate) turn: bool,

@@ -187,6 +187,16 @@ impl Spans {
         })
     }
 
+    /// The attempts from now on go to `client`'s server, asking `model` in `mode` (a
+    /// router moved the extraction to another deployment).
+    #[cfg(feature = "router")]
+    pub(crate) fn reseat(&mut self, client: &crate::Client, model: &str, mode: crate::Mode) {
+        self.provider = provider_name(client.provider());
+        self.model = model.to_owned();
+        self.mode = format!("{mode:?}");
+        (self.address, self.port) = client.server();
+    }
+
     /// The extraction's span.
     pub(crate) fn extraction(&self) -> &Span {
         &self.extraction
@@ -331,6 +341,48 @@ impl Spans {
                 if let Some(usage) = error.usage() {
                     record_usage(&self.extraction, usage);
                 }
+            }
+            Event::Routed { group, deployment, model, provider, among } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.group = *group,
+                    pluck.router.deployment = *deployment,
+                    gen_ai.request.model = *model,
+                    gen_ai.provider.name = provider_name(*provider),
+                    pluck.router.among = *among,
+                    "pluck.routed"
+                );
+            }
+            Event::RateLimitWait { group, wait } => {
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(parent: &self.extraction, pluck.router.group = *group, pluck.wait_ms = wait_ms, "pluck.rate_limit_wait");
+            }
+            Event::CooledDown { deployment, cooldown, error } => {
+                let cooldown_ms = u64::try_from(cooldown.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    pluck.router.cooldown_ms = cooldown_ms,
+                    error.type = error_type(error).as_str(),
+                    "pluck.cooled_down"
+                );
+            }
+            Event::Rerouted { deployment, error } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    error.type = error_type(error).as_str(),
+                    "pluck.rerouted"
+                );
+            }
+            Event::Fallback { from, to, cause } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.from = *from,
+                    pluck.router.to = *to,
+                    pluck.router.cause = cause.as_str(),
+                    "pluck.fallback"
+                );
             }
             Event::Request { .. } | Event::Step { .. } => {}
         }

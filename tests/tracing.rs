@@ -629,3 +629,41 @@ async fn an_agent_run_that_runs_out_of_iterations_is_marked_failed() {
 mod openinference;
 #[path = "tracing/streamed.rs"]
 mod streamed;
+/// Each routing decision is an event on the extraction's span; each request, on
+/// whichever deployment, an attempt span of its own.
+#[cfg(feature = "router")]
+#[tokio::test]
+async fn routing_decisions_are_events_on_the_extraction_span() {
+    use pluck::router::{Deployment, Router};
+    let (down, up) = (MockServer::start().await, MockServer::start().await);
+    reply_always(&down, ResponseTemplate::new(503).set_body_json(json!({"error": {"message": "down"}}))).await;
+    reply_always(&up, analysis_reply()).await;
+    let deployment = |server: &MockServer| {
+        Deployment::client(builder(server).retry_policy(pluck::RetryPolicy::none()).build().unwrap())
+    };
+    let router = Router::builder()
+        .deployment("a", deployment(&down))
+        .deployment("b", deployment(&up))
+        .fallbacks("a", ["b"])
+        .allowed_fails(1)
+        .build()
+        .unwrap();
+    let capture = Capture::default();
+    capture.run(router.extract::<JobPostingAnalysis>("a", "posting")).await.unwrap();
+    let [extract] = &capture.named("extract")[..] else { panic!("{:?}", capture.spans()) };
+    let names: Vec<&str> = extract.pluck_events().iter().map(|event| event["message"].as_str()).collect();
+    assert_eq!(names, ["pluck.routed", "pluck.cooled_down", "pluck.rerouted", "pluck.fallback", "pluck.routed"]);
+    let events = extract.pluck_events();
+    assert_eq!(events[0]["pluck.router.deployment"], "a/0");
+    assert_eq!(events[1]["error.type"], "Server");
+    assert_eq!(events[3]["pluck.router.cause"], "unavailable");
+    assert_eq!(events[4]["pluck.router.deployment"], "b/0");
+    let chats = capture.named("chat");
+    assert_eq!(chats.len(), 2, "{chats:?}");
+    assert!(chats.iter().all(|chat| chat.field("pluck.attempt") == Some("1")));
+    // Each attempt span names the server the request went to.
+    let ports: Vec<String> = [&down, &up].iter().map(|server| server.address().port().to_string()).collect();
+    assert_eq!(chats[0].field("server.port"), Some(ports[0].as_str()));
+    assert_eq!(chats[1].field("server.port"), Some(ports[1].as_str()));
+    assert!(!capture.everything().contains(SECRET));
+}

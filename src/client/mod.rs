@@ -2,7 +2,7 @@
 
 mod builder;
 mod door;
-mod env;
+pub(crate) mod env;
 mod spending;
 #[cfg(test)]
 mod tests;

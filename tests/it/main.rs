@@ -27,6 +27,12 @@ mod reasoning;
 mod redirects;
 mod repair;
 mod retry;
+#[cfg(feature = "router")]
+mod router;
+#[cfg(feature = "router")]
+mod router_load;
+#[cfg(feature = "redis")]
+mod router_redis;
 mod schema;
 mod stream;
 mod stream_checks;

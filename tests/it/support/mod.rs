@@ -5,6 +5,7 @@
 pub mod e2e;
 #[path = "../../../examples/types/job.rs"]
 pub mod job;
+pub mod mock;
 pub mod raw;
 pub mod sse;
 #[path = "../../../examples/types/stock.rs"]

@@ -7,6 +7,9 @@
 //! records their fields, then writes nothing) or `otlp` (the export to the OTLP/HTTP
 //! collector at `BENCH_OTLP_ENDPOINT`, such as Phoenix). The row's library is then
 //! `pluck+discard` or `pluck+otlp`.
+//!
+//! Built with the feature `router` and run with `BENCH_ROUTER=1`, the same client is
+//! the one deployment of a router, which runs the extraction (`run --router`).
 
 #[allow(dead_code)]
 #[path = "../../../../../examples/types/job.rs"]
@@ -27,6 +30,17 @@ fn main() {
         .max_retries(2)
         .build()
         .expect("the client builds");
+    #[cfg(feature = "router")]
+    if std::env::var("BENCH_ROUTER").is_ok_and(|v| v == "1") {
+        let router = pluck::router::Router::builder()
+            .deployment(MODEL, pluck::router::Deployment::client(client))
+            .build()
+            .expect("the router builds");
+        runner::run("pluck-router", || async {
+            router.extract::<JobPostingAnalysis>(MODEL, POSTING).await.map(|job| job.overall_confidence)
+        });
+        return;
+    }
     runner::run(library, || async {
         client.extract::<JobPostingAnalysis>(POSTING).await.map(|job| job.overall_confidence)
     });

@@ -9,6 +9,9 @@
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
+mod spending;
+mod steered;
+
 use crate::cost::{Budget, Cost, Price, Truncation};
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
@@ -16,6 +19,7 @@ use crate::parse::{Parsed, Rejected};
 use crate::provider::{Call, Finish, Offer, Reply, Retry, ToolChoice, ToolSpec};
 use crate::request::Resolved;
 use crate::schema::Prepared;
+use crate::steer::Steer;
 use crate::stream::incoming::Incoming;
 use crate::stream::ItemError;
 use crate::validate::Report;
@@ -24,8 +28,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-
-mod spending;
 
 /// One extraction's attempts: what each request needs, and what they add up to.
 pub(crate) struct Attempts<'c> {
@@ -77,6 +79,12 @@ pub(crate) struct Attempts<'c> {
     /// The requests' metrics.
     #[cfg(feature = "metrics")]
     meters: crate::meters::Meters,
+    /// For a routed request: where each attempt goes (see [`steered`]).
+    steer: Option<Box<dyn Steer>>,
+    /// When the request under way was sent, for its steer; whether it is the same
+    /// attempt sent again elsewhere.
+    routed: Option<Instant>,
+    again: bool,
 }
 
 /// What became of a finished reply that did not fail the extraction.
@@ -143,6 +151,9 @@ impl<'c> Attempts<'c> {
             enlarged: false,
             attempt: 0,
             observers: resolved.observers,
+            steer: resolved.steer,
+            routed: None,
+            again: false,
             observing,
             sent: None,
             first_chunk: false,
@@ -192,15 +203,28 @@ impl<'c> Attempts<'c> {
     /// attempts' requests), an unreadable reply, a truncated or refused one.
     pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
         loop {
+            self.route().await?;
             self.admit()?;
             self.begin();
             let call = self.call();
             let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
             let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-            let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
-            self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
-            if !self.enlarge(&reply) {
-                return self.verdict(reply);
+            let judged = sent.and_then(|(status, reply)| {
+                let (usage, finish) = (reply.usage, Some(reply.finish));
+                self.received(Some(status), usage, finish, reply.id.as_deref(), reply.model.as_deref());
+                if self.enlarge(&reply) {
+                    return Ok(None);
+                }
+                self.verdict(reply).map(Some)
+            });
+            match judged {
+                Ok(Some(reply)) => {
+                    self.answered();
+                    return Ok(reply);
+                }
+                Ok(None) => continue,
+                Err(err) if self.rerouted(&err) => continue,
+                Err(err) => return Err(self.fail(err, Usage::default())),
             }
         }
     }
@@ -210,15 +234,24 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// The transport's errors, counting the earlier attempts' requests.
     pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
-        self.admit()?;
-        self.begin();
-        let call = self.call();
-        let include_usage = self.include_usage.unwrap_or(true);
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
-        let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
-        self.status = Some(status);
-        Ok(incoming)
+        loop {
+            self.route().await?;
+            self.admit()?;
+            self.begin();
+            let call = self.call();
+            let include_usage = self.include_usage.unwrap_or(true);
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
+            match opened {
+                Ok((status, incoming)) => {
+                    self.answered();
+                    self.status = Some(status);
+                    return Ok(incoming);
+                }
+                Err(err) if self.rerouted(&err) => continue,
+                Err(err) => return Err(self.fail(err, Usage::default())),
+            }
+        }
     }
 
     /// A streamed reply's text arrived; the first time in an attempt, observers hear
@@ -238,7 +271,7 @@ impl<'c> Attempts<'c> {
     pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
         self.received(self.status, incoming.usage(), incoming.finish(), incoming.id(), incoming.model());
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
-        self.verdict(reply)
+        self.verdict(reply).map_err(|err| self.fail(err, Usage::default()))
     }
 
     /// Judges what the finished `reply` parsed into: the value, or a re-ask while the
@@ -321,7 +354,8 @@ impl<'c> Attempts<'c> {
     }
 
     /// The verdict on a finished reply: a refusal, a reply cut at the token limit or
-    /// stopped by a content filter ends the extraction; any other goes on to be judged.
+    /// stopped by a content filter is an error (which ends the extraction unless a
+    /// steer sends the request elsewhere); any other goes on to be judged.
     fn verdict(&self, reply: Reply) -> Result<Reply, Error> {
         #[cfg(feature = "tracing")]
         if let Some(spans) = &self.spans {
@@ -336,12 +370,15 @@ impl<'c> Attempts<'c> {
             }
             (None, Finish::Done) => return Ok(reply),
         };
-        Err(self.fail(err, Usage::default()))
+        Err(err)
     }
 
     /// The next attempt starts.
     fn begin(&mut self) {
-        self.attempt += 1;
+        // An attempt sent again elsewhere keeps its number.
+        if !std::mem::take(&mut self.again) {
+            self.attempt += 1;
+        }
         #[cfg(feature = "tracing")]
         if let Some(spans) = &mut self.spans {
             spans.begin(self.attempt, &self.messages, &self.retries);
