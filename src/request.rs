@@ -486,10 +486,10 @@ impl Resolved<'_> {
             mode: self.mode,
             temperature: self.temperature,
             max_tokens: self.max_tokens,
-            tools: self.tools.as_deref().map(|tools| Offer {
-                tools,
-                choice: if self.turn { ToolChoice::Auto } else { ToolChoice::None },
-            }),
+            tools: self
+                .tools
+                .as_deref()
+                .map(|tools| Offer { tools, choice: if self.turn { ToolChoice::Auto } else { ToolChoice::None } }),
             stop: &self.stop,
         }
     }
