@@ -2,8 +2,9 @@
 //! OpenAI-compatible servers (llama-cpp-python with Qwen2.5 or Hermes templates, for
 //! one) pass the model's `<tool_call>{"name": .., "arguments": ..}</tool_call>` through
 //! as content. The agent reads them as the calls they are. A reply that is one bare
-//! `{"name": .., "arguments": ..}` object counts only when it names one of the tools,
-//! so that a final answer in JSON is not taken for a call.
+//! `{"name": .., "arguments": ..}` object, or one such object in a Markdown fence (as
+//! Qwen2.5-Coder 1.5B writes it through llama-cpp-python), counts only when it names
+//! one of the tools, so that a final answer in JSON is not taken for a call.
 
 use crate::ToolCall;
 use serde_json::Value;
@@ -31,8 +32,27 @@ pub(crate) fn calls_in(text: &str, known: impl Fn(&str) -> bool) -> (Vec<ToolCal
         if let Some(call) = call(text.trim(), 0).filter(|call| known(&call.function.name)) {
             return (vec![call], String::new());
         }
+        if let Some((call, rest)) = fenced_call(text, &known) {
+            return (vec![call], rest);
+        }
     }
     (calls, rest.trim().to_owned())
+}
+
+/// The first Markdown-fenced block of `text` that is a call of a known tool, with the
+/// text around it.
+fn fenced_call(text: &str, known: &impl Fn(&str) -> bool) -> Option<(ToolCall, String)> {
+    let mut from = 0;
+    while let Some(open) = text[from..].find("```").map(|at| from + at) {
+        let body_start = text[open + 3..].find('\n').map(|at| open + 3 + at + 1)?;
+        let close = text[body_start..].find("```").map(|at| body_start + at)?;
+        if let Some(call) = call(text[body_start..close].trim(), 0).filter(|call| known(&call.function.name)) {
+            let rest = format!("{}{}", &text[..open], &text[close + 3..]);
+            return Some((call, rest.trim().to_owned()));
+        }
+        from = close + 3;
+    }
+    None
 }
 
 /// `{"name": .., "arguments": {..}}` (or `"parameters"`) as the `index`th call.
@@ -71,5 +91,26 @@ mod tests {
         let answer = r#"{"name": "Microsoft", "ticker": "MSFT"}"#;
         assert!(calls_in(answer, |_| false).0.is_empty());
         assert_eq!(calls_in("MSFT is up.", |_| true), (Vec::new(), "MSFT is up.".to_owned()));
+    }
+
+    /// What Qwen2.5-Coder 1.5B wrote through llama-cpp-python for a price question.
+    #[test]
+    fn a_fenced_call_counts_for_a_known_tool() {
+        let fenced =
+            "```json\n{\n  \"name\": \"get_stock_price\",\n  \"arguments\": {\n    \"ticker\": \"MSFT\"\n  }\n}\n```";
+        let (calls, rest) = calls_in(fenced, |name| name == "get_stock_price");
+        assert_eq!(calls.len(), 1, "{rest}");
+        assert_eq!(calls[0].function.name, "get_stock_price");
+        assert_eq!(calls[0].function.arguments, r#"{"ticker":"MSFT"}"#);
+        assert_eq!(rest, "");
+        let with_prose = format!("I will look it up.\n{fenced}\nThen answer.");
+        let (calls, rest) = calls_in(&with_prose, |name| name == "get_stock_price");
+        assert_eq!(calls.len(), 1);
+        assert_eq!(rest, "I will look it up.\n\nThen answer.");
+        // A fenced final answer is no call.
+        assert!(calls_in("```json\n{\"ticker\": \"MSFT\", \"price\": 378.5}\n```", |_| true).0.is_empty());
+        assert!(calls_in(fenced, |_| false).0.is_empty());
+        // An unclosed fence is read as text.
+        assert!(calls_in("```json\n{\"name\": \"get_stock_price\"", |_| true).0.is_empty());
     }
 }
