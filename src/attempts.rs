@@ -8,6 +8,12 @@
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
+mod remember;
+mod spend;
+
+pub(crate) use spend::Spending;
+
+use crate::cache::CacheKey;
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
 use crate::parse::{Parsed, Rejected};
@@ -54,6 +60,13 @@ pub(crate) struct Attempts<'c> {
     status: Option<u16>,
     /// For a stream: whether usage is asked for in it.
     include_usage: Option<bool>,
+    /// The customer's budget, when the client keeps one and the request names a
+    /// customer.
+    spending: Option<Box<Spending>>,
+    /// The request's key in the response cache, when the client has one.
+    cache_key: Option<CacheKey>,
+    /// The reply that validated, to keep in the cache.
+    validated: Option<String>,
     /// The extraction's spans, when a subscriber listens.
     #[cfg(feature = "tracing")]
     spans: Option<crate::spans::Spans>,
@@ -102,6 +115,10 @@ impl<'c> Attempts<'c> {
             cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
         #[cfg(feature = "metrics")]
         let meters = crate::meters::Meters::new(&client, &resolved.model);
+        let spending = match (client.budget(), resolved.customer) {
+            (Some(budget), Some(customer)) => Some(Box::new(Spending::new(budget.clone(), customer))),
+            _ => None,
+        };
         Attempts {
             client,
             model: resolved.model,
@@ -122,6 +139,9 @@ impl<'c> Attempts<'c> {
             first_chunk: false,
             status: None,
             include_usage,
+            spending,
+            cache_key: None,
+            validated: None,
             #[cfg(feature = "tracing")]
             spans,
             #[cfg(feature = "metrics")]
@@ -165,12 +185,17 @@ impl<'c> Attempts<'c> {
     /// Anything that ends the extraction: the transport's errors (counting the earlier
     /// attempts' requests), an unreadable reply, a truncated or refused one.
     pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
+        self.reserve().await?;
         self.begin();
         let call = self.call();
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
         let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-        let (status, reply) = sent.map_err(|err| self.fail(err, Usage::default()))?;
+        let (status, reply) = match sent {
+            Ok(sent) => sent,
+            Err(err) => return Err(self.broke_off(err, Usage::default()).await),
+        };
         self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
+        self.settle(reply.usage).await?;
         self.verdict(reply)
     }
 
@@ -179,12 +204,16 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// The transport's errors, counting the earlier attempts' requests.
     pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
+        self.reserve().await?;
         self.begin();
         let call = self.call();
         let include_usage = self.include_usage.unwrap_or(true);
         let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
         let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
-        let (status, incoming) = opened.map_err(|err| self.fail(err, Usage::default()))?;
+        let (status, incoming) = match opened {
+            Ok(opened) => opened,
+            Err(err) => return Err(self.broke_off(err, Usage::default()).await),
+        };
         self.status = Some(status);
         Ok(incoming)
     }
@@ -203,8 +232,9 @@ impl<'c> Attempts<'c> {
     ///
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
-    pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
+    pub(crate) async fn ended(&mut self, incoming: Incoming, raw: &[u8]) -> Result<Reply, Error> {
         self.received(self.status, incoming.usage(), incoming.finish(), None, None);
+        self.settle(incoming.usage()).await?;
         let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply)
     }
@@ -224,7 +254,16 @@ impl<'c> Attempts<'c> {
                     }
                     self.observers_emit(&Event::Done { attempts: attempt, usage: self.usage });
                 }
-                return Ok(Judged::Done(Extracted { value, usage: self.usage, attempts: attempt, repairs }));
+                if self.cache_key.is_some() {
+                    self.validated = Some(reply.raw().to_owned());
+                }
+                return Ok(Judged::Done(Extracted {
+                    value,
+                    usage: self.usage,
+                    attempts: attempt,
+                    repairs,
+                    cached: false,
+                }));
             }
             Err(rejected) => rejected,
         };

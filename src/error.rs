@@ -172,6 +172,23 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The customer's budget for the period cannot afford the next attempt (see
+    /// [`budget`](crate::budget)): nothing was reserved, and no request was made for it.
+    #[error("budget exceeded{}: spent {spent} of {limit}", customer.as_deref().map(|c| format!(" for customer {c:?}")).unwrap_or_default())]
+    BudgetExceeded {
+        /// The customer whose budget it is; `None` for a budget not kept per customer.
+        customer: Option<String>,
+        /// Spent so far in the period, with what calls under way hold.
+        spent: rust_decimal::Decimal,
+        /// The limit for the period.
+        limit: rust_decimal::Decimal,
+    },
+    /// The budget could not be kept: its store failed, or the customer has no limit.
+    #[error(transparent)]
+    Budget(#[from] crate::budget::BudgetError),
+    /// The response cache could not be read or written.
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
     /// The provider answered 2xx with a body pluck could not read.
     #[error("the provider's reply could not be read: {message}")]
     Decode {

@@ -70,6 +70,8 @@ fn fuzz_cases() -> u32 {
 }
 
 mod attempts;
+pub mod budget;
+pub mod cache;
 mod client;
 mod error;
 mod extract;
@@ -89,6 +91,8 @@ pub mod schema;
 mod semconv;
 #[cfg(feature = "tracing")]
 pub mod spans;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 pub mod stream;
 mod transport;
 mod usage;

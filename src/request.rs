@@ -16,11 +16,20 @@ pub struct Extracted<T> {
     pub value: T,
     /// Tokens summed over every attempt.
     pub usage: Usage,
-    /// Replies requested: 1 when the first one validated.
+    /// Replies requested: 1 when the first one validated, 0 when the cache answered.
     pub attempts: u32,
     /// The changes made to the reply so that it parsed (empty when it parsed as
     /// written); see [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
     pub repairs: Vec<Repair>,
+    pub(crate) cached: bool,
+}
+
+impl<T> Extracted<T> {
+    /// Whether the value came from the response cache (see [`cache`](crate::cache)):
+    /// no request was made, and `usage` is zero.
+    pub fn cached(&self) -> bool {
+        self.cached
+    }
 }
 
 /// One extraction, configured call by call. Made by [`Client::request`].
@@ -53,6 +62,7 @@ pub struct ExtractRequest<'c, T> {
     max_tokens: Option<u32>,
     max_retries: Option<u32>,
     lenient: Option<bool>,
+    customer: Option<String>,
     observers: Observers,
     _value: PhantomData<fn() -> T>,
 }
@@ -69,6 +79,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_tokens: None,
             max_retries: None,
             lenient: None,
+            customer: None,
             observers: Observers::default(),
             _value: PhantomData,
         }
@@ -137,6 +148,15 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// The customer this extraction is made for: each of its attempts is paid from
+    /// their budget (see [`budget`](crate::budget) and
+    /// [`ClientBuilder::budget`](crate::ClientBuilder::budget)), and is not made when
+    /// the budget cannot afford it.
+    pub fn customer(mut self, customer: impl Into<String>) -> Self {
+        self.customer = Some(customer.into());
+        self
+    }
+
     /// Registers an observer of this request alone, plain or streamed, after the
     /// client's (see [`ClientBuilder::observe`](crate::ClientBuilder::observe) and
     /// [`observe`](crate::observe)).
@@ -181,10 +201,14 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         #[cfg(feature = "tracing")]
         let span = attempts.span();
         let run = async move {
+            if let Some(hit) = attempts.cached::<T>().await? {
+                return Ok(hit);
+            }
             loop {
                 let reply = attempts.send().await?;
                 let judged = judge::<T>(reply.raw(), attempts.prepared(), attempts.lenient());
                 if let Judged::Done(extracted) = attempts.judge(reply, judged)? {
+                    attempts.keep().await?;
                     return Ok(extracted);
                 }
             }
@@ -198,6 +222,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
     /// (system prompt with the schema instruction, then the messages).
     pub(crate) fn resolve(self) -> Result<Resolved<'c>, Error> {
         let client = self.client;
+        if let (Some(customer), None) = (&self.customer, client.budget()) {
+            return Err(crate::budget::BudgetError::NotConfigured { customer: customer.clone() }.into());
+        }
         let defaults = client.defaults();
         let mode = self.mode.unwrap_or(client.mode());
         client.check_mode(mode)?;
@@ -229,6 +256,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_tokens: self.max_tokens.or(defaults.max_tokens),
             messages,
             prepared,
+            customer: self.customer,
             observers: self.observers,
         })
     }
@@ -245,6 +273,8 @@ pub(crate) struct Resolved<'c> {
     pub(crate) max_tokens: Option<u32>,
     pub(crate) messages: Vec<Message>,
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
+    /// The customer whose budget pays, if any.
+    pub(crate) customer: Option<String>,
     /// The request's own observers.
     pub(crate) observers: Observers,
 }

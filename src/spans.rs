@@ -274,7 +274,7 @@ impl Spans {
                     record_usage(&self.extraction, usage);
                 }
             }
-            Event::Request { .. } => {}
+            Event::Request { .. } | Event::CacheHit { .. } | Event::BudgetThreshold { .. } => {}
         }
     }
 }

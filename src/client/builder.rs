@@ -57,6 +57,9 @@ pub struct ClientBuilder {
     pub(super) allow_insecure_http: bool,
     pub(super) limits: Limits,
     pub(super) observers: Observers,
+    /// Per-customer budgets and the response cache (see `costs`).
+    pub(super) budget: Option<crate::budget::Budget>,
+    pub(super) cache: Option<Arc<dyn crate::cache::ResponseCache>>,
     #[cfg(feature = "tracing")]
     pub(super) capture_content: bool,
 }
@@ -457,6 +460,8 @@ impl ClientBuilder {
                 },
                 limit_name,
                 observers: self.observers,
+                budget: self.budget,
+                cache: self.cache,
                 #[cfg(feature = "tracing")]
                 capture_content: self.capture_content,
             }),

@@ -1,6 +1,7 @@
 //! [`Client`]: where requests go and how they are sent.
 
 mod builder;
+mod costs;
 mod door;
 mod env;
 #[cfg(test)]
@@ -97,6 +98,8 @@ pub(crate) struct Inner {
     defaults: Defaults,
     limit_name: LimitName,
     observers: Observers,
+    budget: Option<crate::budget::Budget>,
+    cache: Option<Arc<dyn crate::cache::ResponseCache>>,
     /// Whether spans record the messages sent and received.
     #[cfg(feature = "tracing")]
     capture_content: bool,
@@ -130,6 +133,8 @@ impl fmt::Debug for Client {
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
             .field("observers", &inner.observers)
+            .field("budget", &inner.budget)
+            .field("cache", &inner.cache.is_some())
             .finish()
     }
 }

@@ -9,6 +9,9 @@
 mod support;
 
 mod anthropic;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod budget;
+mod cache;
 mod e2e_local;
 mod events;
 mod gemini;

@@ -1,0 +1,99 @@
+//! The budget step of the attempt loop: before an attempt, reserve its upper bound in
+//! the customer's budget; after its reply, settle what it cost; when no reply came,
+//! release the reservation.
+
+use super::Attempts;
+use crate::budget::{plan, AttemptPlan, Budget, Reservation, Reserved};
+use crate::observe::Event;
+use crate::{Error, Usage};
+use std::time::SystemTime;
+
+/// A customer's budget, as one extraction spends it.
+pub(crate) struct Spending {
+    budget: Budget,
+    customer: String,
+    /// The reservation of the attempt under way.
+    held: Option<Reservation>,
+}
+
+impl Spending {
+    pub(crate) fn new(budget: Budget, customer: String) -> Self {
+        Spending { budget, customer, held: None }
+    }
+}
+
+impl Attempts<'_> {
+    /// Before an attempt: reserves its upper-bound cost.
+    ///
+    /// # Errors
+    /// [`Error::BudgetExceeded`] when the customer's limit cannot afford it (no request
+    /// is made), [`Error::Budget`] when the store fails.
+    pub(super) async fn reserve(&mut self) -> Result<(), Error> {
+        let Some(spending) = self.spending.as_deref_mut() else { return Ok(()) };
+        let plan = AttemptPlan {
+            messages: &self.messages,
+            reask_chars: self.retries.iter().map(|retry| retry.reply.raw().len() + retry.feedback.len()).sum(),
+            schema: self.prepared.json().get(),
+            max_tokens: self.max_tokens.unwrap_or(spending.budget.default_max_tokens),
+        };
+        let bound = plan.upper_bound(spending.budget.price);
+        let err = match spending.budget.store.reserve(&spending.customer, bound, SystemTime::now()).await {
+            Ok(Reserved::Held(reservation)) => {
+                spending.held = Some(reservation);
+                return Ok(());
+            }
+            Ok(Reserved::Refused(standing)) => Error::BudgetExceeded {
+                customer: Some(spending.customer.clone()),
+                spent: standing.spent + standing.reserved,
+                limit: standing.limit,
+            },
+            Err(err) => err.into(),
+        };
+        Err(self.fail(err, Usage::default()))
+    }
+
+    /// After a reply: settles the attempt's reservation at what `usage` cost, and tells
+    /// observers of the thresholds that crossed.
+    ///
+    /// # Errors
+    /// [`Error::Budget`] when the store fails.
+    pub(super) async fn settle(&mut self, usage: Usage) -> Result<(), Error> {
+        let Some(spending) = self.spending.as_deref_mut() else { return Ok(()) };
+        let Some(held) = spending.held.take() else { return Ok(()) };
+        let actual = plan::actual(usage, spending.budget.price);
+        let standing = match spending.budget.store.settle(&held, actual).await {
+            Ok(standing) => standing,
+            Err(err) => return Err(self.fail(err.into(), Usage::default())),
+        };
+        if self.observing {
+            let spending = self.spending.as_deref().expect("matched above");
+            for percent in spending.budget.crossed(&standing, actual) {
+                self.observers_emit(&Event::BudgetThreshold {
+                    customer: &spending.customer,
+                    percent,
+                    spent: standing.spent,
+                    limit: standing.limit,
+                    period_start: &standing.period_start,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// When an attempt got no reply, or its reply broke off: frees its reservation.
+    /// Should the store fail here, the extraction's own error is the one returned, and
+    /// the amount stays reserved in the period.
+    pub(super) async fn release(&mut self) {
+        let Some(spending) = self.spending.as_deref_mut() else { return };
+        if let Some(held) = spending.held.take() {
+            let _kept_reserved = spending.budget.store.release(&held).await;
+        }
+    }
+
+    /// `err` ends the extraction after a reply began to arrive and broke off: the
+    /// attempt's reservation is released, then as [`fail`](Self::fail).
+    pub(crate) async fn broke_off(&mut self, err: Error, spent: Usage) -> Error {
+        self.release().await;
+        self.fail(err, spent)
+    }
+}
