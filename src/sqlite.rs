@@ -1,14 +1,18 @@
-//! One SQLite connection used from async code: each use runs on tokio's blocking
-//! threads, one at a time per process; several processes share the file through
-//! SQLite's own locks (WAL, and a busy timeout to wait on them).
+//! One SQLite connection used from async code. Each use runs at once on the calling
+//! thread, one at a time per process: a use is a short transaction on a local file (a
+//! few statements, microseconds), and no lock is held across an `.await`, so the hop
+//! to a blocking thread would cost more than the work. Several processes share the
+//! file through SQLite's own locks (WAL, and a busy timeout to wait on them, which
+//! blocks the calling thread meanwhile).
 
 use rusqlite::Connection;
+use std::future::Ready;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long a statement waits for another process's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection to a SQLite file (or to memory).
 #[derive(Clone)]
@@ -34,21 +38,10 @@ impl Sqlite {
         Ok(Sqlite(Arc::new(Mutex::new(conn))))
     }
 
-    /// Runs `work` on the connection, off the async threads.
-    pub(crate) async fn run<R, E>(
-        &self,
-        work: impl FnOnce(&mut Connection) -> Result<R, E> + Send + 'static,
-    ) -> Result<R, E>
-    where
-        R: Send + 'static,
-        E: Send + 'static + From<String>,
-    {
-        let conn = self.0.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut conn)
-        })
-        .await;
-        joined.unwrap_or_else(|err| Err(E::from(format!("the SQLite task failed: {err}"))))
+    /// Runs `work` on the connection when called, and returns its result as a future
+    /// already done (what the stores' async methods hand back).
+    pub(crate) fn run<R, E>(&self, work: impl FnOnce(&mut Connection) -> Result<R, E>) -> Ready<Result<R, E>> {
+        let mut conn = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::future::ready(work(&mut conn))
     }
 }

@@ -4,6 +4,7 @@
 use super::{decimal, BudgetError, BudgetStore, Entry, EntryKind, Period, Reservation, Reserved, Standing};
 use futures_util::future::BoxFuture;
 use rust_decimal::Decimal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 use tokio_postgres::{Client, NoTls};
 
@@ -38,20 +39,24 @@ CREATE INDEX IF NOT EXISTS pluck_budget_ledger_customer ON pluck_budget_ledger (
 COMMIT;
 ";
 
-/// Reserves only while spending and reservations stay within the limit: the row lock
-/// the `UPDATE` takes makes the check and the write one step, and the ledger line is
-/// written by the same statement.
+/// Reserves $2 in the period the customer's limit runs over ($3: today, $4: this
+/// month), only while spending and reservations stay within the limit. One statement:
+/// the upsert makes the period's row or locks it, its `WHERE` checks the limit on the
+/// row's latest version, and the ledger line goes in with it. No row back: refused
+/// (or no limit).
 const RESERVE: &str = "
 WITH held AS (
-    UPDATE pluck_budgets b SET reserved = b.reserved + $3::text::numeric
+    INSERT INTO pluck_budgets AS b (customer, period_start, spent, reserved)
+    SELECT $1, CASE l.period WHEN 'daily' THEN $3 ELSE $4 END, 0, $2::text::numeric
     FROM pluck_budget_limits l
-    WHERE b.customer = $1 AND b.period_start = $2 AND l.customer = b.customer
-      AND b.spent + b.reserved + $3::text::numeric <= l.amount
-    RETURNING b.customer
+    WHERE l.customer = $1 AND $2::text::numeric <= l.amount
+    ON CONFLICT (customer, period_start) DO UPDATE SET reserved = b.reserved + excluded.reserved
+    WHERE b.spent + b.reserved + excluded.reserved <= (SELECT amount FROM pluck_budget_limits WHERE customer = $1)
+    RETURNING b.period_start
 )
 INSERT INTO pluck_budget_ledger (customer, period_start, kind, amount)
-SELECT $1, $2, 'reserve', $3::text::numeric FROM held
-RETURNING id";
+SELECT $1, period_start, 'reserve', $2::text::numeric FROM held
+RETURNING id, period_start";
 
 /// Frees a reservation ($4) and spends an amount ($5), with its ledger line ($6: the
 /// kind, $7: the amount it records).
@@ -72,7 +77,8 @@ FROM closed, pluck_budget_limits l WHERE l.customer = $1";
 /// amount <= limit` takes the row's lock, so no two calls reserve past a limit
 /// together, and the ledger line goes in with it.
 ///
-/// One connection, on which statements from concurrent extractions are pipelined.
+/// A few connections (4 from [`connect`](Self::connect)), used in turn; on each,
+/// statements from concurrent extractions are pipelined.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), pluck::budget::BudgetError> {
@@ -83,7 +89,8 @@ FROM closed, pluck_budget_limits l WHERE l.customer = $1";
 /// # Ok(()) }
 /// ```
 pub struct PostgresBudgets {
-    client: Client,
+    clients: Vec<Client>,
+    next: AtomicUsize,
 }
 
 impl std::fmt::Debug for PostgresBudgets {
@@ -97,23 +104,41 @@ fn store(err: tokio_postgres::Error) -> BudgetError {
 }
 
 impl PostgresBudgets {
-    /// Connects (without TLS: a server on this machine or a private network) with a
-    /// connection string (`host=... user=...` or `postgresql://...`), and makes the
-    /// tables if they are missing. The connection runs on a task of the current tokio
-    /// runtime.
+    /// Connects four times (without TLS: a server on this machine or a private
+    /// network) with a connection string (`host=... user=...` or `postgresql://...`),
+    /// and makes the tables if they are missing. The connections run on tasks of the
+    /// current tokio runtime.
     ///
     /// # Errors
     /// [`BudgetError::Store`] when the server cannot be reached or refuses.
     pub async fn connect(config: &str) -> Result<Self, BudgetError> {
-        let (client, connection) = tokio_postgres::connect(config, NoTls).await.map_err(store)?;
-        tokio::spawn(connection);
-        client.batch_execute(SCHEMA).await.map_err(store)?;
-        Ok(PostgresBudgets { client })
+        PostgresBudgets::connect_with(config, 4).await
+    }
+
+    /// As [`connect`](Self::connect), with `connections` connections (at least one).
+    /// More let more commits share the server's disk flushes.
+    ///
+    /// # Errors
+    /// [`BudgetError::Store`] when the server cannot be reached or refuses.
+    pub async fn connect_with(config: &str, connections: usize) -> Result<Self, BudgetError> {
+        let mut clients = Vec::with_capacity(connections.max(1));
+        for _ in 0..connections.max(1) {
+            let (client, connection) = tokio_postgres::connect(config, NoTls).await.map_err(store)?;
+            tokio::spawn(connection);
+            clients.push(client);
+        }
+        clients[0].batch_execute(SCHEMA).await.map_err(store)?;
+        Ok(PostgresBudgets { clients, next: AtomicUsize::new(0) })
+    }
+
+    /// The next connection, in turn.
+    fn client(&self) -> &Client {
+        &self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()]
     }
 
     async fn limit(&self, customer: &str) -> Result<(Decimal, Period), BudgetError> {
         let row = self
-            .client
+            .client()
             .query_opt("SELECT amount::text, period FROM pluck_budget_limits WHERE customer = $1", &[&customer])
             .await
             .map_err(store)?
@@ -125,7 +150,7 @@ impl PostgresBudgets {
 
     /// The period's row, made if it is new.
     async fn open_period(&self, customer: &str, start: &str) -> Result<(), BudgetError> {
-        self.client
+        self.client()
             .execute(
                 "INSERT INTO pluck_budgets (customer, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&customer, &start],
@@ -140,7 +165,7 @@ impl PostgresBudgets {
         let start = period.start(at);
         self.open_period(customer, &start).await?;
         let row = self
-            .client
+            .client()
             .query_one(
                 "SELECT spent::text, reserved::text FROM pluck_budgets WHERE customer = $1 AND period_start = $2",
                 &[&customer, &start],
@@ -158,7 +183,7 @@ impl PostgresBudgets {
     ) -> Result<Standing, BudgetError> {
         let recorded = if kind == EntryKind::Settle { actual } else { reservation.amount };
         let row = self
-            .client
+            .client()
             .query_one(
                 CLOSE,
                 &[
@@ -185,7 +210,7 @@ impl BudgetStore for PostgresBudgets {
         period: Period,
     ) -> BoxFuture<'a, Result<(), BudgetError>> {
         Box::pin(async move {
-            self.client
+            self.client()
                 .execute(
                     "INSERT INTO pluck_budget_limits (customer, amount, period) VALUES ($1, $2::text::numeric, $3)
                      ON CONFLICT (customer) DO UPDATE SET amount = excluded.amount, period = excluded.period",
@@ -204,13 +229,17 @@ impl BudgetStore for PostgresBudgets {
         at: SystemTime,
     ) -> BoxFuture<'a, Result<Reserved, BudgetError>> {
         Box::pin(async move {
-            let (_, period) = self.limit(customer).await?;
-            let start = period.start(at);
-            self.open_period(customer, &start).await?;
-            let held =
-                self.client.query_opt(RESERVE, &[&customer, &start, &amount.to_string()]).await.map_err(store)?;
+            let (today, month) = (Period::Daily.start(at), Period::Monthly.start(at));
+            let held = self
+                .client()
+                .query_opt(RESERVE, &[&customer, &amount.to_string(), &today, &month])
+                .await
+                .map_err(store)?;
             match held {
-                Some(row) => Ok(Reserved::Held(Reservation::new(row.get(0), customer, start, amount))),
+                Some(row) => {
+                    let start: String = row.get(1);
+                    Ok(Reserved::Held(Reservation::new(row.get(0), customer, start, amount)))
+                }
                 None => Ok(Reserved::Refused(self.read(customer, at).await?)),
             }
         })
@@ -235,7 +264,7 @@ impl BudgetStore for PostgresBudgets {
     fn ledger<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<Vec<Entry>, BudgetError>> {
         Box::pin(async move {
             let rows = self
-                .client
+                .client()
                 .query(
                     "SELECT COALESCE(reservation, id), kind, amount::text, period_start FROM pluck_budget_ledger WHERE customer = $1 ORDER BY id",
                     &[&customer],

@@ -88,14 +88,23 @@ impl SqliteBudgets {
     }
 }
 
-impl From<String> for BudgetError {
-    fn from(message: String) -> Self {
-        BudgetError::Store { message }
-    }
-}
-
 fn store(err: rusqlite::Error) -> BudgetError {
     BudgetError::store(err)
+}
+
+/// Runs `sql` with `params`, its statement prepared once per connection.
+fn exec(conn: &rusqlite::Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The one row `sql` reads, its statement prepared once per connection.
+fn row<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, read)
 }
 
 fn millis(at: SystemTime) -> i64 {
@@ -104,8 +113,8 @@ fn millis(at: SystemTime) -> i64 {
 
 /// The customer's limit and period.
 fn limit(tx: &Transaction<'_>, customer: &str) -> Result<(Decimal, Period), BudgetError> {
-    let row: Option<(String, String)> = tx
-        .query_row("SELECT amount, period FROM pluck_budget_limits WHERE customer = ?1", [customer], |row| {
+    let row: Option<(String, String)> =
+        row(tx, "SELECT amount, period FROM pluck_budget_limits WHERE customer = ?1", [customer], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()
@@ -117,18 +126,19 @@ fn limit(tx: &Transaction<'_>, customer: &str) -> Result<(Decimal, Period), Budg
 
 /// Spent and reserved in a period, the period's row made if it is new.
 fn spending(tx: &Transaction<'_>, customer: &str, start: &str) -> Result<(Decimal, Decimal), BudgetError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT OR IGNORE INTO pluck_budgets (customer, period_start, spent, reserved) VALUES (?1, ?2, '0', '0')",
         params![customer, start],
     )
     .map_err(store)?;
-    let (spent, reserved): (String, String) = tx
-        .query_row(
-            "SELECT spent, reserved FROM pluck_budgets WHERE customer = ?1 AND period_start = ?2",
-            params![customer, start],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .map_err(store)?;
+    let (spent, reserved): (String, String) = row(
+        tx,
+        "SELECT spent, reserved FROM pluck_budgets WHERE customer = ?1 AND period_start = ?2",
+        params![customer, start],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .map_err(store)?;
     Ok((decimal(&spent)?, decimal(&reserved)?))
 }
 
@@ -139,7 +149,7 @@ fn record(
     kind: EntryKind,
     amount: Decimal,
 ) -> Result<i64, BudgetError> {
-    tx.execute(
+    exec(tx,
         "INSERT INTO pluck_budget_ledger (reservation, customer, period_start, kind, amount, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![reservation, held.0, held.1, kind.as_str(), amount.to_string(), millis(SystemTime::now())],
     )
@@ -159,7 +169,8 @@ fn close(
     let (limit, _) = limit(&tx, customer)?;
     let (spent, reserved) = spending(&tx, customer, start)?;
     let (spent, reserved) = (spent + actual, reserved - reservation.amount);
-    tx.execute(
+    exec(
+        &tx,
         "UPDATE pluck_budgets SET spent = ?3, reserved = ?4 WHERE customer = ?1 AND period_start = ?2",
         params![customer, start, spent.to_string(), reserved.to_string()],
     )
@@ -179,7 +190,8 @@ impl BudgetStore for SqliteBudgets {
     ) -> BoxFuture<'a, Result<(), BudgetError>> {
         let customer = customer.to_owned();
         Box::pin(self.db.run(move |conn| {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO pluck_budget_limits (customer, amount, period) VALUES (?1, ?2, ?3)
                  ON CONFLICT (customer) DO UPDATE SET amount = excluded.amount, period = excluded.period",
                 params![customer, limit.to_string(), period.as_str()],
@@ -204,7 +216,8 @@ impl BudgetStore for SqliteBudgets {
             if spent + reserved + amount > limit {
                 return Ok(Reserved::Refused(Standing::new(limit, spent, reserved, start)));
             }
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE pluck_budgets SET reserved = ?3 WHERE customer = ?1 AND period_start = ?2",
                 params![customer, start, (reserved + amount).to_string()],
             )

@@ -71,9 +71,3 @@ impl CacheError {
         CacheError { message: message.to_string() }
     }
 }
-
-impl From<String> for CacheError {
-    fn from(message: String) -> Self {
-        CacheError { message }
-    }
-}
