@@ -22,6 +22,19 @@ impl Spending {
     }
 }
 
+/// An extraction dropped while an attempt held a reservation (a stream dropped before
+/// its end): the reservation is released if the store can do it at once, as
+/// [`SqliteBudgets`](crate::budget::SqliteBudgets) can. A store that needs the
+/// network for it ([`PostgresBudgets`](crate::budget::PostgresBudgets)) keeps the
+/// amount reserved until the period ends.
+impl Drop for Spending {
+    fn drop(&mut self) {
+        if let Some(held) = self.held.take() {
+            let _unreleased_if_pending = futures_util::FutureExt::now_or_never(self.budget.store.release(&held));
+        }
+    }
+}
+
 impl Attempts<'_> {
     /// Before an attempt: reserves its upper-bound cost.
     ///

@@ -369,3 +369,40 @@ async fn postgres_two_processes_spend_exactly_the_limit() {
     let store = Arc::new(pluck::budget::PostgresBudgets::connect(&url).await.unwrap());
     affords_exactly(store, Some(format!("postgres:{url}"))).await;
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_stream_is_settled_at_its_end_and_released_when_dropped_midway() {
+    use crate::support::sse::{content_stream, sse};
+    use futures::StreamExt;
+
+    let server = MockServer::start().await;
+    let text = r#"{"name": "a rather long shade of blue"}"#;
+    crate::support::reply_once(&server, sse(content_stream(text, Some("stop"), Some((90, 10)), true))).await;
+    reply_always(&server, sse(content_stream(text, Some("stop"), Some((90, 10)), true))).await;
+    let store: Arc<dyn BudgetStore> = Arc::new(pluck::budget::SqliteBudgets::in_memory().unwrap());
+    let who = customer("stream");
+    store.set_limit(&who, Decimal::ONE, Period::Daily).await.unwrap();
+    let client = client(&server.uri(), Budget::shared(store.clone()).price_per_token(price()));
+    let stream = || client.request::<Colour>().customer(&who).user("The sky was blue.").max_tokens(50).stream();
+
+    let mut whole = stream();
+    let done = loop {
+        match whole.next().await.expect("the stream ends with its value").unwrap() {
+            pluck::stream::Update::Done(done) => break done,
+            _ => continue,
+        }
+    };
+    assert_eq!(done.value.name, "a rather long shade of blue");
+    let standing = store.standing(&who, SystemTime::now()).await.unwrap();
+    assert_eq!((standing.spent, standing.reserved), (Decimal::new(100, 6), Decimal::ZERO));
+
+    let mut partials = stream();
+    partials.next().await.unwrap().unwrap();
+    assert!(store.standing(&who, SystemTime::now()).await.unwrap().reserved > Decimal::ZERO);
+    drop(partials);
+    let standing = store.standing(&who, SystemTime::now()).await.unwrap();
+    assert_eq!((standing.spent, standing.reserved), (Decimal::new(100, 6), Decimal::ZERO));
+    let kinds: Vec<_> = store.ledger(&who).await.unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EntryKind::Reserve, EntryKind::Settle, EntryKind::Reserve, EntryKind::Release]);
+}
