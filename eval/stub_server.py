@@ -6,7 +6,8 @@ triage requests, as a tool call when the request sends tools, as content otherwi
 (in a Markdown fence when it asks for no JSON format). With --bad-replies N, the
 first N replies of every conversation break a rule (overall_confidence 1.5, or a
 5-character reasoning): 1 makes each extraction take one re-ask, 4 or more exhausts
-pluck's and instructor's 3 re-asks. Prints "ready PORT" when it listens.
+pluck's and instructor's 3 re-asks. A request with "stream": true gets the same reply
+as server-sent chat.completion.chunk events. Prints "ready PORT" when it listens.
 
 Usage: python eval/stub_server.py [--port N] [--bad-replies N]
 """
@@ -84,6 +85,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             message, finish = {"role": "assistant", "content": f"Here it is:\n```json\n{arguments}\n```"}, "stop"
         prompt, completion = len(raw) // 4, len(arguments) // 4
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        if request.get("stream"):
+            self.stream(request, message, finish, usage if request.get("stream_options", {}).get("include_usage") else None)
+            return
         self.reply(
             200,
             {
@@ -92,9 +97,39 @@ class Handler(BaseHTTPRequestHandler):
                 "created": 1_700_000_000,
                 "model": request.get("model", "stub-model"),
                 "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+                "usage": usage,
             },
         )
+
+    def stream(self, request: dict, message: dict, finish: str, usage: dict | None) -> None:
+        """`message` as chat.completion.chunk events of 16 characters each."""
+        model = request.get("model", "stub-model")
+
+        def event(delta: dict, finish_reason: str | None = None, **more: object) -> bytes:
+            chunk = {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "model": model, **more}
+            chunk["choices"] = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
+            return f"data: {json.dumps(chunk)}\n\n".encode()
+
+        calls = message.get("tool_calls")
+        text = calls[0]["function"]["arguments"] if calls else message["content"]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        if calls:
+            head = {"index": 0, "id": calls[0]["id"], "type": "function", "function": {"name": calls[0]["function"]["name"], "arguments": ""}}
+            self.wfile.write(event({"role": "assistant", "tool_calls": [head]}))
+        else:
+            self.wfile.write(event({"role": "assistant", "content": ""}))
+        for start in range(0, len(text), 16):
+            piece = text[start : start + 16]
+            delta = {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if calls else {"content": piece}
+            self.wfile.write(event(delta))
+        self.wfile.write(event({}, finish))
+        if usage is not None:
+            self.wfile.write(event(None, usage=usage))
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+        self.close_connection = True
 
 
 def main() -> None:

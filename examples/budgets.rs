@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::builder()
         .base_url(format!("{}/v1", model.uri()))
         .api_key("sk-example")
-        .budget(Budget::shared(store.clone()).price_per_token(Decimal::new(1, 6)))
+        .customer_budgets(Budget::shared(store.clone()).price_per_token(Decimal::new(1, 6)))
         .cache(MemoryCache::new(1_000, Duration::from_secs(3_600)))
         .observe(|event: &Event<'_>| {
             if let Event::BudgetThreshold { customer, percent, spent, limit, .. } = event {
@@ -52,8 +52,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match client.request::<Colour>().customer("acme").user(text).max_tokens(100).send_with_usage().await {
             Ok(colour) if colour.cached() => println!("{text:?}: {} (from the cache, free)", colour.value.name),
             Ok(colour) => println!("{text:?}: {} ({} tokens)", colour.value.name, colour.usage.total_tokens),
-            Err(Error::BudgetExceeded { customer, spent, limit }) => {
-                println!("{text:?}: refused for {customer:?}: {spent} of {limit} spent, no request made")
+            Err(Error::BudgetExceeded { scope, spent, next, limit }) => {
+                println!(
+                    "{text:?}: refused, {scope}: {spent} of {limit} spent, up to {next} more asked, no request made"
+                )
             }
             Err(other) => return Err(other.into()),
         }

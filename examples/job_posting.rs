@@ -57,11 +57,30 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // With the `otel` feature and PLUCK_OTLP_ENDPOINT set (`scripts/trace` sets both),
+    // the extraction's spans go over OTLP to that collector, under a span `job_posting`.
+    #[cfg(feature = "otel")]
+    let _otel = match std::env::var("PLUCK_OTLP_ENDPOINT") {
+        Ok(endpoint) => match pluck::otel::install(&endpoint, "pluck-job") {
+            Ok(guard) => Some(guard),
+            Err(err) => {
+                eprintln!("cannot export the spans to {endpoint}: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => None,
+    };
     eprintln!("extracting with {} ({:?} mode)", client.model(), client.mode());
     let started = Instant::now();
-    let updates =
-        client.request::<JobPostingAnalysis>().system(SYSTEM).user(posting).temperature(0.0).max_retries(3).stream();
-    match watch(updates, started).await {
+    let run = async {
+        let request = client.request::<JobPostingAnalysis>().system(SYSTEM).user(posting);
+        watch(request.temperature(0.0).max_retries(3).stream(), started).await
+    };
+    #[cfg(feature = "otel")]
+    let outcome = tracing::Instrument::instrument(run, tracing::info_span!("job_posting")).await;
+    #[cfg(not(feature = "otel"))]
+    let outcome = run.await;
+    match outcome {
         Ok(extracted) => {
             let elapsed = started.elapsed();
             if json {

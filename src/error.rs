@@ -68,11 +68,34 @@ pub enum Error {
         /// The provider's message.
         message: String,
     },
-    /// The messages and schema do not fit the model's context window.
+    /// The messages and schema do not fit the model's context window: the provider
+    /// said so, or pluck found it before sending (the counts are then set, and nothing
+    /// was sent; see [`cost`](crate::cost)). Not retried.
     #[error("context length exceeded: {message}")]
     ContextLengthExceeded {
-        /// The provider's message.
+        /// The provider's message, or what pluck counted.
         message: String,
+        /// The request's input tokens, when pluck counted them.
+        input_tokens: Option<u64>,
+        /// The cap on the reply's tokens, when pluck counted the request.
+        max_output_tokens: Option<u64>,
+        /// The model's context window, when pluck counted the request.
+        context_window: Option<u64>,
+        /// The model, when pluck counted the request.
+        model: Option<String>,
+    },
+    /// The next attempt could pass a budget, so it was not sent (see
+    /// [`cost::Budget`](crate::cost::Budget)).
+    #[error("{scope} would be passed: {spent} spent, the next attempt may take {next}, the limit is {limit}")]
+    BudgetExceeded {
+        /// Whose budget.
+        scope: crate::cost::BudgetScope,
+        /// What was spent before the attempt.
+        spent: crate::cost::Amount,
+        /// The most the attempt not sent could have taken.
+        next: crate::cost::Amount,
+        /// The limit.
+        limit: crate::cost::Amount,
     },
     /// The provider kept failing (5xx) through every transport retry.
     #[error("server error (HTTP {status}) after {attempts} attempts: {message}")]
@@ -138,6 +161,10 @@ pub enum Error {
     /// The client is not configured well enough to send anything.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A router found no deployment for the request (feature `router`).
+    #[cfg(feature = "router")]
+    #[error(transparent)]
+    Router(#[from] crate::router::RouterError),
     /// The provider answered with a redirect (3xx) that was not followed. Redirects are
     /// followed only when [`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)
     /// is on, and then only 301, 302, 307 and 308, at most 10 in a row. Not retried.
@@ -171,17 +198,6 @@ pub enum Error {
     EventTooLarge {
         /// The limit, in bytes.
         limit: usize,
-    },
-    /// The customer's budget for the period cannot afford the next attempt (see
-    /// [`budget`](crate::budget)): nothing was reserved, and no request was made for it.
-    #[error("budget exceeded{}: spent {spent} of {limit}", customer.as_deref().map(|c| format!(" for customer {c:?}")).unwrap_or_default())]
-    BudgetExceeded {
-        /// The customer whose budget it is; `None` for a budget not kept per customer.
-        customer: Option<String>,
-        /// Spent so far in the period, with what calls under way hold.
-        spent: rust_decimal::Decimal,
-        /// The limit for the period.
-        limit: rust_decimal::Decimal,
     },
     /// The budget could not be kept: its store failed, or the customer has no limit.
     #[error(transparent)]
@@ -313,6 +329,12 @@ pub enum ConfigError {
         #[source]
         source: Option<Cause>,
     },
+    /// A budget in money was set for a model whose price is unknown: nothing was sent.
+    #[error("a budget in dollars needs the price of `{model}`, which the price table does not know: set it with ClientBuilder::price")]
+    NoPrice {
+        /// The model.
+        model: String,
+    },
     /// The mode cannot be used with this endpoint: nothing was sent.
     #[error("Mode::{mode:?} cannot be used with {host}: {reason}; use Mode::{instead:?}")]
     UnsupportedMode {
@@ -351,6 +373,7 @@ fn local_hint(provider: Provider) -> &'static str {
 pub struct Exhausted {
     pub(crate) attempts: Vec<Attempt>,
     pub(crate) usage: Usage,
+    pub(crate) cost: Option<crate::cost::Cost>,
 }
 
 impl Exhausted {
@@ -362,6 +385,12 @@ impl Exhausted {
     /// Usage summed over every attempt.
     pub fn usage(&self) -> Usage {
         self.usage
+    }
+
+    /// What every attempt cost, when the model's price is known (see
+    /// [`cost`](crate::cost)).
+    pub fn cost(&self) -> Option<&crate::cost::Cost> {
+        self.cost.as_ref()
     }
 }
 

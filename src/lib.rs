@@ -47,19 +47,23 @@
 //! [`stream`] shows the value while the model is still writing it (partial values,
 //! then the validated value: [`Client::extract_stream`]) and hands out the items of a
 //! list one by one as each closes ([`Client::extract_items`]).
+//!
+//! [`agent`] runs a model with typed [`agent::Tool`]s (its provider's own tool calling,
+//! or the ReAct text loop) to a typed, validated answer, each turn a request of the
+//! same loop; [`reasoning`] is chain of thought, a `reasoning` field written first.
 
 //!
 //! A [`Client`] is cheap to clone and `Send + Sync`: share one across tasks and
 //! threads. [`Error`] and [`ConfigError`] are `Send + Sync` too, so they cross `?` into
 //! `anyhow` or a task's `JoinHandle`; the streams ([`stream::PartialStream`],
 //! [`stream::Items`]) are `Send`, so they can be polled on a spawned task. The crate
-//! checks all of this when it compiles.
+//! checks all of this when it compiles, and likewise for [`agent::Agent`] and
+//! [`agent::AgentError`] (`Send + Sync`) and [`agent::Steps`] (`Send`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// The derive names the crate `::pluck`; the crate's own tests derive too.
-#[cfg(test)]
+// The derive names the crate `::pluck`; the crate derives too (`reasoning`, tests).
 extern crate self as pluck;
 
 /// Cases per run of the crate's no-panic proptests: 2,000 in the test suite, more with
@@ -69,10 +73,12 @@ fn fuzz_cases() -> u32 {
     std::env::var("PLUCK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000)
 }
 
+pub mod agent;
 mod attempts;
 pub mod budget;
 pub mod cache;
 mod client;
+pub mod cost;
 mod error;
 mod extract;
 mod message;
@@ -80,12 +86,17 @@ mod message;
 pub mod meters;
 mod mode;
 pub mod observe;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod parse;
 mod prompt;
 mod provider;
 pub mod reask;
+pub mod reasoning;
 pub mod repair;
 mod request;
+#[cfg(feature = "router")]
+pub mod router;
 pub mod schema;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod semconv;
@@ -93,6 +104,7 @@ mod semconv;
 pub mod spans;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod steer;
 pub mod stream;
 mod transport;
 mod usage;
@@ -131,6 +143,9 @@ const _: () = {
         send::<stream::PartialStream<String>>();
         send::<stream::Items<String>>();
         send::<stream::ItemError>();
+        send_sync::<agent::Agent>();
+        send_sync::<agent::AgentError>();
+        send::<agent::Steps<String>>();
     }
 };
 

@@ -66,6 +66,21 @@ impl Message {
         Message { role: Role::Assistant, content: None, tool_calls: Some(vec![call]), tool_call_id: None }
     }
 
+    /// An assistant message that calls several tools at once (an agent's turn), with
+    /// the text it wrote beside the calls, if any.
+    ///
+    /// ```
+    /// use pluck::{Message, ToolCall};
+    ///
+    /// let calls = vec![ToolCall::new("call_1", "get_stock_price", r#"{"ticker":"MSFT"}"#),
+    ///                  ToolCall::new("call_2", "get_stock_price", r#"{"ticker":"GOOGL"}"#)];
+    /// let turn = Message::tool_calls(Some("Both prices first.".to_owned()), calls);
+    /// assert_eq!(turn.tool_calls.as_ref().map(Vec::len), Some(2));
+    /// ```
+    pub fn tool_calls(content: Option<String>, calls: Vec<ToolCall>) -> Self {
+        Message { role: Role::Assistant, content, tool_calls: Some(calls), tool_call_id: None }
+    }
+
     /// A tool's result, answering the call `call_id`.
     pub fn tool_result(call_id: impl Into<String>, content: impl Into<String>) -> Self {
         Message {

@@ -91,12 +91,15 @@ pub enum Event<'a> {
         latency: Duration,
         /// The tokens it used.
         usage: Usage,
+        /// What it cost, in US dollars, when the model's price is known (see
+        /// [`cost`](crate::cost)).
+        cost: Option<rust_decimal::Decimal>,
         /// Why the model stopped, as far as the provider said.
         finish: Option<Finish>,
-        /// The reply's id, where the provider gave one (not yet read from streams).
+        /// The reply's id, where the provider gave one.
         id: Option<&'a str>,
         /// The model that wrote the reply, as the provider named it (it may be more
-        /// precise than the model asked); not yet read from streams.
+        /// precise than the model asked).
         model: Option<&'a str>,
     },
     /// The reply did not parse as the value (rule `parse` in the report).
@@ -159,6 +162,54 @@ pub enum Event<'a> {
         /// Tokens summed over every attempt.
         usage: Usage,
     },
+    /// A router chose the deployment a request goes to (feature `router`).
+    Routed {
+        /// The group it chose in (the one asked for, or a fallback).
+        group: &'a str,
+        /// The deployment's name.
+        deployment: &'a str,
+        /// Its model.
+        model: &'a str,
+        /// Its provider.
+        provider: Provider,
+        /// How many deployments it chose among (those not cooling down and free
+        /// under their rate limits now); 0 when none was free and the request waited
+        /// for the one free first.
+        among: usize,
+    },
+    /// Every deployment that could take a request is at its rate limit: the request
+    /// waits for the first one free.
+    RateLimitWait {
+        /// The group.
+        group: &'a str,
+        /// The wait.
+        wait: Duration,
+    },
+    /// A deployment cools down: no request goes to it for `cooldown`.
+    CooledDown {
+        /// The deployment's name.
+        deployment: &'a str,
+        /// How long.
+        cooldown: Duration,
+        /// The failure that started it.
+        error: &'a Error,
+    },
+    /// A request that failed on a deployment goes again, to another.
+    Rerouted {
+        /// The deployment that failed.
+        deployment: &'a str,
+        /// How it failed.
+        error: &'a Error,
+    },
+    /// A request moves to another group.
+    Fallback {
+        /// The group it leaves.
+        from: &'a str,
+        /// The group it goes to.
+        to: &'a str,
+        /// Why.
+        cause: FallbackCause,
+    },
     /// The extraction ended with an error.
     Failed {
         /// Requests made (re-asks included, transport retries not).
@@ -166,6 +217,40 @@ pub enum Event<'a> {
         /// The error it ended with.
         error: &'a Error,
     },
+    /// An agent took a step: the model's thought, a tool call, a tool's result (see
+    /// [`agent`](crate::agent)). The requests of its turns and of its final answer are
+    /// told by the events above, as any extraction's.
+    Step {
+        /// The agent's name.
+        agent: &'a str,
+        /// The turn it belongs to, from 1.
+        iteration: u32,
+        /// The step.
+        step: &'a crate::agent::Step,
+    },
+}
+
+/// Why a routed request moved to another group ([`Event::Fallback`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FallbackCause {
+    /// No deployment of the group could take it (the general fallbacks).
+    Unavailable,
+    /// Its messages did not fit the model's context window.
+    ContextWindow,
+    /// The model refused, or a content filter stopped it.
+    ContentPolicy,
+}
+
+impl FallbackCause {
+    /// The cause in snake case, as spans record it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FallbackCause::Unavailable => "unavailable",
+            FallbackCause::ContextWindow => "context_window",
+            FallbackCause::ContentPolicy => "content_policy",
+        }
+    }
 }
 
 /// Reads the [`Event`]s of extractions. Any `Fn(&Event<'_>) + Send + Sync` closure is
@@ -211,6 +296,10 @@ pub(crate) struct Observers(Vec<Arc<dyn Observer>>);
 impl Observers {
     pub(crate) fn push(&mut self, observer: Arc<dyn Observer>) {
         self.0.push(observer);
+    }
+
+    pub(crate) fn extend(&mut self, more: Observers) {
+        self.0.extend(more.0);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -116,7 +116,17 @@ mod bench {
     /// As [`schema::prepare`], when `T`'s schema does not fit the mode.
     pub fn chat_body<T: Extract>(model: &str, messages: &[Message], mode: Mode) -> Result<Vec<u8>, Error> {
         let prepared = schema::prepare::<T>(mode.target())?;
-        let call = Call { model, messages, retries: &[], schema: &prepared, mode, temperature: None, max_tokens: None };
+        let call = Call {
+            model,
+            messages,
+            retries: &[],
+            schema: &prepared,
+            mode,
+            temperature: None,
+            max_tokens: None,
+            tools: None,
+            stop: &[],
+        };
         Ok(Provider::OpenAi.wire().body(&call, LimitName::MaxCompletionTokens))
     }
 

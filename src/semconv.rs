@@ -5,12 +5,30 @@
 use crate::provider::Finish;
 use crate::{Error, Provider};
 
+/// `gen_ai.operation.name` of an agent's run.
+#[cfg(feature = "tracing")]
+pub(crate) const INVOKE_AGENT: &str = "invoke_agent";
+
+/// `gen_ai.operation.name` of a tool's execution.
+#[cfg(feature = "tracing")]
+pub(crate) const EXECUTE_TOOL: &str = "execute_tool";
+
 /// The provider's name in the conventions.
 pub(crate) fn provider_name(provider: Provider) -> &'static str {
     match provider {
         Provider::OpenAi => "openai",
         Provider::Anthropic => "anthropic",
         Provider::Gemini => "gcp.gemini",
+    }
+}
+
+/// The provider's name in OpenInference's `llm.provider`, from its name in the
+/// conventions.
+#[cfg(feature = "tracing")]
+pub(crate) fn openinference_provider(conventions: &str) -> &str {
+    match conventions {
+        "gcp.gemini" => "google",
+        other => other,
     }
 }
 

@@ -19,20 +19,46 @@
 //! | `gen_ai.output.type` | both | `json` |
 //! | `server.address`, `server.port` | both | the endpoint's host and port |
 //! | `gen_ai.response.finish_reasons` | attempt | `stop`, `length`, `content_filter` |
-//! | `gen_ai.response.id`, `gen_ai.response.model` | attempt | as the provider said them (replies not streamed) |
+//! | `gen_ai.response.id`, `gen_ai.response.model` | attempt | as the provider said them |
 //! | `gen_ai.response.time_to_first_chunk` | attempt (streams) | seconds |
 //! | `gen_ai.usage.input_tokens`, `.output_tokens` | both | the attempt's; the sum |
+//! | `gen_ai.usage.cache_read.input_tokens`, `.cache_creation.input_tokens`, `gen_ai.usage.reasoning.output_tokens` | both | the same, when the provider reports them non-zero (newer experimental names) |
 //! | `http.response.status_code` | attempt | the reply's status |
 //! | `error.type` | both | the [`Error`](crate::Error) variant, or `validation` on an attempt whose reply failed its rules |
 //! | `gen_ai.input.messages`, `gen_ai.output.messages` | attempt | only with [`ClientBuilder::capture_content`](crate::ClientBuilder::capture_content) |
+//!
+//! Beside them, the OpenInference attributes that Arize Phoenix and other
+//! OpenInference readers show LLM calls by, where they map:
+//!
+//! | Attribute | On | Value |
+//! |---|---|---|
+//! | `openinference.span.kind` | both | `CHAIN` on the extraction, `LLM` on an attempt |
+//! | `llm.provider` | attempt | `openai`, `anthropic`, `google` |
+//! | `llm.model_name` | attempt | the model that replied, else the model asked |
+//! | `llm.invocation_parameters` | attempt | JSON of `temperature` and `max_tokens`, as asked |
+//! | `llm.token_count.prompt`, `.completion`, `.total` | attempt | the attempt's tokens |
+//! | `input.value`, `output.value` (and their `.mime_type`) | attempt | only with content capture |
+//!
+//! Token counts sit on the attempts only, so that a reader summing a trace's LLM
+//! spans counts each token once.
 //!
 //! pluck's own: `pluck.target` (the schema's name), `pluck.mode`, `pluck.attempt`
 //! (from 1), `pluck.attempts` and `pluck.reasks` on the extraction, and
 //! `pluck.transport.retries` and `pluck.transport.wait_ms` on an attempt. Each
 //! transport retry is an event `pluck.transport_retry` on the attempt, each rule a
 //! reply broke an event `pluck.violation` (its `pluck.violation.path`, `.rule` and
-//! `.message`). `otel.name`, `otel.kind` and `otel.status_code` are the fields the
+//! `.message`). Counts are recorded as `i64`, which the OpenTelemetry bridge exports as
+//! integers. `otel.name`, `otel.kind` and `otel.status_code` are the fields the
 //! `tracing-opentelemetry` bridge reads for a span's name, kind and status.
+//!
+//! An [`agent`](crate::agent)'s run is a span `invoke_agent` (OpenTelemetry name
+//! `invoke_agent {name}`, kind internal: `gen_ai.operation.name` `invoke_agent`,
+//! `gen_ai.agent.name`, `gen_ai.provider.name`, `gen_ai.request.model`, and
+//! `error.type` `MaxIterations` or the request's error when it ends without an answer)
+//! that holds the `extract` spans of its turns and final answer and one span
+//! `execute_tool` per tool call (OpenTelemetry name `execute_tool {tool}`:
+//! `gen_ai.operation.name` `execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`,
+//! `gen_ai.tool.type` `function`, and `error.type` `tool_error` when the tool fails).
 //!
 //! Neither the API key nor, unless asked, the messages appear in any span or event.
 //! With no subscriber listening no span is built.
@@ -64,7 +90,7 @@
 
 use crate::observe::Event;
 use crate::provider::{Finish, Retry};
-use crate::semconv::{error_type, finish_reason, provider_name};
+use crate::semconv::{error_type, finish_reason, openinference_provider, provider_name};
 use crate::{Client, Message, Mode, Usage};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use tracing::field::Empty;
@@ -89,6 +115,8 @@ pub(crate) struct Spans {
     /// What each attempt span is opened with.
     model: String,
     provider: &'static str,
+    /// `llm.invocation_parameters`: what was asked, as JSON.
+    parameters: String,
     mode: String,
     target: String,
     temperature: Option<f64>,
@@ -117,31 +145,36 @@ impl Spans {
             gen_ai.provider.name = provider,
             gen_ai.request.model = asked.model,
             gen_ai.request.temperature = temperature,
-            gen_ai.request.max_tokens = asked.max_tokens,
+            gen_ai.request.max_tokens = asked.max_tokens.map(i64::from),
             gen_ai.request.stream = asked.stream,
             gen_ai.output.type = "json",
             server.address = Empty,
             server.port = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
+            gen_ai.usage.cache_read.input_tokens = Empty,
+            gen_ai.usage.cache_creation.input_tokens = Empty,
+            gen_ai.usage.reasoning.output_tokens = Empty,
             error.type = Empty,
             pluck.target = asked.target,
             pluck.mode = ?asked.mode,
             pluck.attempts = Empty,
             pluck.reasks = Empty,
+            openinference.span.kind = "CHAIN",
         );
         if extraction.is_disabled() {
             return None;
         }
         let (address, port) = asked.client.server();
         extraction.record("server.address", address.as_deref());
-        extraction.record("server.port", port);
+        extraction.record("server.port", port.map(i64::from));
         Some(Spans {
             extraction,
             attempt: Span::none(),
             capture: asked.client.captures_content(),
             model: asked.model.to_owned(),
             provider,
+            parameters: invocation_parameters(asked.temperature, asked.max_tokens),
             mode: format!("{:?}", asked.mode),
             target: asked.target.to_owned(),
             temperature,
@@ -152,6 +185,16 @@ impl Spans {
             retries: AtomicU32::new(0),
             waited_ms: AtomicU64::new(0),
         })
+    }
+
+    /// The attempts from now on go to `client`'s server, asking `model` in `mode` (a
+    /// router moved the extraction to another deployment).
+    #[cfg(feature = "router")]
+    pub(crate) fn reseat(&mut self, client: &crate::Client, model: &str, mode: crate::Mode) {
+        self.provider = provider_name(client.provider());
+        self.model = model.to_owned();
+        self.mode = format!("{mode:?}");
+        (self.address, self.port) = client.server();
     }
 
     /// The extraction's span.
@@ -179,29 +222,46 @@ impl Spans {
             gen_ai.provider.name = self.provider,
             gen_ai.request.model = self.model.as_str(),
             gen_ai.request.temperature = self.temperature,
-            gen_ai.request.max_tokens = self.max_tokens,
+            gen_ai.request.max_tokens = self.max_tokens.map(i64::from),
             gen_ai.request.stream = self.stream,
             gen_ai.output.type = "json",
             server.address = self.address.as_deref(),
-            server.port = self.port,
+            server.port = self.port.map(i64::from),
             gen_ai.response.finish_reasons = Empty,
             gen_ai.response.id = Empty,
             gen_ai.response.model = Empty,
             gen_ai.response.time_to_first_chunk = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
+            gen_ai.usage.cache_read.input_tokens = Empty,
+            gen_ai.usage.cache_creation.input_tokens = Empty,
+            gen_ai.usage.reasoning.output_tokens = Empty,
             gen_ai.input.messages = Empty,
             gen_ai.output.messages = Empty,
             http.response.status_code = Empty,
             error.type = Empty,
             pluck.target = self.target.as_str(),
             pluck.mode = self.mode.as_str(),
-            pluck.attempt = attempt,
-            pluck.transport.retries = 0u32,
-            pluck.transport.wait_ms = 0u64,
+            pluck.attempt = i64::from(attempt),
+            pluck.transport.retries = 0i64,
+            pluck.transport.wait_ms = 0i64,
+            openinference.span.kind = "LLM",
+            llm.provider = openinference_provider(self.provider),
+            llm.model_name = self.model.as_str(),
+            llm.invocation_parameters = self.parameters.as_str(),
+            llm.token_count.prompt = Empty,
+            llm.token_count.completion = Empty,
+            llm.token_count.total = Empty,
+            input.value = Empty,
+            input.mime_type = Empty,
+            output.value = Empty,
+            output.mime_type = Empty,
         );
         if self.capture {
-            self.attempt.record("gen_ai.input.messages", input_messages(messages, retries).as_str());
+            let input = input_messages(messages, retries);
+            self.attempt.record("gen_ai.input.messages", input.as_str());
+            self.attempt.record("input.value", input.as_str());
+            self.attempt.record("input.mime_type", "application/json");
         }
     }
 
@@ -214,6 +274,8 @@ impl Spans {
                 "finish_reason": finish_reason(finish),
             }]);
             self.attempt.record("gen_ai.output.messages", message.to_string().as_str());
+            self.attempt.record("output.value", raw);
+            self.attempt.record("output.mime_type", "text/plain");
         }
     }
 
@@ -225,18 +287,24 @@ impl Spans {
                 let retries = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
                 let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                 let waited = self.waited_ms.fetch_add(wait_ms, Ordering::Relaxed).saturating_add(wait_ms);
-                attempt.record("pluck.transport.retries", retries);
-                attempt.record("pluck.transport.wait_ms", waited);
-                tracing::info!(parent: attempt, http.response.status_code = *status, pluck.wait_ms = wait_ms, "pluck.transport_retry");
+                attempt.record("pluck.transport.retries", i64::from(retries));
+                attempt.record("pluck.transport.wait_ms", int(waited));
+                tracing::info!(parent: attempt, http.response.status_code = status.map(i64::from), pluck.wait_ms = int(wait_ms), "pluck.transport_retry");
             }
             Event::FirstChunk { latency, .. } => {
                 attempt.record("gen_ai.response.time_to_first_chunk", latency.as_secs_f64());
             }
             Event::Response { status, usage, finish, id, model, .. } => {
                 record_usage(attempt, *usage);
-                attempt.record("http.response.status_code", *status);
+                attempt.record("llm.token_count.prompt", int(usage.prompt_tokens));
+                attempt.record("llm.token_count.completion", int(usage.completion_tokens));
+                attempt.record("llm.token_count.total", int(usage.total_tokens));
+                attempt.record("http.response.status_code", status.map(i64::from));
                 attempt.record("gen_ai.response.id", *id);
                 attempt.record("gen_ai.response.model", *model);
+                if let Some(model) = model {
+                    attempt.record("llm.model_name", *model);
+                }
                 if let Some(finish) = finish {
                     attempt.record("gen_ai.response.finish_reasons", finish_reason(*finish));
                 }
@@ -254,13 +322,13 @@ impl Spans {
                 }
             }
             Event::Repaired { repairs, .. } => {
-                tracing::info!(parent: attempt, pluck.repairs = repairs.len(), "pluck.repaired");
+                tracing::info!(parent: attempt, pluck.repairs = int(repairs.len()), "pluck.repaired");
             }
             Event::Reask { attempt: failed, .. } => {
-                self.extraction.record("pluck.reasks", *failed);
+                self.extraction.record("pluck.reasks", i64::from(*failed));
             }
             Event::Done { attempts, usage } => {
-                self.extraction.record("pluck.attempts", *attempts);
+                self.extraction.record("pluck.attempts", i64::from(*attempts));
                 record_usage(&self.extraction, *usage);
             }
             Event::Failed { attempts, error } => {
@@ -269,19 +337,89 @@ impl Spans {
                     span.record("error.type", kind.as_str());
                     span.record("otel.status_code", "ERROR");
                 }
-                self.extraction.record("pluck.attempts", *attempts);
+                self.extraction.record("pluck.attempts", i64::from(*attempts));
                 if let Some(usage) = error.usage() {
                     record_usage(&self.extraction, usage);
                 }
             }
-            Event::Request { .. } | Event::CacheHit { .. } | Event::BudgetThreshold { .. } => {}
+            Event::Routed { group, deployment, model, provider, among } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.group = *group,
+                    pluck.router.deployment = *deployment,
+                    gen_ai.request.model = *model,
+                    gen_ai.provider.name = provider_name(*provider),
+                    pluck.router.among = *among,
+                    "pluck.routed"
+                );
+            }
+            Event::RateLimitWait { group, wait } => {
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(parent: &self.extraction, pluck.router.group = *group, pluck.wait_ms = wait_ms, "pluck.rate_limit_wait");
+            }
+            Event::CooledDown { deployment, cooldown, error } => {
+                let cooldown_ms = u64::try_from(cooldown.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    pluck.router.cooldown_ms = cooldown_ms,
+                    error.type = error_type(error).as_str(),
+                    "pluck.cooled_down"
+                );
+            }
+            Event::Rerouted { deployment, error } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.deployment = *deployment,
+                    error.type = error_type(error).as_str(),
+                    "pluck.rerouted"
+                );
+            }
+            Event::Fallback { from, to, cause } => {
+                tracing::info!(
+                    parent: &self.extraction,
+                    pluck.router.from = *from,
+                    pluck.router.to = *to,
+                    pluck.router.cause = cause.as_str(),
+                    "pluck.fallback"
+                );
+            }
+            Event::Request { .. } | Event::Step { .. } | Event::CacheHit { .. } | Event::BudgetThreshold { .. } => {}
         }
     }
 }
 
 fn record_usage(span: &Span, usage: Usage) {
-    span.record("gen_ai.usage.input_tokens", usage.prompt_tokens);
-    span.record("gen_ai.usage.output_tokens", usage.completion_tokens);
+    span.record("gen_ai.usage.input_tokens", int(usage.prompt_tokens));
+    span.record("gen_ai.usage.output_tokens", int(usage.completion_tokens));
+    // The conventions ask for these when the provider reports them, non-zero.
+    let parts = [
+        ("gen_ai.usage.cache_read.input_tokens", usage.cached_input_tokens),
+        ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
+        ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),
+    ];
+    for (name, tokens) in parts.into_iter().filter(|(_, tokens)| *tokens > 0) {
+        span.record(name, int(tokens));
+    }
+}
+
+/// `n` as a signed integer: the OpenTelemetry bridge keeps `i64` fields as integers,
+/// but turns unsigned ones into strings.
+fn int<N: TryInto<i64>>(n: N) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+/// `llm.invocation_parameters`: the parameters asked, as a JSON object.
+fn invocation_parameters(temperature: Option<f32>, max_tokens: Option<u32>) -> String {
+    let mut parameters = serde_json::Map::new();
+    // Through its shortest decimal, so that 0.2 reads 0.2 and not 0.20000000298.
+    if let Some(temperature) = temperature.and_then(|t| t.to_string().parse::<f64>().ok()) {
+        parameters.insert("temperature".to_owned(), temperature.into());
+    }
+    if let Some(max_tokens) = max_tokens {
+        parameters.insert("max_tokens".to_owned(), max_tokens.into());
+    }
+    serde_json::Value::Object(parameters).to_string()
 }
 
 /// The conversation an attempt sends, in the conventions' shape: the messages, then

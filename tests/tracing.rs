@@ -176,6 +176,31 @@ async fn a_user_span_holds_the_extraction_which_holds_its_attempt() {
 }
 
 #[tokio::test]
+async fn cached_and_reasoning_tokens_are_recorded_when_reported() {
+    let server = MockServer::start().await;
+    let mut body = completion(&valid_analysis().to_string(), 2_000, 300);
+    body["usage"]["prompt_tokens_details"] = json!({"cached_tokens": 1_536});
+    body["usage"]["completion_tokens_details"] = json!({"reasoning_tokens": 192});
+    reply_once(&server, ok(body)).await;
+    reply_once(&server, analysis_reply()).await;
+    let client = builder(&server).build().unwrap();
+    let capture = Capture::default();
+    capture
+        .run(async {
+            client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+            client.extract::<JobPostingAnalysis>("posting").await.unwrap();
+        })
+        .await;
+    let [first, second] = &capture.named("chat")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(first.field("gen_ai.usage.cache_read.input_tokens"), Some("1536"));
+    assert_eq!(first.field("gen_ai.usage.reasoning.output_tokens"), Some("192"));
+    assert_eq!(first.field("gen_ai.usage.cache_creation.input_tokens"), None, "none reported");
+    assert_eq!(second.field("gen_ai.usage.cache_read.input_tokens"), None, "none reported");
+    let extracts = capture.named("extract");
+    assert_eq!(extracts[0].field("gen_ai.usage.cache_read.input_tokens"), Some("1536"));
+}
+
+#[tokio::test]
 async fn the_reply_s_id_and_model_are_recorded_for_each_provider() {
     let mut openai = completion(&valid_analysis().to_string(), 10, 12);
     openai["model"] = json!("test-model-0125");
@@ -534,4 +559,111 @@ mod meters {
         assert_eq!(tokens(&measures), [("input".to_owned(), 10.0), ("output".to_owned(), 7.0)]);
         assert_eq!(durations(&measures).len(), 1, "{measures:?}");
     }
+}
+
+#[tokio::test]
+async fn an_agent_run_holds_its_turns_and_a_span_per_tool_call() {
+    use pluck::agent::Agent;
+    use support::stock::{stock_tools, Recommendation};
+    let server = MockServer::start().await;
+    let calls = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_ok", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"MSFT\"}"}},
+        {"id": "call_bad", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"ZZZ\"}"}}
+    ]});
+    reply_once(&server, ok(completion_with(calls, "tool_calls", 10, 5))).await;
+    reply_once(&server, ok(completion("MSFT is up.", 10, 5))).await;
+    let answer = json!({"reasoning": "up", "ticker": "MSFT", "action": "buy", "best_performer_today": "MSFT"});
+    reply_once(&server, ok(completion(&answer.to_string(), 10, 5))).await;
+    let agent = Agent::builder(builder(&server).build().unwrap()).name("stocks").tools(stock_tools()).build().unwrap();
+    let capture = Capture::default();
+    capture.run(async { agent.run::<Recommendation>("Is MSFT up?").await.unwrap() }).await;
+
+    let [run] = &capture.named("invoke_agent")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(run.field("otel.name"), Some("invoke_agent stocks"));
+    assert_eq!(run.field("gen_ai.operation.name"), Some("invoke_agent"));
+    assert_eq!(run.field("gen_ai.agent.name"), Some("stocks"));
+    assert_eq!(run.field("gen_ai.provider.name"), Some("openai"));
+    assert_eq!(run.field("error.type"), None);
+    // Two turns and the final answer, each an extraction inside the run.
+    let extracts = capture.named("extract");
+    assert_eq!(extracts.len(), 3);
+    assert!(extracts.iter().all(|extract| extract.parent == Some(run.id)));
+    assert_eq!(capture.named("chat").len(), 3);
+    let tools = capture.named("execute_tool");
+    assert_eq!(tools.len(), 2, "{tools:?}");
+    for tool in &tools {
+        assert_eq!(tool.parent, Some(run.id));
+        assert_eq!(tool.field("otel.name"), Some("execute_tool get_stock_price"));
+        assert_eq!(tool.field("gen_ai.operation.name"), Some("execute_tool"));
+        assert_eq!(tool.field("gen_ai.tool.name"), Some("get_stock_price"));
+        assert_eq!(tool.field("gen_ai.tool.type"), Some("function"));
+    }
+    let ok_call = tools.iter().find(|tool| tool.field("gen_ai.tool.call.id") == Some("call_ok")).unwrap();
+    let bad_call = tools.iter().find(|tool| tool.field("gen_ai.tool.call.id") == Some("call_bad")).unwrap();
+    assert_eq!(ok_call.field("error.type"), None);
+    assert_eq!(bad_call.field("error.type"), Some("tool_error"));
+    assert_eq!(bad_call.field("otel.status_code"), Some("ERROR"));
+    assert!(!capture.everything().contains(SECRET));
+}
+
+#[tokio::test]
+async fn an_agent_run_that_runs_out_of_iterations_is_marked_failed() {
+    use pluck::agent::Agent;
+    use support::stock::{stock_tools, Recommendation};
+    let server = MockServer::start().await;
+    let calls = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"ticker\":\"MSFT\"}"}}
+    ]});
+    reply_always(&server, ok(completion_with(calls, "tool_calls", 10, 5))).await;
+    let client = builder(&server).build().unwrap();
+    let agent = Agent::builder(client).tools(stock_tools()).max_iterations(2).build().unwrap();
+    let capture = Capture::default();
+    capture.run(async { agent.run::<Recommendation>("Is MSFT up?").await.unwrap_err() }).await;
+    let [run] = &capture.named("invoke_agent")[..] else { panic!("{:?}", capture.spans()) };
+    assert_eq!(run.field("otel.name"), Some("invoke_agent agent"));
+    assert_eq!(run.field("error.type"), Some("MaxIterations"));
+    assert_eq!(run.field("otel.status_code"), Some("ERROR"));
+    assert_eq!(capture.named("execute_tool").len(), 2);
+}
+#[path = "tracing/openinference.rs"]
+mod openinference;
+#[path = "tracing/streamed.rs"]
+mod streamed;
+/// Each routing decision is an event on the extraction's span; each request, on
+/// whichever deployment, an attempt span of its own.
+#[cfg(feature = "router")]
+#[tokio::test]
+async fn routing_decisions_are_events_on_the_extraction_span() {
+    use pluck::router::{Deployment, Router};
+    let (down, up) = (MockServer::start().await, MockServer::start().await);
+    reply_always(&down, ResponseTemplate::new(503).set_body_json(json!({"error": {"message": "down"}}))).await;
+    reply_always(&up, analysis_reply()).await;
+    let deployment = |server: &MockServer| {
+        Deployment::client(builder(server).retry_policy(pluck::RetryPolicy::none()).build().unwrap())
+    };
+    let router = Router::builder()
+        .deployment("a", deployment(&down))
+        .deployment("b", deployment(&up))
+        .fallbacks("a", ["b"])
+        .allowed_fails(1)
+        .build()
+        .unwrap();
+    let capture = Capture::default();
+    capture.run(router.extract::<JobPostingAnalysis>("a", "posting")).await.unwrap();
+    let [extract] = &capture.named("extract")[..] else { panic!("{:?}", capture.spans()) };
+    let names: Vec<&str> = extract.pluck_events().iter().map(|event| event["message"].as_str()).collect();
+    assert_eq!(names, ["pluck.routed", "pluck.cooled_down", "pluck.rerouted", "pluck.fallback", "pluck.routed"]);
+    let events = extract.pluck_events();
+    assert_eq!(events[0]["pluck.router.deployment"], "a/0");
+    assert_eq!(events[1]["error.type"], "Server");
+    assert_eq!(events[3]["pluck.router.cause"], "unavailable");
+    assert_eq!(events[4]["pluck.router.deployment"], "b/0");
+    let chats = capture.named("chat");
+    assert_eq!(chats.len(), 2, "{chats:?}");
+    assert!(chats.iter().all(|chat| chat.field("pluck.attempt") == Some("1")));
+    // Each attempt span names the server the request went to.
+    let ports: Vec<String> = [&down, &up].iter().map(|server| server.address().port().to_string()).collect();
+    assert_eq!(chats[0].field("server.port"), Some(ports[0].as_str()));
+    assert_eq!(chats[1].field("server.port"), Some(ports[1].as_str()));
+    assert!(!capture.everything().contains(SECRET));
 }

@@ -31,7 +31,14 @@ impl Attempts<'_> {
             self.observers_emit(&Event::CacheHit { model: &self.model, key: &key });
             self.observers_emit(&Event::Done { attempts: 0, usage: Usage::default() });
         }
-        Ok(Some(Extracted { value, usage: Usage::default(), attempts: 0, repairs, cached: true }))
+        Ok(Some(Extracted {
+            value,
+            usage: Usage::default(),
+            attempts: 0,
+            repairs,
+            cost: self.cost.take(),
+            cached: true,
+        }))
     }
 
     /// After a reply validated: keeps it under the request's key.

@@ -4,6 +4,7 @@
 
 use super::Attempts;
 use crate::budget::{plan, AttemptPlan, Budget, Reservation, Reserved};
+use crate::cost::{Amount, BudgetScope};
 use crate::observe::Event;
 use crate::{Error, Usage};
 use std::time::SystemTime;
@@ -56,9 +57,10 @@ impl Attempts<'_> {
                 return Ok(());
             }
             Ok(Reserved::Refused(standing)) => Error::BudgetExceeded {
-                customer: Some(spending.customer.clone()),
-                spent: standing.spent + standing.reserved,
-                limit: standing.limit,
+                scope: BudgetScope::Customer(spending.customer.clone()),
+                spent: Amount::Dollars(standing.spent + standing.reserved),
+                next: Amount::Dollars(bound),
+                limit: Amount::Dollars(standing.limit),
             },
             Err(err) => err.into(),
         };

@@ -37,7 +37,7 @@ let store = SqliteBudgets::open("budgets.sqlite3")?;
 store.set_limit("acme", Decimal::new(10, 0), Period::Monthly).await?;
 let client = pluck::Client::builder()
     .api_key("sk-...")
-    .budget(Budget::new(store).price_per_token(Decimal::new(6, 7))) // $0.60 per 1M tokens
+    .customer_budgets(Budget::new(store).price_per_token(Decimal::new(6, 7))) // $0.60 per 1M tokens
     .build()?;
 let colours: Vec<String> = client.request().customer("acme").user("The sky was blue.").send().await?;
 # let _ = colours; Ok(()) }

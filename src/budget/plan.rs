@@ -54,7 +54,7 @@ mod tests {
         let plan = AttemptPlan { messages: &messages, reask_chars: 5, schema: "{}", max_tokens: 100 };
         // 24 characters: 6 tokens, and 100 for the reply.
         assert_eq!(plan.upper_bound(Decimal::new(1, 6)), Decimal::new(106, 6));
-        let usage = Usage { prompt_tokens: 6, completion_tokens: 10, total_tokens: 16 };
+        let usage = Usage { prompt_tokens: 6, completion_tokens: 10, total_tokens: 16, ..Usage::default() };
         assert_eq!(actual(usage, Decimal::new(1, 6)), Decimal::new(16, 6));
     }
 }

@@ -58,8 +58,11 @@ pub struct ClientBuilder {
     pub(super) limits: Limits,
     pub(super) observers: Observers,
     /// Per-customer budgets and the response cache (see `costs`).
-    pub(super) budget: Option<crate::budget::Budget>,
+    pub(super) customer_budgets: Option<crate::budget::Budget>,
     pub(super) cache: Option<Arc<dyn crate::cache::ResponseCache>>,
+    pub(super) prices: crate::cost::PriceTable,
+    pub(super) budget: Option<crate::cost::Budget>,
+    pub(super) truncation: crate::cost::Truncation,
     #[cfg(feature = "tracing")]
     pub(super) capture_content: bool,
 }
@@ -457,11 +460,14 @@ impl ClientBuilder {
                     lenient: self.lenient,
                     temperature: self.temperature,
                     max_tokens: self.max_tokens,
+                    budget: self.budget,
+                    truncation: self.truncation,
                 },
                 limit_name,
                 observers: self.observers,
-                budget: self.budget,
+                customer_budgets: self.customer_budgets,
                 cache: self.cache,
+                prices: self.prices,
                 #[cfg(feature = "tracing")]
                 capture_content: self.capture_content,
             }),

@@ -12,8 +12,8 @@ impl ClientBuilder {
     /// ([`ExtractRequest::customer`](crate::ExtractRequest::customer)): each attempt
     /// reserves its upper-bound cost first, and is not made when the customer's limit
     /// cannot afford it ([`Error::BudgetExceeded`]). See [`budget`](crate::budget).
-    pub fn budget(mut self, budget: Budget) -> Self {
-        self.budget = Some(budget);
+    pub fn customer_budgets(mut self, budget: Budget) -> Self {
+        self.customer_budgets = Some(budget);
         self
     }
 
@@ -28,8 +28,8 @@ impl ClientBuilder {
 
 impl Client {
     /// The budget kept per customer, if any.
-    pub(crate) fn budget(&self) -> Option<&Budget> {
-        self.inner.budget.as_ref()
+    pub(crate) fn customer_budgets(&self) -> Option<&Budget> {
+        self.inner.customer_budgets.as_ref()
     }
 
     /// The response cache, if any.

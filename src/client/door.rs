@@ -3,7 +3,7 @@
 
 use super::{endpoint, Client};
 use crate::error::ConfigError;
-use crate::provider::{Call, Reply};
+use crate::provider::{count, Call, Reply};
 use crate::stream::incoming::Incoming;
 use crate::transport::{OnRetry, Route};
 use crate::Error;
@@ -23,6 +23,22 @@ impl Client {
         let body = wire.body(call, inner.limit_name);
         let (status, bytes) = inner.transport.post(self.route(&url, on_retry), body.into()).await?;
         Ok((status, wire.reply(&bytes)?))
+    }
+
+    /// Counts `call`'s input tokens at the provider's token-counting endpoint, with the
+    /// model's own tokenizer and without running it; `None` for a provider that has
+    /// none (OpenAI).
+    ///
+    /// # Errors
+    /// A URL that does not parse, the transport's errors after its retries, or a reply
+    /// that is no token count.
+    pub(crate) async fn count(&self, call: &Call<'_>) -> Result<Option<u64>, Error> {
+        let inner = &*self.inner;
+        let Some(url) = count::url(inner.provider, &inner.base_url, call.model) else { return Ok(None) };
+        let url = endpoint(&url)?;
+        let body = count::body(inner.provider, &inner.provider.wire().body(call, inner.limit_name), call.model)?;
+        let (_, bytes) = inner.transport.post(self.route(&url, None), body.into()).await?;
+        count::reply(&bytes).map(Some)
     }
 
     /// Sends `call` asking for a stream (with usage in it when `include_usage` and the

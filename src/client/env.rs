@@ -65,7 +65,7 @@ pub(super) fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<Clien
 
 /// A name as a variable may spell it, in its one form: lower case, without the `_`,
 /// `-`, `.` or spaces between its words.
-pub(super) fn spelling(value: &str) -> String {
+pub(crate) fn spelling(value: &str) -> String {
     value.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
@@ -81,7 +81,7 @@ pub(super) fn parse_bool(name: &'static str, value: &str) -> Result<bool, Config
     }
 }
 
-pub(super) fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
+pub(crate) fn parse_mode(value: &str) -> Result<Mode, ConfigError> {
     Ok(match spelling(value).as_str() {
         "jsonschema" => Mode::JsonSchema,
         "tools" => Mode::Tools,

@@ -3,7 +3,8 @@
 mod builder;
 mod costs;
 mod door;
-mod env;
+pub(crate) mod env;
+mod spending;
 #[cfg(test)]
 mod tests;
 
@@ -98,8 +99,10 @@ pub(crate) struct Inner {
     defaults: Defaults,
     limit_name: LimitName,
     observers: Observers,
-    budget: Option<crate::budget::Budget>,
+    customer_budgets: Option<crate::budget::Budget>,
     cache: Option<Arc<dyn crate::cache::ResponseCache>>,
+    /// Prices set on the builder, looked up before the shipped table.
+    prices: crate::cost::PriceTable,
     /// Whether spans record the messages sent and received.
     #[cfg(feature = "tracing")]
     capture_content: bool,
@@ -113,6 +116,8 @@ pub(crate) struct Defaults {
     pub(crate) lenient: Option<bool>,
     pub(crate) temperature: Option<f32>,
     pub(crate) max_tokens: Option<u32>,
+    pub(crate) budget: Option<crate::cost::Budget>,
+    pub(crate) truncation: crate::cost::Truncation,
 }
 
 impl fmt::Debug for Client {
@@ -133,7 +138,7 @@ impl fmt::Debug for Client {
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
             .field("observers", &inner.observers)
-            .field("budget", &inner.budget)
+            .field("customer_budgets", &inner.customer_budgets)
             .field("cache", &inner.cache.is_some())
             .finish()
     }
@@ -255,6 +260,11 @@ impl Client {
     /// Refuses a mode this client's endpoint cannot honour, before anything is sent.
     pub(crate) fn check_mode(&self, mode: Mode) -> Result<(), ConfigError> {
         self.inner.provider.wire().check_mode(&self.inner.url, mode)
+    }
+
+    /// The price of `model`: the builder's, else the shipped table's.
+    pub(crate) fn price(&self, model: &str) -> Option<crate::cost::Price> {
+        self.inner.prices.get(model).or_else(|| crate::cost::PriceTable::shipped().get(model))
     }
 
     /// The schema target `mode` sends to `model`.

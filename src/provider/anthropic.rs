@@ -19,6 +19,7 @@
 //! followed by a `tool_result` with `is_error: true` listing the errors (a text reply
 //! as an assistant turn and a user turn).
 
+use super::anthropic_tools::{ToolChoice, Tools};
 use super::{key_header, Call, Finish, Reply, Retry, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
@@ -136,12 +137,14 @@ struct Body<'a> {
     messages: Vec<Turn<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tools: Option<[Tool<'a>; 1]>,
+    #[serde(skip_serializing_if = "Tools::is_empty")]
+    tools: Tools<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     output_config: Option<OutputConfig<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop_sequences: &'a [String],
 }
 
 /// `output_config`: the reply's format.
@@ -190,58 +193,42 @@ enum Block<'a> {
     },
 }
 
-#[derive(Serialize)]
-struct Tool<'a> {
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    input_schema: &'a RawValue,
-    /// Where the model has structured outputs: its input always fits the schema.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    strict: bool,
-}
-
-#[derive(Serialize)]
-struct ToolChoice<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    name: &'a str,
-    /// One value is one tool call: the model may not call the tool twice.
-    disable_parallel_tool_use: bool,
-}
-
 /// The JSON body of a Messages request.
 fn body(call: &Call) -> Vec<u8> {
     let schema = call.schema;
     let mut system: Vec<&str> = Vec::new();
-    let mut messages = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
+    let mut messages: Vec<Turn> = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
     for message in call.messages {
-        match message.role {
-            Role::System => system.extend(message.content.as_deref()),
+        match (message.role, messages.last_mut()) {
+            (Role::System, _) => system.extend(message.content.as_deref()),
+            // The results of one turn's calls travel together, in one user turn.
+            (Role::Tool, Some(Turn { role: "user", content: Content::Blocks(blocks) }))
+                if matches!(blocks.last(), Some(Block::ToolResult { .. })) =>
+            {
+                if let Content::Blocks(more) = turn(message).content {
+                    blocks.extend(more);
+                }
+            }
             _ => messages.push(turn(message)),
         }
     }
-    let tool = uses_tool(call.mode, call.model);
+    let is_turn = call.is_turn();
+    let tool = uses_tool(call.mode, call.model) && !is_turn;
     for retry in call.retries {
         reask(tool, retry, &mut messages);
     }
+    let (tools, tool_choice) = super::anthropic_tools::tools(call, tool, has_structured_outputs(call.model));
     let body = Body {
         model: call.model,
         max_tokens: call.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         system: (!system.is_empty()).then(|| system.join("\n\n")),
         messages,
         temperature: call.temperature,
-        tools: tool.then(|| {
-            [Tool {
-                name: schema.name(),
-                description: schema.description(),
-                input_schema: schema.json(),
-                strict: has_structured_outputs(call.model),
-            }]
-        }),
-        tool_choice: tool.then(|| ToolChoice { kind: "tool", name: schema.name(), disable_parallel_tool_use: true }),
-        output_config: uses_output_format(call.mode, call.model)
+        tools,
+        tool_choice,
+        output_config: (uses_output_format(call.mode, call.model) && !is_turn)
             .then(|| OutputConfig { format: JsonSchemaFormat { kind: "json_schema", schema: schema.json() } }),
+        stop_sequences: call.stop,
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
 }
@@ -258,7 +245,7 @@ fn turn(message: &Message) -> Turn<'_> {
                     blocks.push(Block::Text { text });
                 }
                 for call in calls {
-                    match tool_input(&call.function.arguments) {
+                    match super::json_object(&call.function.arguments) {
                         Some(input) => blocks.push(Block::ToolUse {
                             id: Cow::Borrowed(&call.id),
                             name: &call.function.name,
@@ -283,19 +270,13 @@ fn turn(message: &Message) -> Turn<'_> {
     }
 }
 
-/// Arguments that can travel as a `tool_use` input: a JSON object.
-fn tool_input(arguments: &str) -> Option<&RawValue> {
-    let raw: &RawValue = serde_json::from_str(arguments).ok()?;
-    raw.get().starts_with('{').then_some(raw)
-}
-
 /// Appends a failed reply and its feedback: the `tool_use` turn and a `tool_result`
 /// marked as an error when the call sends the `tool`, or, when the reply was text, an
 /// assistant turn and a user turn.
 fn reask<'a>(tool: bool, retry: &'a Retry, messages: &mut Vec<Turn<'a>>) {
     let Retry { reply, feedback, attempt } = retry;
-    let tool_use = reply.tool_call.as_ref().filter(|_| tool).and_then(|call| {
-        let input = tool_input(&call.function.arguments)?;
+    let tool_use = reply.tool_call().filter(|_| tool).and_then(|call| {
+        let input = super::json_object(&call.function.arguments)?;
         let id = if call.id.is_empty() { Cow::Owned(format!("toolu_{attempt}")) } else { Cow::Borrowed(&*call.id) };
         Some((id, &*call.function.name, input))
     });
@@ -380,20 +361,21 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         prompt_tokens,
         completion_tokens: counted.output_tokens,
         total_tokens: prompt_tokens + counted.output_tokens,
+        cached_input_tokens: counted.cache_read_input_tokens.unwrap_or(0),
+        cache_write_tokens: counted.cache_creation_input_tokens.unwrap_or(0),
+        reasoning_tokens: 0,
     };
     let mut text: Option<String> = None;
-    let mut tool_call = None;
+    let mut tool_calls = Vec::new();
     for block in response.content {
         match block {
             ResponseBlock::Text { text: part } => text.get_or_insert_with(String::new).push_str(&part),
-            ResponseBlock::ToolUse { id, name, input } if tool_call.is_none() => {
-                tool_call = Some(ToolCall {
-                    id,
-                    kind: "function".to_owned(),
-                    function: FunctionCall { name, arguments: input.to_string() },
-                });
-            }
-            ResponseBlock::ToolUse { .. } | ResponseBlock::Other => {}
+            ResponseBlock::ToolUse { id, name, input } => tool_calls.push(ToolCall {
+                id,
+                kind: "function".to_owned(),
+                function: FunctionCall { name, arguments: input.to_string() },
+            }),
+            ResponseBlock::Other => {}
         }
     }
     let stop_reason = response.stop_reason.as_deref();
@@ -402,7 +384,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         said.unwrap_or("the model declined to answer (stop_reason: refusal)").to_owned()
     });
     let finish = stop_reason.map_or(Finish::Done, finish_of);
-    Ok(Reply { content: text, tool_call, refusal, finish, usage, id: response.id, model: response.model })
+    Ok(Reply { content: text, tool_calls, refusal, finish, usage, id: response.id, model: response.model })
 }
 
 /// How a reply ended, from its `stop_reason`, streamed or not. A reply cut by the token

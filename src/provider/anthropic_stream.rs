@@ -48,6 +48,10 @@ enum Data<'a> {
 struct StartMessage {
     #[serde(default)]
     usage: Option<InputUsage>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,11 +133,17 @@ fn read(data: Data<'_>) -> Result<Event<'_>, String> {
     let mut delta = Delta::default();
     match data {
         Data::MessageStart { message } => {
+            (delta.id, delta.model) = (message.id.map(Cow::Owned), message.model.map(Cow::Owned));
             if let Some(usage) = message.usage {
                 let prompt = usage.input_tokens
                     + usage.cache_creation_input_tokens.unwrap_or(0)
                     + usage.cache_read_input_tokens.unwrap_or(0);
-                delta.usage = Some(Usage { prompt_tokens: prompt, completion_tokens: 0, total_tokens: 0 });
+                delta.usage = Some(Usage {
+                    prompt_tokens: prompt,
+                    cached_input_tokens: usage.cache_read_input_tokens.unwrap_or(0),
+                    cache_write_tokens: usage.cache_creation_input_tokens.unwrap_or(0),
+                    ..Usage::default()
+                });
             }
         }
         Data::ContentBlockStart { content_block } if content_block.kind == "tool_use" => {
@@ -147,7 +157,7 @@ fn read(data: Data<'_>) -> Result<Event<'_>, String> {
                 delta.refusal = Some(Cow::Borrowed("the model refused (stop_reason \"refusal\")"));
             }
             if let Some(usage) = usage {
-                delta.usage = Some(Usage { prompt_tokens: 0, completion_tokens: usage.output_tokens, total_tokens: 0 });
+                delta.usage = Some(Usage { completion_tokens: usage.output_tokens, ..Usage::default() });
             }
         }
         Data::MessageStop => return Ok(Event::Done),

@@ -130,19 +130,31 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     system_instruction: Option<Content<'a>>,
     contents: Vec<Content<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<super::gemini_tools::Tools<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_config: Option<super::gemini_tools::ToolConfig>,
     generation_config: GenerationConfig<'a>,
 }
 
 #[derive(Serialize)]
-struct Content<'a> {
+pub(super) struct Content<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<&'static str>,
-    parts: Vec<Part<'a>>,
+    pub(super) role: Option<&'static str>,
+    pub(super) parts: Vec<Part<'a>>,
 }
 
+/// One part of a turn: text, or (in an agent's conversation) a function call or the
+/// response to one.
 #[derive(Serialize)]
-struct Part<'a> {
-    text: &'a str,
+#[serde(rename_all = "camelCase")]
+pub(super) enum Part<'a> {
+    Text(&'a str),
+    /// Text made for the request (tool calls told in words).
+    #[serde(rename = "text")]
+    Written(String),
+    FunctionCall(super::gemini_tools::FunctionCall<'a>),
+    FunctionResponse(super::gemini_tools::FunctionResponse<'a>),
 }
 
 #[derive(Serialize)]
@@ -158,10 +170,12 @@ struct GenerationConfig<'a> {
     response_schema: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_json_schema: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop_sequences: &'a [String],
 }
 
 fn turn<'a>(role: &'static str, text: &'a str) -> Content<'a> {
-    Content { role: Some(role), parts: vec![Part { text }] }
+    Content { role: Some(role), parts: vec![Part::Text(text)] }
 }
 
 /// The JSON body of a `generateContent` request.
@@ -169,9 +183,13 @@ fn body(call: &Call) -> Vec<u8> {
     let mut system: Vec<Part> = Vec::new();
     let mut contents = Vec::with_capacity(call.messages.len() + 2 * call.retries.len());
     for message in call.messages {
+        let parts = call.is_turn();
+        if call.tools.is_some() && super::gemini_tools::push(message, call.messages, &mut contents, parts) {
+            continue;
+        }
         let text = message_text(message);
         match message.role {
-            Role::System => system.push(Part { text }),
+            Role::System => system.push(Part::Text(text)),
             Role::Assistant => contents.push(turn("model", text)),
             _ => contents.push(turn("user", text)),
         }
@@ -183,20 +201,22 @@ fn body(call: &Call) -> Vec<u8> {
         }
         contents.push(turn("user", feedback));
     }
-    let field = schema_field(call.mode, call.model);
+    let turn = call.is_turn();
+    let field = schema_field(call.mode, call.model).filter(|_| !turn);
     let body = Body {
         system_instruction: (!system.is_empty()).then_some(Content { role: None, parts: system }),
         contents,
+        tools: super::gemini_tools::declarations(if turn { call.offered() } else { &[] }),
+        tool_config: turn.then(super::gemini_tools::ToolConfig::auto),
         generation_config: GenerationConfig {
             temperature: call.temperature,
             max_output_tokens: call.max_tokens,
-            response_mime_type: matches!(
-                call.mode,
-                Mode::JsonSchema | Mode::Tools | Mode::Json | Mode::JsonObjectSchema
-            )
+            response_mime_type: (!turn
+                && matches!(call.mode, Mode::JsonSchema | Mode::Tools | Mode::Json | Mode::JsonObjectSchema))
             .then_some("application/json"),
             response_schema: (field == Some(SchemaField::OpenApi)).then(|| call.schema.json()),
             response_json_schema: (field == Some(SchemaField::Json)).then(|| call.schema.json()),
+            stop_sequences: call.stop,
         },
     };
     serde_json::to_vec(&body).expect("the request body always serializes")
@@ -242,11 +262,14 @@ struct CandidateContent {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ResponsePart {
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
     thought: bool,
+    #[serde(default)]
+    function_call: Option<super::gemini_tools::CallIn>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +290,8 @@ pub(super) struct UsageMetadata {
     #[serde(default)]
     thoughts_token_count: u64,
     #[serde(default)]
+    cached_content_token_count: u64,
+    #[serde(default)]
     total_token_count: Option<u64>,
 }
 
@@ -279,6 +304,9 @@ impl UsageMetadata {
             prompt_tokens: self.prompt_token_count,
             completion_tokens,
             total_tokens: self.total_token_count.unwrap_or(self.prompt_token_count + completion_tokens),
+            cached_input_tokens: self.cached_content_token_count,
+            cache_write_tokens: 0,
+            reasoning_tokens: self.thoughts_token_count,
         }
     }
 }
@@ -320,7 +348,7 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         return match response.prompt_feedback.and_then(|f| f.block_reason) {
             Some(reason) => Ok(Reply {
                 content: None,
-                tool_call: None,
+                tool_calls: Vec::new(),
                 refusal: Some(format!("the prompt was blocked (blockReason: {reason})")),
                 finish: Finish::Done,
                 usage,
@@ -330,11 +358,22 @@ fn reply(bytes: &[u8]) -> Result<Reply, Error> {
             None => Err(Error::Decode { message: "the reply has no candidates".to_owned(), source: None }),
         };
     };
+    let mut tool_calls = Vec::new();
     let content = candidate.content.map(|content| {
-        content.parts.into_iter().filter(|part| !part.thought).filter_map(|part| part.text).collect::<String>()
+        let parts = content.parts.into_iter().filter(|part| !part.thought);
+        let mut text = String::new();
+        for part in parts {
+            match (part.text, part.function_call) {
+                (_, Some(call)) => tool_calls.push(call.into_tool_call(tool_calls.len())),
+                (Some(part), None) => text.push_str(&part),
+                (None, None) => {}
+            }
+        }
+        text
     });
+    let content = content.filter(|text| !text.is_empty() || tool_calls.is_empty());
     let (finish, refusal) = finish_of(candidate.finish_reason.as_deref().unwrap_or("STOP"));
-    Ok(Reply { content, tool_call: None, refusal, finish, usage, id, model })
+    Ok(Reply { content, tool_calls, refusal, finish, usage, id, model })
 }
 
 /// The shared reading of failures, plus what Gemini's bodies

@@ -25,6 +25,10 @@ struct Chunk<'a> {
     /// A failure after the stream began, as `{"error": {"code", "message", "status"}}`.
     #[serde(default)]
     error: Option<ErrorCode>,
+    #[serde(default, borrow)]
+    response_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    model_version: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +70,12 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
         let status = error.code.filter(|code| (400..600).contains(code)).unwrap_or(500);
         return Err(super::stream_error(super::gemini::classify, status, data, secret));
     }
-    let mut delta = Delta { usage: chunk.usage_metadata.map(|metadata| metadata.usage()), ..Delta::default() };
+    let mut delta = Delta {
+        usage: chunk.usage_metadata.map(|metadata| metadata.usage()),
+        id: chunk.response_id,
+        model: chunk.model_version,
+        ..Delta::default()
+    };
     if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
         delta.refusal = Some(Cow::Owned(format!("the prompt was blocked ({reason})")));
     }

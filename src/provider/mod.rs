@@ -13,8 +13,11 @@
 
 pub(crate) mod anthropic;
 pub(crate) mod anthropic_stream;
+mod anthropic_tools;
+pub(crate) mod count;
 pub(crate) mod gemini;
 pub(crate) mod gemini_stream;
+pub(crate) mod gemini_tools;
 pub(crate) mod openai;
 pub(crate) mod openai_responses;
 pub(crate) mod openai_stream;
@@ -184,6 +187,13 @@ pub(crate) fn model_not_found(status: u16, model: &str, said: Option<String>) ->
     Failure::InvalidRequest { status, message, retryable: false }
 }
 
+/// Tool-call arguments that can travel as a JSON object (Anthropic's `tool_use` input,
+/// Gemini's `functionCall` args).
+pub(crate) fn json_object(arguments: &str) -> Option<&serde_json::value::RawValue> {
+    let raw: &serde_json::value::RawValue = serde_json::from_str(arguments).ok()?;
+    raw.get().starts_with('{').then_some(raw)
+}
+
 /// A header carrying a key, marked sensitive so that it shows in no `Debug` output.
 pub(crate) fn key_header(
     headers: &mut HeaderMap,
@@ -214,6 +224,48 @@ pub(crate) struct Call<'a> {
     pub mode: Mode,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
+    /// An agent's tools, offered beside (or instead of) the schema.
+    pub tools: Option<Offer<'a>>,
+    /// Sequences that end the reply where the model writes them; empty for none.
+    pub stop: &'a [String],
+}
+
+/// Tools an agent offers the model, each with its arguments' schema prepared for the
+/// provider's target.
+#[derive(Debug, Clone)]
+pub(crate) struct ToolSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub parameters: std::sync::Arc<Prepared>,
+}
+
+/// An agent's tools in a call, and whether the model may call them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Offer<'a> {
+    pub tools: &'a [ToolSpec],
+    pub choice: ToolChoice,
+}
+
+/// Whether the model may call the offered tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ToolChoice {
+    /// An agent's turn: the model calls tools or answers in text; the schema is not sent.
+    Auto,
+    /// The final answer: the tools are declared (the conversation holds calls of them)
+    /// but not to be called; the schema is sent as the mode sends it.
+    None,
+}
+
+impl Call<'_> {
+    /// Whether this call is an agent's turn (tools offered, no schema).
+    pub(crate) fn is_turn(&self) -> bool {
+        self.tools.is_some_and(|offer| offer.choice == ToolChoice::Auto)
+    }
+
+    /// The agent's tools the call declares.
+    pub(crate) fn offered(&self) -> &[ToolSpec] {
+        self.tools.map_or(&[], |offer| offer.tools)
+    }
 }
 
 /// The name of the token limit in an OpenAI-compatible request.
@@ -258,10 +310,15 @@ pub(crate) struct Delta<'a> {
     pub refusal: Option<Cow<'a, str>>,
     pub finish: Option<Finish>,
     pub usage: Option<Usage>,
+    /// The reply's id and the model that wrote it, on the chunks that say them.
+    pub id: Option<Cow<'a, str>>,
+    pub model: Option<Cow<'a, str>>,
 }
 
 /// One server-sent event of a streamed reply, in pluck's terms: a chunk, or the end.
+/// Not boxed: every event but the last is a chunk, and each would cost an allocation.
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum StreamEvent<'a> {
     Chunk(Delta<'a>),
     Done,
@@ -271,7 +328,8 @@ pub(crate) enum StreamEvent<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub content: Option<String>,
-    pub tool_call: Option<ToolCall>,
+    /// The tool calls, in the order the model wrote them.
+    pub tool_calls: Vec<ToolCall>,
     pub refusal: Option<String>,
     pub finish: Finish,
     pub usage: Usage,
@@ -281,9 +339,14 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// The first tool call: the one that holds the value when a tool is forced.
+    pub(crate) fn tool_call(&self) -> Option<&ToolCall> {
+        self.tool_calls.first()
+    }
+
     /// The text that should hold the value: the tool call's arguments, else the content.
     pub(crate) fn raw(&self) -> &str {
-        match (&self.tool_call, &self.content) {
+        match (self.tool_call(), &self.content) {
             (Some(call), _) => &call.function.arguments,
             (None, Some(content)) => content,
             (None, None) => "",

@@ -1,7 +1,7 @@
 //! The OpenAI chat-completions wire format, spoken by OpenAI and by most compatible
 //! servers (Azure OpenAI, Ollama, vLLM, llama.cpp, OpenRouter, ...).
 
-use super::{key_header, Call, Finish, LimitName, Reply, Retry, Wire};
+use super::{key_header, Call, Finish, LimitName, Reply, Retry, ToolSpec, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
 use crate::transport::{self, Failure};
@@ -103,7 +103,7 @@ impl Serialize for Messages<'_> {
 /// tool's result in [`Mode::Tools`].
 fn reask(mode: Mode, retry: &Retry, tool_name: &str) -> [Message; 2] {
     let Retry { reply, feedback, attempt } = retry;
-    match (mode, &reply.tool_call) {
+    match (mode, reply.tool_call()) {
         (Mode::Tools, call) => {
             let call = match call {
                 Some(call) if !call.id.is_empty() => call.clone(),
@@ -136,10 +136,12 @@ struct Body<'a> {
     max_completion_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<ResponseFormat<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tools: Option<[Tool<'a>; 1]>,
+    #[serde(skip_serializing_if = "Tools::is_empty")]
+    tools: Tools<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<ToolChoice<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop: &'a [String],
     /// `false` with the forced tool: one value is one call, and strict function calling
     /// does not hold for parallel calls. Not sent to the models that reject it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,14 +192,33 @@ struct JsonSchemaFormat<'a> {
     strict: bool,
 }
 
-#[derive(Serialize)]
+/// The tools a request declares: an agent's, then the forced one, written as one list
+/// without collecting them.
+struct Tools<'a> {
+    agent: &'a [ToolSpec],
+    forced: Option<Tool<'a>>,
+}
+
+impl Tools<'_> {
+    fn is_empty(&self) -> bool {
+        self.agent.is_empty() && self.forced.is_none()
+    }
+}
+
+impl Serialize for Tools<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.agent.iter().map(agent_tool).chain(self.forced))
+    }
+}
+
+#[derive(Serialize, Clone, Copy)]
 struct Tool<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     function: FunctionDef<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy)]
 struct FunctionDef<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,10 +228,29 @@ struct FunctionDef<'a> {
 }
 
 #[derive(Serialize)]
-struct ToolChoice<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    function: ToolName<'a>,
+#[serde(untagged)]
+enum ToolChoice<'a> {
+    /// One function, forced.
+    Forced {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        function: ToolName<'a>,
+    },
+    /// `auto` or `none`.
+    Mode(&'static str),
+}
+
+/// A function tool for one of an agent's tools.
+fn agent_tool(spec: &ToolSpec) -> Tool<'_> {
+    Tool {
+        kind: "function",
+        function: FunctionDef {
+            name: &spec.name,
+            description: spec.description.as_deref(),
+            parameters: spec.parameters.json(),
+            strict: true,
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -221,7 +261,9 @@ struct ToolName<'a> {
 /// The JSON body of a chat-completions request.
 fn body(call: &Call, limit: LimitName) -> Vec<u8> {
     let schema = call.schema;
+    let turn = call.is_turn();
     let response_format = match call.mode {
+        _ if turn => None,
         Mode::JsonSchema => Some(ResponseFormat::JsonSchema {
             json_schema: JsonSchemaFormat {
                 name: schema.name(),
@@ -234,8 +276,10 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
         Mode::JsonObjectSchema => Some(ResponseFormat::JsonObject { schema: Some(schema.json()) }),
         Mode::Tools | Mode::MdJson | Mode::Responses => None,
     };
-    let tools = (call.mode == Mode::Tools).then(|| {
-        [Tool {
+    let forced = call.mode == Mode::Tools && !turn;
+    let tools = Tools {
+        agent: call.offered(),
+        forced: forced.then(|| Tool {
             kind: "function",
             function: FunctionDef {
                 name: schema.name(),
@@ -243,10 +287,14 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
                 parameters: schema.json(),
                 strict: true,
             },
-        }]
-    });
-    let tool_choice =
-        (call.mode == Mode::Tools).then(|| ToolChoice { kind: "function", function: ToolName { name: schema.name() } });
+        }),
+    };
+    let tool_choice = match (forced, turn) {
+        (true, _) => Some(ToolChoice::Forced { kind: "function", function: ToolName { name: schema.name() } }),
+        (false, true) => Some(ToolChoice::Mode("auto")),
+        // The agent's tools are declared for the conversation's calls, not to be called.
+        (false, false) => call.tools.map(|_| ToolChoice::Mode("none")),
+    };
     let body = Body {
         model: call.model,
         messages: Messages {
@@ -257,9 +305,10 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
         max_tokens: call.max_tokens.filter(|_| limit == LimitName::MaxTokens),
         max_completion_tokens: call.max_tokens.filter(|_| limit == LimitName::MaxCompletionTokens),
         response_format,
-        parallel_tool_calls: tools.as_ref().filter(|_| !is_reasoning_model(call.model)).map(|_| false),
+        parallel_tool_calls: (forced && !is_reasoning_model(call.model)).then_some(false),
         tools,
         tool_choice,
+        stop: call.stop,
     };
     // Sized up front: growing a buffer of a few kilobytes from empty copies it several times.
     let text: usize = call
@@ -285,7 +334,49 @@ struct Completion {
     #[serde(default)]
     choices: Vec<Choice>,
     #[serde(default)]
-    usage: Option<Usage>,
+    usage: Option<ChatUsage>,
+}
+
+/// A chat completion's `usage`, whole or in a stream's last chunk, with the details
+/// OpenAI gives (cached prompt tokens, reasoning tokens).
+#[derive(Deserialize, Default)]
+pub(super) struct ChatUsage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+    #[serde(default)]
+    total_tokens: u64,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default)]
+    completion_tokens_details: Option<CompletionDetails>,
+}
+
+#[derive(Deserialize, Default)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct CompletionDetails {
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
+}
+
+impl ChatUsage {
+    /// The usage in pluck's terms.
+    pub(super) fn usage(self) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            total_tokens: self.total_tokens,
+            cached_input_tokens: self.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0),
+            cache_write_tokens: 0,
+            reasoning_tokens: self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -318,12 +409,12 @@ pub(crate) fn finish_of(reason: &str) -> Finish {
 fn reply(bytes: &[u8]) -> Result<Reply, Error> {
     let completion: Completion = serde_json::from_slice(bytes)
         .map_err(|e| Error::Decode { message: "not a chat completion".to_owned(), source: Some(e) })?;
-    let usage = completion.usage.unwrap_or_default();
+    let usage = completion.usage.unwrap_or_default().usage();
     let Some(choice) = completion.choices.into_iter().next() else {
         return Err(Error::Decode { message: "the completion has no choices".to_owned(), source: None });
     };
     let finish = choice.finish_reason.as_deref().map_or(Finish::Done, finish_of);
-    let tool_call = choice.message.tool_calls.and_then(|calls| calls.into_iter().next());
+    let tool_calls = choice.message.tool_calls.unwrap_or_default();
     let (id, model) = (completion.id, completion.model);
-    Ok(Reply { content: choice.message.content, tool_call, refusal: choice.message.refusal, finish, usage, id, model })
+    Ok(Reply { content: choice.message.content, tool_calls, refusal: choice.message.refusal, finish, usage, id, model })
 }

@@ -168,6 +168,22 @@ struct ResponseUsage {
     output_tokens: u64,
     #[serde(default)]
     total_tokens: u64,
+    #[serde(default)]
+    input_tokens_details: Option<InputDetails>,
+    #[serde(default)]
+    output_tokens_details: Option<OutputDetails>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct InputDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct OutputDetails {
+    #[serde(default)]
+    reasoning_tokens: Option<u64>,
 }
 
 impl ResponseUsage {
@@ -176,6 +192,9 @@ impl ResponseUsage {
             prompt_tokens: self.input_tokens,
             completion_tokens: self.output_tokens,
             total_tokens: self.total_tokens,
+            cached_input_tokens: self.input_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0),
+            cache_write_tokens: 0,
+            reasoning_tokens: self.output_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0),
         }
     }
 }
@@ -224,7 +243,7 @@ pub(crate) fn reply(bytes: &[u8]) -> Result<Reply, Error> {
         }
     }
     let usage = response.usage.unwrap_or_default().usage();
-    Ok(Reply { content, tool_call: None, refusal, finish, usage, id: response.id, model: response.model })
+    Ok(Reply { content, tool_calls: Vec::new(), refusal, finish, usage, id: response.id, model: response.model })
 }
 
 /// One streamed event's data.
@@ -246,12 +265,17 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
         .map_err(|e| Error::Decode { message: "not a Responses stream event".to_owned(), source: Some(e) })?;
     let mut delta = Delta::default();
     match &*event.kind {
+        "response.created" | "response.in_progress" => {
+            let response = event.response.unwrap_or_default();
+            (delta.id, delta.model) = (response.id.map(Cow::Owned), response.model.map(Cow::Owned));
+        }
         "response.output_text.delta" => delta.text = event.delta,
         "response.refusal.delta" => delta.refusal = event.delta,
         "response.completed" | "response.incomplete" | "response.failed" => {
             let response = event.response.unwrap_or_default();
             delta.finish = Some(finish_of(&response, secret)?);
             delta.usage = response.usage.map(ResponseUsage::usage);
+            (delta.id, delta.model) = (response.id.map(Cow::Owned), response.model.map(Cow::Owned));
         }
         "error" => {
             let body = serde_json::json!({ "error": serde_json::from_slice::<Value>(data).unwrap_or_default() });

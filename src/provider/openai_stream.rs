@@ -2,7 +2,7 @@
 //! `chat.completion.chunk` per server-sent event, ended by `data: [DONE]`.
 
 use super::{Delta, StreamEvent as Event};
-use crate::{transport, Error, Usage};
+use crate::{transport, Error};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -25,13 +25,17 @@ struct Chunk<'a> {
     #[serde(default, borrow)]
     choices: Vec<Choice<'a>>,
     #[serde(default)]
-    usage: Option<Usage>,
+    usage: Option<super::openai::ChatUsage>,
     #[serde(default)]
     error: Option<Value>,
     /// Set on a Responses API event (`response.output_text.delta`, ..., or `error` with
     /// its `code` and `message` at the top), which chat chunks do not have.
     #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    model: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +89,12 @@ pub(crate) fn event<'a>(data: &'a [u8], secret: Option<&str>) -> Result<Event<'a
     if let Some(error) = chunk.error {
         return Err(super::stream_error(transport::classify, status_of(&error), data, secret));
     }
-    let mut delta = Delta { usage: chunk.usage, ..Delta::default() };
+    let mut delta = Delta {
+        usage: chunk.usage.map(super::openai::ChatUsage::usage),
+        id: chunk.id,
+        model: chunk.model,
+        ..Delta::default()
+    };
     if let Some(choice) = chunk.choices.into_iter().next() {
         delta.finish = choice.finish_reason.as_deref().map(super::openai::finish_of);
         if let Some(d) = choice.delta {

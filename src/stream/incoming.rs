@@ -6,6 +6,7 @@ use crate::message::{FunctionCall, ToolCall};
 use crate::provider::{Finish, Reply, StreamEvent, Wire};
 use crate::transport::{self, Limits};
 use crate::{Error, Usage};
+use std::borrow::Cow;
 
 /// One reply arriving: server-sent events in, text out.
 pub(crate) struct Incoming {
@@ -21,6 +22,9 @@ pub(crate) struct Incoming {
     usage: Usage,
     tool: Option<(String, String)>,
     refusal: String,
+    /// The reply's id and model, from the first chunk that says each.
+    id: Option<String>,
+    model: Option<String>,
     /// Text deltas read but not yet taken, one per event.
     pending: std::collections::VecDeque<Vec<u8>>,
 }
@@ -38,6 +42,8 @@ impl Incoming {
             usage: Usage::default(),
             tool: None,
             refusal: String::new(),
+            id: None,
+            model: None,
             pending: std::collections::VecDeque::new(),
         }
     }
@@ -80,6 +86,12 @@ impl Incoming {
                     }
                     if let Some(usage) = delta.usage {
                         self.usage = merge_usage(self.usage, usage);
+                    }
+                    if self.id.is_none() {
+                        self.id = delta.id.map(Cow::into_owned);
+                    }
+                    if self.model.is_none() {
+                        self.model = delta.model.map(Cow::into_owned);
                     }
                 }
                 Err(err) => failure = Some(err),
@@ -125,6 +137,16 @@ impl Incoming {
         self.finish
     }
 
+    /// The reply's id, as far as its events said.
+    pub(crate) fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The model that wrote the reply, as far as its events said.
+    pub(crate) fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+
     /// After the body ended: the reply whose text was `raw`, with its refusal and
     /// finish for the attempt loop's verdict.
     ///
@@ -145,18 +167,26 @@ impl Incoming {
             }
         };
         let raw = String::from_utf8_lossy(raw).into_owned();
-        let (content, tool_call) = match &self.tool {
+        let (content, tool_calls) = match &self.tool {
             Some((id, name)) => (
                 None,
-                Some(ToolCall {
+                vec![ToolCall {
                     id: id.clone(),
                     kind: "function".to_owned(),
                     function: FunctionCall { name: name.clone(), arguments: raw },
-                }),
+                }],
             ),
-            None => (Some(raw), None),
+            None => (Some(raw), Vec::new()),
         };
-        Ok(Reply { content, tool_call, refusal, finish, usage: self.usage, id: None, model: None })
+        Ok(Reply {
+            content,
+            tool_calls,
+            refusal,
+            finish,
+            usage: self.usage,
+            id: self.id.clone(),
+            model: self.model.clone(),
+        })
     }
 }
 
@@ -164,11 +194,15 @@ impl Incoming {
 /// prompt's and the output's tokens in different events (Anthropic), each with zero for
 /// the part it does not know.
 fn merge_usage(before: Usage, event: Usage) -> Usage {
-    let prompt = if event.prompt_tokens > 0 { event.prompt_tokens } else { before.prompt_tokens };
-    let completion = if event.completion_tokens > 0 { event.completion_tokens } else { before.completion_tokens };
+    let either = |now: u64, then: u64| if now > 0 { now } else { then };
+    let prompt = either(event.prompt_tokens, before.prompt_tokens);
+    let completion = either(event.completion_tokens, before.completion_tokens);
     Usage {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: event.total_tokens.max(prompt + completion),
+        cached_input_tokens: either(event.cached_input_tokens, before.cached_input_tokens),
+        cache_write_tokens: either(event.cache_write_tokens, before.cache_write_tokens),
+        reasoning_tokens: either(event.reasoning_tokens, before.reasoning_tokens),
     }
 }

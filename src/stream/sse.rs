@@ -128,6 +128,8 @@ mod tests {
         decode_within(usize::MAX, chunks).unwrap()
     }
 
+    // The error with the events read before it: large, and only in tests.
+    #[allow(clippy::result_large_err)]
     fn decode_within(limit: usize, chunks: &[&[u8]]) -> Result<Vec<String>, (Error, Vec<String>)> {
         let mut decoder = Decoder::new(limit);
         let mut out = Vec::new();

@@ -131,13 +131,26 @@ enum Wrap {
 
 impl<P: Fill> Root<P> {
     /// The path from the value's position, or `None` for an event outside the value
-    /// (another key of the wrapper object, the root object until its first key).
-    #[inline]
+    /// (another key of the wrapper object, the root object until its first key). The
+    /// settled cases are answered here; the rest, which may change `wrap`, by
+    /// `relative_unsettled`.
+    #[inline(always)]
     fn relative<'p>(&mut self, path: &'p [Seg], event: &Event<'_>) -> Option<&'p [Seg]> {
         match (self.wrap, path) {
             (Wrap::Bare, path) => Some(path),
             (Wrap::Wrapped, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
             (Wrap::Wrapped, _) => None,
+            (Wrap::Unwrapped, path) if path.len() != 1 || !event.starts() => Some(path),
+            _ => self.relative_unsettled(path, event),
+        }
+    }
+
+    /// `relative` for the root object before its first key, and for a key of an
+    /// unwrapped root object that starts a value (it may be the wrapper's).
+    #[cold]
+    #[inline(never)]
+    fn relative_unsettled<'p>(&mut self, path: &'p [Seg], event: &Event<'_>) -> Option<&'p [Seg]> {
+        match (self.wrap, path) {
             (Wrap::Unwrapped, [Seg::Key(key)]) if event.starts() && self.names_wrapper(key) => {
                 // The final parse reads the wrapper's property: so does the form, anew.
                 self.wrap = Wrap::Wrapped;
@@ -145,7 +158,6 @@ impl<P: Fill> Root<P> {
                 self.checks = Checks::new();
                 Some(&[])
             }
-            (Wrap::Unwrapped, path) => Some(path),
             (Wrap::Unknown, _) => {
                 self.wrap = match (self.wrapper, event) {
                     (Some(_), Event::Object) => Wrap::Pending,
@@ -163,6 +175,9 @@ impl<P: Fill> Root<P> {
                 self.fill(&[], &[], Event::Object);
                 Some(path)
             }
+            (Wrap::Bare | Wrap::Unwrapped, path) => Some(path),
+            (Wrap::Wrapped, [Seg::Key(key), rest @ ..]) => key.is(self.wrapper.unwrap_or_default()).then_some(rest),
+            (Wrap::Wrapped, _) => None,
         }
     }
 

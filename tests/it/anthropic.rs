@@ -265,7 +265,7 @@ async fn a_context_overflow_is_context_length_exceeded() {
         "prompt is too long: 208656 tokens > 200000 maximum",
     ] {
         let (err, sent) = error_for(400, anthropic_error("invalid_request_error", message)).await;
-        assert!(matches!(&err, Error::ContextLengthExceeded { message: said } if said == message), "{err:?}");
+        assert!(matches!(&err, Error::ContextLengthExceeded { message: said, .. } if said == message), "{err:?}");
         assert_eq!(sent, 1, "not retried");
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::support::{ok, reply_always, SECRET};
 use pluck::budget::{Budget, BudgetStore, Decimal, EntryKind, Period, Reserved};
+use pluck::cost::{Amount, BudgetScope};
 use pluck::observe::Event;
 use pluck::{Client, Error, Extract, Mode};
 use schemars::JsonSchema;
@@ -40,7 +41,7 @@ fn client(base: &str, budget: Budget) -> Client {
         .mode(Mode::JsonSchema)
         .retry_policy(pluck::RetryPolicy::default().retries(0))
         .timeout(Duration::from_secs(30))
-        .budget(budget)
+        .customer_budgets(budget)
         .build()
         .expect("client")
 }
@@ -93,9 +94,14 @@ async fn hammer(client: &Client, customer: &str, count: usize) -> usize {
     for task in tasks {
         match task.await.unwrap() {
             Ok(_) => successes += 1,
-            Err(Error::BudgetExceeded { customer: Some(who), spent, limit }) => {
+            Err(Error::BudgetExceeded {
+                scope: BudgetScope::Customer(who),
+                spent: Amount::Dollars(spent),
+                next: Amount::Dollars(next),
+                limit: Amount::Dollars(limit),
+            }) => {
                 assert_eq!(who, customer);
-                assert!(spent <= limit, "{spent} > {limit}");
+                assert!(spent + next > limit, "{spent} + {next} <= {limit}");
             }
             Err(other) => panic!("not a budget refusal: {other:?}"),
         }
@@ -242,9 +248,10 @@ async fn a_budget_that_cannot_afford_the_call_refuses_before_any_request() {
             .await
             .unwrap_err();
         match &err {
-            Error::BudgetExceeded { customer, spent, limit } => {
-                assert_eq!(customer.as_deref(), Some(who.as_str()));
-                assert_eq!((*spent, *limit), (Decimal::ZERO, Decimal::new(1, 6)));
+            Error::BudgetExceeded { scope: BudgetScope::Customer(customer), spent, next, limit } => {
+                assert_eq!(customer, &who);
+                assert_eq!((*spent, *limit), (Amount::Dollars(Decimal::ZERO), Amount::Dollars(Decimal::new(1, 6))));
+                assert!(matches!(next, Amount::Dollars(next) if *next > Decimal::new(1, 6)), "{next}");
             }
             other => panic!("not a budget refusal: {other:?}"),
         }
@@ -300,7 +307,7 @@ async fn thresholds_are_heard_once_per_period_and_periods_reset() {
             .base_url(format!("{}/v1", server.uri()))
             .api_key(SECRET)
             .model("test-model")
-            .budget(budget)
+            .customer_budgets(budget)
             .observe(move |event: &Event<'_>| {
                 if let Event::BudgetThreshold { customer, percent, .. } = event {
                     log.lock().unwrap().push(format!("{customer} {percent}"));

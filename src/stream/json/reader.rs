@@ -353,6 +353,7 @@ impl Reader {
     }
 
     /// At the closing quote of a string value.
+    #[inline]
     fn end_text<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         self.flush_run(sink, true);
         if self.state == State::Broken {

@@ -5,8 +5,11 @@
 pub mod e2e;
 #[path = "../../../examples/types/job.rs"]
 pub mod job;
+pub mod mock;
 pub mod raw;
 pub mod sse;
+#[path = "../../../examples/types/stock.rs"]
+pub mod stock;
 #[path = "../../../examples/types/triage.rs"]
 pub mod triage;
 

@@ -55,6 +55,7 @@ impl Reader {
         }
     }
 
+    #[inline]
     pub(super) fn end_number<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         let raw = &self.buf[self.value_start..self.pos];
         if !is_json_number(raw) {
@@ -101,6 +102,7 @@ impl Reader {
         }
     }
 
+    #[inline]
     fn end_literal<S: Sink + ?Sized>(&mut self, word: &[u8], sink: &mut S) {
         let depth = self.depth();
         let event = match word {
@@ -200,7 +202,9 @@ impl Reader {
     }
 
     /// Reads what is there. Each state reads its token as far as the bytes go, skipping
-    /// the whitespace before it; whole keys and literals are read in one step.
+    /// the whitespace before it; whole keys and literals are read in one step. Inlined
+    /// into `read`, its one caller.
+    #[inline(always)]
     pub(super) fn run<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         while let Some(&byte) = self.buf.get(self.pos) {
             match self.state {

@@ -4,6 +4,16 @@
 //! Built with the feature `budget` and run with `BENCH_BUDGET=FILE`, every extraction
 //! is paid from a customer's budget kept in that SQLite file (made afresh), which
 //! affords them all: the cost of reserving and settling each attempt.
+//!
+//! Built with the feature `otel` (`cargo build --release -p bench-pluck --features
+//! otel`), `BENCH_PLUCK_TRACE` picks what listens to pluck's spans: `none` (the
+//! default: no subscriber), `discard` (a subscriber that builds pluck's spans and
+//! records their fields, then writes nothing) or `otlp` (the export to the OTLP/HTTP
+//! collector at `BENCH_OTLP_ENDPOINT`, such as Phoenix). The row's library is then
+//! `pluck+discard` or `pluck+otlp`.
+//!
+//! Built with the feature `router` and run with `BENCH_ROUTER=1`, the same client is
+//! the one deployment of a router, which runs the extraction (`run --router`).
 
 #[allow(dead_code)]
 #[path = "../../../../../examples/types/job.rs"]
@@ -15,11 +25,23 @@ use pluck::{Client, ClientBuilder, Mode};
 
 fn main() {
     assert_eq!(pluck::DEFAULT_SYSTEM_PROMPT, bench_common::SYSTEM_PROMPT, "every client sends the same prompt");
+    let (library, _listening) = listen();
     let builder =
         Client::builder().base_url(base_url()).api_key(API_KEY).model(MODEL).mode(Mode::JsonSchema).max_retries(2);
     let (builder, customer) = budget(builder);
     let client = builder.build().expect("the client builds");
-    let library = if customer.is_some() { "pluck-budget" } else { "pluck" };
+    #[cfg(feature = "router")]
+    if std::env::var("BENCH_ROUTER").is_ok_and(|v| v == "1") {
+        let router = pluck::router::Router::builder()
+            .deployment(MODEL, pluck::router::Deployment::client(client))
+            .build()
+            .expect("the router builds");
+        runner::run("pluck-router", || async {
+            router.extract::<JobPostingAnalysis>(MODEL, POSTING).await.map(|job| job.overall_confidence)
+        });
+        return;
+    }
+    let library = if customer.is_some() { "pluck-budget" } else { library };
     runner::run(library, || async {
         let request = client.request::<JobPostingAnalysis>().user(POSTING);
         let request = match &customer {
@@ -44,11 +66,78 @@ fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
         .block_on(store.set_limit("bench", Decimal::from(1_000_000_000), Period::Monthly))
         .expect("the limit is set");
     let budget = Budget::new(store).price_per_token(Decimal::new(15, 8));
-    (builder.budget(budget), Some("bench".to_owned()))
+    (builder.customer_budgets(budget), Some("bench".to_owned()))
 }
 
 #[cfg(not(feature = "budget"))]
 fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
     assert!(std::env::var_os("BENCH_BUDGET").is_none(), "BENCH_BUDGET needs the feature `budget`");
     (builder, None)
+}
+
+/// What `BENCH_PLUCK_TRACE` asks to listen to the spans: the row's library name, and
+/// what must live as long as the run.
+#[cfg(not(feature = "otel"))]
+fn listen() -> (&'static str, ()) {
+    let trace = std::env::var("BENCH_PLUCK_TRACE").unwrap_or_default();
+    assert!(matches!(trace.as_str(), "" | "none"), "BENCH_PLUCK_TRACE={trace} needs the feature otel");
+    ("pluck", ())
+}
+
+#[cfg(feature = "otel")]
+fn listen() -> (&'static str, Option<pluck::otel::OtelGuard>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    match std::env::var("BENCH_PLUCK_TRACE").unwrap_or_default().as_str() {
+        "" | "none" => ("pluck", None),
+        "discard" => {
+            let only_pluck = tracing_subscriber::filter::filter_fn(|meta| meta.target().starts_with("pluck"));
+            let subscriber = tracing_subscriber::registry().with(Discard.with_filter(only_pluck));
+            tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+            ("pluck+discard", None)
+        }
+        "otlp" => {
+            let endpoint = std::env::var("BENCH_OTLP_ENDPOINT").expect("BENCH_OTLP_ENDPOINT for otlp");
+            let guard = pluck::otel::install(&endpoint, "pluck-bench").expect("the export");
+            ("pluck+otlp", Some(guard))
+        }
+        other => panic!("BENCH_PLUCK_TRACE is none, discard or otlp, not {other}"),
+    }
+}
+
+/// Reads every field of every span and event it is given, and keeps nothing.
+#[cfg(feature = "otel")]
+struct Discard;
+
+#[cfg(feature = "otel")]
+struct Ignore;
+
+#[cfg(feature = "otel")]
+impl tracing::field::Visit for Ignore {
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+#[cfg(feature = "otel")]
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Discard {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        attrs.record(&mut Ignore);
+    }
+
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        values.record(&mut Ignore);
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        event.record(&mut Ignore);
+    }
 }

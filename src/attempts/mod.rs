@@ -4,22 +4,27 @@
 //! (each provider re-asks its own way), the usage summed over the attempts, the
 //! verdict on a finished reply (truncated, refused, filtered), the failed attempts an
 //! [`Error::ValidationExhausted`] reports, the re-ask budget, the counting of requests
-//! in errors, and the [`Event`]s observers read. The plain and streamed paths differ
+//! in errors, the [`Event`]s observers read, and the cost: each reply priced, and
+//! before each attempt the checks that it fits the context window and the budget. The plain and streamed paths differ
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
 mod remember;
 mod spend;
+mod spending;
+mod steered;
 
 pub(crate) use spend::Spending;
 
 use crate::cache::CacheKey;
+use crate::cost::{Budget, Cost, Price, Truncation};
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
 use crate::parse::{Parsed, Rejected};
-use crate::provider::{Call, Finish, Reply, Retry};
+use crate::provider::{Call, Finish, Offer, Reply, Retry, ToolChoice, ToolSpec};
 use crate::request::Resolved;
 use crate::schema::Prepared;
+use crate::steer::Steer;
 use crate::stream::incoming::Incoming;
 use crate::stream::ItemError;
 use crate::validate::Report;
@@ -40,12 +45,25 @@ pub(crate) struct Attempts<'c> {
     max_tokens: Option<u32>,
     messages: Vec<Message>,
     prepared: Arc<Prepared>,
+    /// An agent's tools, and whether this is its turn (tools offered, no schema) or
+    /// its final answer.
+    tools: Option<Arc<[ToolSpec]>>,
+    tool_choice: ToolChoice,
+    /// Sequences that end a reply.
+    stop: Vec<String>,
     /// The replies that failed so far, with their feedback.
     retries: Vec<Retry>,
     /// The same replies as [`Error::ValidationExhausted`] reports them.
     failed: Vec<Attempt>,
     /// Usage over the replies received whole so far.
     usage: Usage,
+    /// The model's price, when known; then each attempt's cost.
+    price: Option<Price>,
+    cost: Option<Cost>,
+    budget: Option<Budget>,
+    truncation: Truncation,
+    /// Whether a reply cut at its cap was already sent again with a larger one.
+    enlarged: bool,
     /// The attempt under way, from 1; 0 before the first.
     attempt: u32,
     /// The request's own observers; the client's hear each event first.
@@ -73,6 +91,12 @@ pub(crate) struct Attempts<'c> {
     /// The requests' metrics.
     #[cfg(feature = "metrics")]
     meters: crate::meters::Meters,
+    /// For a routed request: where each attempt goes (see [`steered`]).
+    steer: Option<Box<dyn Steer>>,
+    /// When the request under way was sent, for its steer; whether it is the same
+    /// attempt sent again elsewhere.
+    routed: Option<Instant>,
+    again: bool,
 }
 
 /// What became of a finished reply that did not fail the extraction.
@@ -115,10 +139,11 @@ impl<'c> Attempts<'c> {
             cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
         #[cfg(feature = "metrics")]
         let meters = crate::meters::Meters::new(&client, &resolved.model);
-        let spending = match (client.budget(), resolved.customer) {
+        let spending = match (client.customer_budgets(), resolved.customer) {
             (Some(budget), Some(customer)) => Some(Box::new(Spending::new(budget.clone(), customer))),
             _ => None,
         };
+        let price = client.price(&resolved.model);
         Attempts {
             client,
             model: resolved.model,
@@ -129,11 +154,22 @@ impl<'c> Attempts<'c> {
             max_tokens: resolved.max_tokens,
             messages: resolved.messages,
             prepared: resolved.prepared,
+            tools: resolved.tools,
+            tool_choice: if resolved.turn { ToolChoice::Auto } else { ToolChoice::None },
+            stop: resolved.stop,
             retries: Vec::new(),
             failed: Vec::new(),
             usage: Usage::default(),
+            cost: price.map(|_| Cost::default()),
+            price,
+            budget: resolved.budget,
+            truncation: resolved.truncation,
+            enlarged: false,
             attempt: 0,
             observers: resolved.observers,
+            steer: resolved.steer,
+            routed: None,
+            again: false,
             observing,
             sent: None,
             first_chunk: false,
@@ -185,18 +221,36 @@ impl<'c> Attempts<'c> {
     /// Anything that ends the extraction: the transport's errors (counting the earlier
     /// attempts' requests), an unreadable reply, a truncated or refused one.
     pub(crate) async fn send(&mut self) -> Result<Reply, Error> {
-        self.reserve().await?;
-        self.begin();
-        let call = self.call();
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-        let (status, reply) = match sent {
-            Ok(sent) => sent,
-            Err(err) => return Err(self.broke_off(err, Usage::default()).await),
-        };
-        self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
-        self.settle(reply.usage).await?;
-        self.verdict(reply)
+        loop {
+            self.route().await?;
+            self.admit()?;
+            self.reserve().await?;
+            self.begin();
+            let call = self.call();
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
+            let (status, reply) = match sent {
+                Ok(sent) => sent,
+                Err(err) if self.rerouted(&err) => {
+                    self.release().await;
+                    continue;
+                }
+                Err(err) => return Err(self.broke_off(err, Usage::default()).await),
+            };
+            self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
+            self.settle(reply.usage).await?;
+            if self.enlarge(&reply) {
+                continue;
+            }
+            match self.verdict(reply) {
+                Ok(reply) => {
+                    self.answered();
+                    return Ok(reply);
+                }
+                Err(err) if self.rerouted(&err) => continue,
+                Err(err) => return Err(self.fail(err, Usage::default())),
+            }
+        }
     }
 
     /// Sends the next attempt asking for a stream, and returns its events as they come.
@@ -204,18 +258,25 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// The transport's errors, counting the earlier attempts' requests.
     pub(crate) async fn open(&mut self) -> Result<Incoming, Error> {
-        self.reserve().await?;
-        self.begin();
-        let call = self.call();
-        let include_usage = self.include_usage.unwrap_or(true);
-        let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
-        let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
-        let (status, incoming) = match opened {
-            Ok(opened) => opened,
-            Err(err) => return Err(self.broke_off(err, Usage::default()).await),
-        };
-        self.status = Some(status);
-        Ok(incoming)
+        loop {
+            self.route().await?;
+            self.admit()?;
+            self.reserve().await?;
+            self.begin();
+            let call = self.call();
+            let include_usage = self.include_usage.unwrap_or(true);
+            let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
+            let opened = self.within(self.client.open(&call, include_usage, self.observing.then_some(on_retry))).await;
+            match opened {
+                Ok((status, incoming)) => {
+                    self.answered();
+                    self.status = Some(status);
+                    return Ok(incoming);
+                }
+                Err(err) if self.rerouted(&err) => self.release().await,
+                Err(err) => return Err(self.broke_off(err, Usage::default()).await),
+            }
+        }
     }
 
     /// A streamed reply's text arrived; the first time in an attempt, observers hear
@@ -233,10 +294,14 @@ impl<'c> Attempts<'c> {
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
     pub(crate) async fn ended(&mut self, incoming: Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(self.status, incoming.usage(), incoming.finish(), None, None);
-        self.settle(incoming.usage()).await?;
-        let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
-        self.verdict(reply)
+        let usage = incoming.usage();
+        self.received(self.status, usage, incoming.finish(), incoming.id(), incoming.model());
+        let reply = incoming.reply(raw);
+        // The stream is done with before the budget is settled.
+        drop(incoming);
+        self.settle(usage).await?;
+        let reply = reply.map_err(|err| self.fail(err, Usage::default()))?;
+        self.verdict(reply).map_err(|err| self.fail(err, Usage::default()))
     }
 
     /// Judges what the finished `reply` parsed into: the value, or a re-ask while the
@@ -257,11 +322,13 @@ impl<'c> Attempts<'c> {
                 if self.cache_key.is_some() {
                     self.validated = Some(reply.raw().to_owned());
                 }
+                let cost = self.cost.take();
                 return Ok(Judged::Done(Extracted {
                     value,
                     usage: self.usage,
                     attempts: attempt,
                     repairs,
+                    cost,
                     cached: false,
                 }));
             }
@@ -279,7 +346,8 @@ impl<'c> Attempts<'c> {
         let feedback = reask::feedback(&report);
         self.failed.push(Attempt { raw: reply.raw().to_owned(), report, repairs });
         if attempt > self.max_retries {
-            let exhausted = Exhausted { attempts: std::mem::take(&mut self.failed), usage: self.usage };
+            let exhausted =
+                Exhausted { attempts: std::mem::take(&mut self.failed), usage: self.usage, cost: self.cost.take() };
             return Err(self.fail(Error::ValidationExhausted(Box::new(exhausted)), Usage::default()));
         }
         if self.observing {
@@ -326,7 +394,8 @@ impl<'c> Attempts<'c> {
     }
 
     /// The verdict on a finished reply: a refusal, a reply cut at the token limit or
-    /// stopped by a content filter ends the extraction; any other goes on to be judged.
+    /// stopped by a content filter is an error (which ends the extraction unless a
+    /// steer sends the request elsewhere); any other goes on to be judged.
     fn verdict(&self, reply: Reply) -> Result<Reply, Error> {
         #[cfg(feature = "tracing")]
         if let Some(spans) = &self.spans {
@@ -341,12 +410,15 @@ impl<'c> Attempts<'c> {
             }
             (None, Finish::Done) => return Ok(reply),
         };
-        Err(self.fail(err, Usage::default()))
+        Err(err)
     }
 
     /// The next attempt starts.
     fn begin(&mut self) {
-        self.attempt += 1;
+        // An attempt sent again elsewhere keeps its number.
+        if !std::mem::take(&mut self.again) {
+            self.attempt += 1;
+        }
         #[cfg(feature = "tracing")]
         if let Some(spans) = &mut self.spans {
             spans.begin(self.attempt, &self.messages, &self.retries);
@@ -376,6 +448,8 @@ impl<'c> Attempts<'c> {
             mode: self.mode,
             temperature: self.temperature,
             max_tokens: self.max_tokens,
+            tools: self.tools.as_deref().map(|tools| Offer { tools, choice: self.tool_choice }),
+            stop: &self.stop,
         }
     }
 
@@ -390,9 +464,14 @@ impl<'c> Attempts<'c> {
         model: Option<&str>,
     ) {
         self.usage += usage;
+        let cost = self.price.map(|price| price.cost(&usage));
+        if let (Some(spent), Some(cost)) = (&mut self.cost, cost) {
+            spent.add(cost);
+        }
         if self.observing {
             let latency = self.latency();
-            self.observers_emit(&Event::Response { attempt: self.attempt, status, latency, usage, finish, id, model });
+            let attempt = self.attempt;
+            self.observers_emit(&Event::Response { attempt, status, latency, usage, cost, finish, id, model });
         }
     }
 
