@@ -7,6 +7,7 @@
 
 use pluck::budget::{Budget, BudgetStore, Decimal, Period, SqliteBudgets};
 use pluck::cache::MemoryCache;
+use pluck::cost::Price;
 use pluck::observe::Event;
 use pluck::{Client, Error, Extract};
 use schemars::JsonSchema;
@@ -39,7 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::builder()
         .base_url(format!("{}/v1", model.uri()))
         .api_key("sk-example")
-        .customer_budgets(Budget::shared(store.clone()).price_per_token(Decimal::new(1, 6)))
+        .model("example-model")
+        // $1 per million tokens, input and output.
+        .price("example-model", Price::per_million(Decimal::ONE, Decimal::ONE))
+        .customer_budgets(Budget::shared(store.clone()))
         .cache(MemoryCache::new(1_000, Duration::from_secs(3_600)))
         .observe(|event: &Event<'_>| {
             if let Event::BudgetThreshold { customer, percent, spent, limit, .. } = event {

@@ -228,8 +228,8 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
 
     /// The customer this extraction is made for: each of its attempts is paid from
     /// their budget (see [`budget`](crate::budget) and
-    /// [`ClientBuilder::budget`](crate::ClientBuilder::budget)), and is not made when
-    /// the budget cannot afford it.
+    /// [`ClientBuilder::customer_budgets`](crate::ClientBuilder::customer_budgets)),
+    /// and is not made when the budget cannot afford it.
     pub fn customer(mut self, customer: impl Into<String>) -> Self {
         self.customer = Some(customer.into());
         self

@@ -3,8 +3,9 @@
 //! release the reservation.
 
 use super::Attempts;
-use crate::budget::{plan, AttemptPlan, Budget, Reservation, Reserved};
-use crate::cost::{Amount, BudgetScope};
+use crate::budget::{Budget, Reservation, Reserved};
+use crate::cost::{Amount, BudgetScope, Decimal};
+use crate::error::ConfigError;
 use crate::observe::Event;
 use crate::{Error, Usage};
 use std::time::SystemTime;
@@ -43,14 +44,12 @@ impl Attempts<'_> {
     /// [`Error::BudgetExceeded`] when the customer's limit cannot afford it (no request
     /// is made), [`Error::Budget`] when the store fails.
     pub(super) async fn reserve(&mut self) -> Result<(), Error> {
-        let Some(spending) = self.spending.as_deref_mut() else { return Ok(()) };
-        let plan = AttemptPlan {
-            messages: &self.messages,
-            reask_chars: self.retries.iter().map(|retry| retry.reply.raw().len() + retry.feedback.len()).sum(),
-            schema: self.prepared.json().get(),
-            max_tokens: self.max_tokens.unwrap_or(spending.budget.default_max_tokens),
+        let Some(spending) = self.spending.as_deref() else { return Ok(()) };
+        let Some(bound) = self.upper_bound(spending.budget.default_max_tokens) else {
+            let err = ConfigError::NoPrice { model: self.model.clone() };
+            return Err(self.fail(err.into(), Usage::default()));
         };
-        let bound = plan.upper_bound(spending.budget.price);
+        let spending = self.spending.as_deref_mut().expect("matched above");
         let err = match spending.budget.store.reserve(&spending.customer, bound, SystemTime::now()).await {
             Ok(Reserved::Held(reservation)) => {
                 spending.held = Some(reservation);
@@ -67,15 +66,30 @@ impl Attempts<'_> {
         Err(self.fail(err, Usage::default()))
     }
 
-    /// After a reply: settles the attempt's reservation at what `usage` cost, and tells
-    /// observers of the thresholds that crossed.
+    /// The most the next attempt can cost, in US dollars: the top of its
+    /// [`estimate`](Self::estimate), at the model's price; with no cap on the reply
+    /// known (no `max_tokens`, none in the price table), a reply of `default_cap`
+    /// tokens. `None` when the model's price is unknown.
+    fn upper_bound(&self, default_cap: u32) -> Option<Decimal> {
+        let estimate = self.estimate();
+        match estimate.max_output_tokens {
+            Some(_) => estimate.cost.map(|range| range.max),
+            None => self.price.map(|price| price.most(estimate.input_tokens.tokens, u64::from(default_cap))),
+        }
+    }
+
+    /// After a reply: settles the attempt's reservation at what `usage` cost at the
+    /// model's price (the cost [`Extracted::cost`](crate::Extracted::cost) adds up), and
+    /// tells observers of the thresholds that crossed.
     ///
     /// # Errors
     /// [`Error::Budget`] when the store fails.
     pub(super) async fn settle(&mut self, usage: Usage) -> Result<(), Error> {
+        let price = self.price;
         let Some(spending) = self.spending.as_deref_mut() else { return Ok(()) };
         let Some(held) = spending.held.take() else { return Ok(()) };
-        let actual = plan::actual(usage, spending.budget.price);
+        // A reservation is only made at a known price.
+        let actual = price.map_or(held.amount, |price| price.cost(&usage));
         let standing = match spending.budget.store.settle(&held, actual).await {
             Ok(standing) => standing,
             Err(err) => return Err(self.fail(err.into(), Usage::default())),

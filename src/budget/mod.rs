@@ -1,6 +1,6 @@
 //! Budgets per customer, kept in a store several processes can share.
 //!
-//! A [`Budget`] on the client ([`ClientBuilder::budget`](crate::ClientBuilder::budget))
+//! A [`Budget`] on the client ([`ClientBuilder::customer_budgets`](crate::ClientBuilder::customer_budgets))
 //! and a customer on the request ([`ExtractRequest::customer`](crate::ExtractRequest::customer))
 //! make every attempt of that request go through one step of the attempt loop:
 //! before the request, **reserve** the attempt's upper-bound cost; after the reply,
@@ -22,8 +22,15 @@
 //! [`Event::BudgetThreshold`](crate::observe::Event::BudgetThreshold), by the
 //! extraction whose settlement crossed it.
 //!
-//! Costs are [`Decimal`]s, in whatever currency the price is in. How an attempt's
-//! cost is reckoned is in [`AttemptPlan`].
+//! Costs are [`Decimal`]s, in US dollars at the model's price
+//! ([`ClientBuilder::price`](crate::ClientBuilder::price), else the shipped
+//! [`PriceTable`](crate::cost::PriceTable)). An attempt reserves the top of its
+//! [`Estimate`](crate::cost::Estimate) (its input tokens and a reply as long as its
+//! cap, `max_tokens` or the model's most output; without either,
+//! [`Budget::default_max_tokens`]) and settles what its reply's usage cost, the same
+//! figure [`Extracted::cost`](crate::Extracted::cost) adds up. A model whose price is
+//! unknown cannot be paid from a budget:
+//! [`ConfigError::NoPrice`](crate::ConfigError::NoPrice), before any request.
 #![cfg_attr(
     feature = "sqlite",
     doc = r#"
@@ -37,7 +44,8 @@ let store = SqliteBudgets::open("budgets.sqlite3")?;
 store.set_limit("acme", Decimal::new(10, 0), Period::Monthly).await?;
 let client = pluck::Client::builder()
     .api_key("sk-...")
-    .customer_budgets(Budget::new(store).price_per_token(Decimal::new(6, 7))) // $0.60 per 1M tokens
+    .model("gpt-4o-mini") // priced by the shipped table
+    .customer_budgets(Budget::new(store))
     .build()?;
 let colours: Vec<String> = client.request().customer("acme").user("The sky was blue.").send().await?;
 # let _ = colours; Ok(()) }
@@ -46,14 +54,12 @@ let colours: Vec<String> = client.request().customer("acme").user("The sky was b
 )]
 
 mod calendar;
-pub(crate) mod plan;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use calendar::Period;
-pub use plan::AttemptPlan;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresBudgets;
 pub use rust_decimal::Decimal;
@@ -70,14 +76,13 @@ use std::time::SystemTime;
 #[derive(Clone)]
 pub struct Budget {
     pub(crate) store: Arc<dyn BudgetStore>,
-    pub(crate) price: Decimal,
     pub(crate) default_max_tokens: u32,
     pub(crate) thresholds: Arc<[u32]>,
 }
 
 impl Budget {
-    /// A budget kept in `store`, at a price of zero per token (set one with
-    /// [`price_per_token`](Self::price_per_token)), with thresholds at 50, 80 and 100%.
+    /// A budget kept in `store`, with thresholds at 50, 80 and 100%. Attempts are paid
+    /// at the model's price (see [`ClientBuilder::price`](crate::ClientBuilder::price)).
     pub fn new(store: impl BudgetStore + 'static) -> Self {
         Budget::shared(Arc::new(store))
     }
@@ -85,17 +90,12 @@ impl Budget {
     /// As [`new`](Self::new), with a store shared with other code (to set limits or
     /// read the ledger).
     pub fn shared(store: Arc<dyn BudgetStore>) -> Self {
-        Budget { store, price: Decimal::ZERO, default_max_tokens: 4_096, thresholds: Arc::new([50, 80, 100]) }
+        Budget { store, default_max_tokens: 4_096, thresholds: Arc::new([50, 80, 100]) }
     }
 
-    /// The price of one token, prompt or reply alike (see [`AttemptPlan`]).
-    pub fn price_per_token(mut self, price: Decimal) -> Self {
-        self.price = price;
-        self
-    }
-
-    /// The reply's token cap assumed for an upper bound when the request sets no
-    /// `max_tokens`. Default 4,096.
+    /// The reply's token cap an attempt reserves for when neither the request
+    /// (`max_tokens`) nor the price table (the model's most output) caps it. Default
+    /// 4,096.
     pub fn default_max_tokens(mut self, tokens: u32) -> Self {
         self.default_max_tokens = tokens;
         self
@@ -131,7 +131,6 @@ impl Budget {
 impl fmt::Debug for Budget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Budget")
-            .field("price_per_token", &self.price)
             .field("default_max_tokens", &self.default_max_tokens)
             .field("thresholds", &self.thresholds)
             .finish_non_exhaustive()
@@ -321,7 +320,7 @@ pub enum BudgetError {
         customer: String,
     },
     /// A request names a customer, but the client has no budget to keep.
-    #[error("the request names customer {customer:?}, but the client has no budget (ClientBuilder::budget)")]
+    #[error("the request names customer {customer:?}, but the client has no per-customer budgets (ClientBuilder::customer_budgets)")]
     NotConfigured {
         /// The customer.
         customer: String,

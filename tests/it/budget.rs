@@ -7,9 +7,9 @@
 
 use crate::support::{ok, reply_always, SECRET};
 use pluck::budget::{Budget, BudgetStore, Decimal, EntryKind, Period, Reserved};
-use pluck::cost::{Amount, BudgetScope};
+use pluck::cost::{Amount, BudgetScope, Price};
 use pluck::observe::Event;
-use pluck::{Client, Error, Extract, Mode};
+use pluck::{Client, ConfigError, Error, Extract, Mode};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -22,9 +22,14 @@ struct Colour {
     name: String,
 }
 
-/// One dollar per million tokens.
+/// What one token costs: one dollar per million, input and output alike.
 fn price() -> Decimal {
     Decimal::new(1, 6)
+}
+
+/// The test model's price: [`price`] a token.
+fn model_price() -> Price {
+    Price::per_million(Decimal::ONE, Decimal::ONE)
 }
 
 /// A customer name no earlier run used (the PostgreSQL database outlives a run).
@@ -38,6 +43,7 @@ fn client(base: &str, budget: Budget) -> Client {
         .base_url(format!("{base}/v1"))
         .api_key(SECRET)
         .model("test-model")
+        .price("test-model", model_price())
         .mode(Mode::JsonSchema)
         .retry_policy(pluck::RetryPolicy::default().retries(0))
         .timeout(Duration::from_secs(30))
@@ -61,7 +67,7 @@ async fn upper_bound(store: Arc<dyn BudgetStore>) -> Decimal {
     reply_always(&server, reply(20)).await;
     let probe = customer("probe");
     store.set_limit(&probe, Decimal::from(1_000), Period::Monthly).await.unwrap();
-    extract(&client(&server.uri(), Budget::shared(store.clone()).price_per_token(price())), &probe).await.unwrap();
+    extract(&client(&server.uri(), Budget::shared(store.clone())), &probe).await.unwrap();
     let ledger = store.ledger(&probe).await.unwrap();
     assert_eq!(ledger[0].kind, EntryKind::Reserve);
     ledger[0].amount
@@ -123,7 +129,7 @@ async fn affords_exactly(store: Arc<dyn BudgetStore>, second: Option<String>) {
     let who = customer("acme");
     let limit = bound * Decimal::from(afford);
     store.set_limit(&who, limit, Period::Monthly).await.unwrap();
-    let client = client(&server.uri(), Budget::shared(store.clone()).price_per_token(price()));
+    let client = client(&server.uri(), Budget::shared(store.clone()));
     let successes = match second {
         None => hammer(&client, &who, total).await,
         Some(store_spec) => {
@@ -178,7 +184,7 @@ async fn worker() {
     let spec = std::env::var("PLUCK_BUDGET_WORKER").expect("PLUCK_BUDGET_WORKER: store, mock URL, customer, count");
     let [store, base, who, count]: [&str; 4] = spec.lines().collect::<Vec<_>>().try_into().unwrap();
     let store = open(store).await;
-    let client = client(base, Budget::shared(store).price_per_token(price()));
+    let client = client(base, Budget::shared(store));
     println!("successes={}", hammer(&client, who, count.parse().unwrap()).await);
 }
 
@@ -244,9 +250,7 @@ async fn a_budget_that_cannot_afford_the_call_refuses_before_any_request() {
         reply_always(&server, reply(20)).await;
         let who = customer("poor");
         store.set_limit(&who, Decimal::new(1, 6), Period::Daily).await.unwrap();
-        let err = extract(&client(&server.uri(), Budget::shared(store.clone()).price_per_token(price())), &who)
-            .await
-            .unwrap_err();
+        let err = extract(&client(&server.uri(), Budget::shared(store.clone())), &who).await.unwrap_err();
         match &err {
             Error::BudgetExceeded { scope: BudgetScope::Customer(customer), spent, next, limit } => {
                 assert_eq!(customer, &who);
@@ -269,11 +273,17 @@ async fn a_reply_is_settled_at_its_cost_and_a_failed_call_released() {
         reply_always(&server, ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "bad"}}))).await;
         let who = customer("settle");
         store.set_limit(&who, Decimal::ONE, Period::Monthly).await.unwrap();
-        let client = client(&server.uri(), Budget::shared(store.clone()).price_per_token(price()));
+        let client = client(&server.uri(), Budget::shared(store.clone()));
         let extracted = extract(&client, &who).await.unwrap();
         assert_eq!(extracted.usage.total_tokens, 120);
         let standing = store.standing(&who, SystemTime::now()).await.unwrap();
         assert_eq!((standing.spent, standing.reserved), (Decimal::new(120, 6), Decimal::ZERO));
+        // Settled at the reply's cost, the figure the extraction reports; reserved at
+        // the top of the attempt's estimate.
+        assert_eq!(extracted.cost.as_ref().map(|cost| cost.total), Some(standing.spent));
+        let estimate = client.request::<Colour>().user("The sky was blue.").max_tokens(50).estimate().unwrap();
+        let ledger = store.ledger(&who).await.unwrap();
+        assert_eq!(Some(ledger[0].amount), estimate.cost.map(|range| range.max));
         assert!(matches!(extract(&client, &who).await, Err(Error::InvalidRequest { status: 400, .. })));
         let standing = store.standing(&who, SystemTime::now()).await.unwrap();
         assert_eq!((standing.spent, standing.reserved), (Decimal::new(120, 6), Decimal::ZERO));
@@ -302,11 +312,12 @@ async fn thresholds_are_heard_once_per_period_and_periods_reset() {
         store.set_limit(&who, bound * Decimal::from(4), Period::Monthly).await.unwrap();
         let heard = Arc::new(Mutex::new(Vec::new()));
         let log = heard.clone();
-        let budget = Budget::shared(store.clone()).price_per_token(price()).thresholds([50, 80, 100]);
+        let budget = Budget::shared(store.clone()).thresholds([50, 80, 100]);
         let client = Client::builder()
             .base_url(format!("{}/v1", server.uri()))
             .api_key(SECRET)
             .model("test-model")
+            .price("test-model", model_price())
             .customer_budgets(budget)
             .observe(move |event: &Event<'_>| {
                 if let Event::BudgetThreshold { customer, percent, .. } = event {
@@ -331,6 +342,30 @@ async fn thresholds_are_heard_once_per_period_and_periods_reset() {
         };
         assert!(matches!(store.reserve(&who, bound, next_month).await.unwrap(), Reserved::Refused(_)));
         store.release(&held).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_model_without_a_price_is_refused_before_any_request() {
+    for store in stores("a_model_without_a_price_is_refused_before_any_request").await {
+        let server = MockServer::start().await;
+        reply_always(&server, reply(20)).await;
+        let who = customer("unpriced");
+        store.set_limit(&who, Decimal::ONE, Period::Monthly).await.unwrap();
+        let client = Client::builder()
+            .base_url(format!("{}/v1", server.uri()))
+            .api_key(SECRET)
+            .model("a-model-nobody-prices")
+            .customer_budgets(Budget::shared(store.clone()))
+            .build()
+            .unwrap();
+        let err = extract(&client, &who).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(ConfigError::NoPrice { model }) if model == "a-model-nobody-prices"),
+            "{err:?}"
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+        assert!(store.ledger(&who).await.unwrap().is_empty());
     }
 }
 
@@ -390,7 +425,7 @@ async fn a_stream_is_settled_at_its_end_and_released_when_dropped_midway() {
     let store: Arc<dyn BudgetStore> = Arc::new(pluck::budget::SqliteBudgets::in_memory().unwrap());
     let who = customer("stream");
     store.set_limit(&who, Decimal::ONE, Period::Daily).await.unwrap();
-    let client = client(&server.uri(), Budget::shared(store.clone()).price_per_token(price()));
+    let client = client(&server.uri(), Budget::shared(store.clone()));
     let stream = || client.request::<Colour>().customer(&who).user("The sky was blue.").max_tokens(50).stream();
 
     let mut whole = stream();
