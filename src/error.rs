@@ -199,6 +199,12 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The budget could not be kept: its store failed, or the customer has no limit.
+    #[error(transparent)]
+    Budget(#[from] crate::budget::BudgetError),
+    /// The response cache could not be read or written.
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
     /// The provider answered 2xx with a body pluck could not read.
     #[error("the provider's reply could not be read: {message}")]
     Decode {

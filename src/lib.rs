@@ -75,6 +75,8 @@ fn fuzz_cases() -> u32 {
 
 pub mod agent;
 mod attempts;
+pub mod budget;
+pub mod cache;
 mod client;
 pub mod cost;
 mod error;
@@ -100,6 +102,8 @@ pub mod schema;
 mod semconv;
 #[cfg(feature = "tracing")]
 pub mod spans;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod steer;
 pub mod stream;
 mod transport;

@@ -131,6 +131,30 @@ pub enum Event<'a> {
         /// What the model is told.
         feedback: &'a str,
     },
+    /// The response cache held a reply that validated for this request (see
+    /// [`cache`](crate::cache)): no request is made. [`Event::Done`] follows, with
+    /// zero attempts.
+    CacheHit {
+        /// The model the request was for.
+        model: &'a str,
+        /// The request's key in the cache.
+        key: &'a crate::cache::CacheKey,
+    },
+    /// A settled attempt took a customer's spending in the period to a threshold of
+    /// their limit (see [`Budget::thresholds`](crate::budget::Budget::thresholds)).
+    /// Heard once per threshold and period, by the extraction that crossed it.
+    BudgetThreshold {
+        /// The customer.
+        customer: &'a str,
+        /// The threshold crossed, in percent of the limit.
+        percent: u32,
+        /// Spent in the period after the attempt.
+        spent: rust_decimal::Decimal,
+        /// The limit for the period.
+        limit: rust_decimal::Decimal,
+        /// The first day of the period (`YYYY-MM-DD`, UTC).
+        period_start: &'a str,
+    },
     /// The value validated.
     Done {
         /// Requests made (re-asks included, transport retries not).

@@ -19,7 +19,7 @@ pub struct Extracted<T> {
     pub value: T,
     /// Tokens summed over every attempt.
     pub usage: Usage,
-    /// Replies requested: 1 when the first one validated.
+    /// Replies requested: 1 when the first one validated, 0 when the cache answered.
     pub attempts: u32,
     /// The changes made to the reply so that it parsed (empty when it parsed as
     /// written); see [`ClientBuilder::lenient`](crate::ClientBuilder::lenient).
@@ -27,6 +27,15 @@ pub struct Extracted<T> {
     /// What each attempt cost and their sum, in US dollars, when the model's price is
     /// known (see [`cost`](crate::cost)).
     pub cost: Option<Cost>,
+    pub(crate) cached: bool,
+}
+
+impl<T> Extracted<T> {
+    /// Whether the value came from the response cache (see [`cache`](crate::cache)):
+    /// no request was made, and `usage` is zero.
+    pub fn cached(&self) -> bool {
+        self.cached
+    }
 }
 
 /// One extraction, configured call by call. Made by [`Client::request`].
@@ -52,6 +61,8 @@ pub struct Extracted<T> {
 pub struct ExtractRequest<'c, T> {
     client: &'c Client,
     parts: Parts,
+    /// The customer whose budget pays, if any.
+    customer: Option<String>,
     observers: Observers,
     /// For a request made by a router: what chooses where each attempt goes.
     steer: Option<Box<dyn StartSteer>>,
@@ -97,6 +108,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             steer: None,
             budget: None,
             truncation: None,
+            customer: None,
             _value: PhantomData,
         }
     }
@@ -112,6 +124,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             steer: Some(steer),
             budget: None,
             truncation: None,
+            customer: None,
             _value: PhantomData,
         }
     }
@@ -213,6 +226,15 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         self
     }
 
+    /// The customer this extraction is made for: each of its attempts is paid from
+    /// their budget (see [`budget`](crate::budget) and
+    /// [`ClientBuilder::customer_budgets`](crate::ClientBuilder::customer_budgets)),
+    /// and is not made when the budget cannot afford it.
+    pub fn customer(mut self, customer: impl Into<String>) -> Self {
+        self.customer = Some(customer.into());
+        self
+    }
+
     /// Registers an observer of this request alone, plain or streamed, after the
     /// client's (see [`ClientBuilder::observe`](crate::ClientBuilder::observe) and
     /// [`observe`](crate::observe)).
@@ -292,6 +314,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             steer: None,
             budget: None,
             truncation: None,
+            customer: None,
             _value: PhantomData,
         }
     }
@@ -341,10 +364,14 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         #[cfg(feature = "tracing")]
         let span = attempts.span();
         let run = async move {
+            if let Some(hit) = attempts.cached::<T>().await? {
+                return Ok(hit);
+            }
             loop {
                 let reply = attempts.send().await?;
                 let judged = judge::<T>(reply.raw(), attempts.prepared(), attempts.lenient());
                 if let Judged::Done(extracted) = attempts.judge(reply, judged)? {
+                    attempts.keep().await?;
                     return Ok(extracted);
                 }
             }
@@ -365,6 +392,9 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
         }
         let steer = self.steer.map(|start| start.start(&parts, seat_for::<T>));
         let client = self.client;
+        if let (Some(customer), None) = (&self.customer, client.customer_budgets()) {
+            return Err(crate::budget::BudgetError::NotConfigured { customer: customer.clone() }.into());
+        }
         let defaults = client.defaults();
         let (tools, turn, stop) = (parts.tools.take(), parts.turn, std::mem::take(&mut parts.stop));
         let seat = resolve::<T>(parts, client)?;
@@ -378,6 +408,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             max_tokens: seat.max_tokens,
             messages: seat.messages,
             prepared: seat.prepared,
+            customer: self.customer,
             observers: self.observers,
             steer,
             tools,
@@ -462,6 +493,8 @@ pub(crate) struct Resolved<'c> {
     pub(crate) max_tokens: Option<u32>,
     pub(crate) messages: Vec<Message>,
     pub(crate) prepared: std::sync::Arc<schema::Prepared>,
+    /// The customer whose budget pays, if any.
+    pub(crate) customer: Option<String>,
     /// The request's own observers.
     pub(crate) observers: Observers,
     /// What chooses where each attempt goes, for a routed request.

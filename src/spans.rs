@@ -384,7 +384,7 @@ impl Spans {
                     "pluck.fallback"
                 );
             }
-            Event::Request { .. } | Event::Step { .. } => {}
+            Event::Request { .. } | Event::Step { .. } | Event::CacheHit { .. } | Event::BudgetThreshold { .. } => {}
         }
     }
 }

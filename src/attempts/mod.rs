@@ -9,9 +9,14 @@
 //! only in how a reply's text arrives: whole from [`Client::send`], or event by event
 //! from [`Client::open`].
 
+mod remember;
+mod spend;
 mod spending;
 mod steered;
 
+pub(crate) use spend::Spending;
+
+use crate::cache::CacheKey;
 use crate::cost::{Budget, Cost, Price, Truncation};
 use crate::error::{Attempt, Exhausted};
 use crate::observe::{Event, Observers};
@@ -73,6 +78,13 @@ pub(crate) struct Attempts<'c> {
     status: Option<u16>,
     /// For a stream: whether usage is asked for in it.
     include_usage: Option<bool>,
+    /// The customer's budget, when the client keeps one and the request names a
+    /// customer.
+    spending: Option<Box<Spending>>,
+    /// The request's key in the response cache, when the client has one.
+    cache_key: Option<CacheKey>,
+    /// The reply that validated, to keep in the cache.
+    validated: Option<String>,
     /// The extraction's spans, when a subscriber listens.
     #[cfg(feature = "tracing")]
     spans: Option<crate::spans::Spans>,
@@ -127,6 +139,10 @@ impl<'c> Attempts<'c> {
             cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
         #[cfg(feature = "metrics")]
         let meters = crate::meters::Meters::new(&client, &resolved.model);
+        let spending = match (client.customer_budgets(), resolved.customer) {
+            (Some(budget), Some(customer)) => Some(Box::new(Spending::new(budget.clone(), customer))),
+            _ => None,
+        };
         let price = client.price(&resolved.model);
         Attempts {
             client,
@@ -159,6 +175,9 @@ impl<'c> Attempts<'c> {
             first_chunk: false,
             status: None,
             include_usage,
+            spending,
+            cache_key: None,
+            validated: None,
             #[cfg(feature = "tracing")]
             spans,
             #[cfg(feature = "metrics")]
@@ -205,24 +224,29 @@ impl<'c> Attempts<'c> {
         loop {
             self.route().await?;
             self.admit()?;
+            self.reserve().await?;
             self.begin();
             let call = self.call();
             let on_retry: &(dyn Fn(Option<u16>, Duration) + Sync) = &|status, wait| self.emit_retry(status, wait);
             let sent = self.within(self.client.send(&call, self.observing.then_some(on_retry))).await;
-            let judged = sent.and_then(|(status, reply)| {
-                let (usage, finish) = (reply.usage, Some(reply.finish));
-                self.received(Some(status), usage, finish, reply.id.as_deref(), reply.model.as_deref());
-                if self.enlarge(&reply) {
-                    return Ok(None);
+            let (status, reply) = match sent {
+                Ok(sent) => sent,
+                Err(err) if self.rerouted(&err) => {
+                    self.release().await;
+                    continue;
                 }
-                self.verdict(reply).map(Some)
-            });
-            match judged {
-                Ok(Some(reply)) => {
+                Err(err) => return Err(self.broke_off(err, Usage::default()).await),
+            };
+            self.received(Some(status), reply.usage, Some(reply.finish), reply.id.as_deref(), reply.model.as_deref());
+            self.settle(reply.usage).await?;
+            if self.enlarge(&reply) {
+                continue;
+            }
+            match self.verdict(reply) {
+                Ok(reply) => {
                     self.answered();
                     return Ok(reply);
                 }
-                Ok(None) => continue,
                 Err(err) if self.rerouted(&err) => continue,
                 Err(err) => return Err(self.fail(err, Usage::default())),
             }
@@ -237,6 +261,7 @@ impl<'c> Attempts<'c> {
         loop {
             self.route().await?;
             self.admit()?;
+            self.reserve().await?;
             self.begin();
             let call = self.call();
             let include_usage = self.include_usage.unwrap_or(true);
@@ -248,8 +273,8 @@ impl<'c> Attempts<'c> {
                     self.status = Some(status);
                     return Ok(incoming);
                 }
-                Err(err) if self.rerouted(&err) => continue,
-                Err(err) => return Err(self.fail(err, Usage::default())),
+                Err(err) if self.rerouted(&err) => self.release().await,
+                Err(err) => return Err(self.broke_off(err, Usage::default()).await),
             }
         }
     }
@@ -268,9 +293,14 @@ impl<'c> Attempts<'c> {
     ///
     /// # Errors
     /// A reply that broke off (no finish, no end event), was truncated or refused.
-    pub(crate) fn ended(&mut self, incoming: &Incoming, raw: &[u8]) -> Result<Reply, Error> {
-        self.received(self.status, incoming.usage(), incoming.finish(), incoming.id(), incoming.model());
-        let reply = incoming.reply(raw).map_err(|err| self.fail(err, Usage::default()))?;
+    pub(crate) async fn ended(&mut self, incoming: Incoming, raw: &[u8]) -> Result<Reply, Error> {
+        let usage = incoming.usage();
+        self.received(self.status, usage, incoming.finish(), incoming.id(), incoming.model());
+        let reply = incoming.reply(raw);
+        // The stream is done with before the budget is settled.
+        drop(incoming);
+        self.settle(usage).await?;
+        let reply = reply.map_err(|err| self.fail(err, Usage::default()))?;
         self.verdict(reply).map_err(|err| self.fail(err, Usage::default()))
     }
 
@@ -289,8 +319,18 @@ impl<'c> Attempts<'c> {
                     }
                     self.observers_emit(&Event::Done { attempts: attempt, usage: self.usage });
                 }
+                if self.cache_key.is_some() {
+                    self.validated = Some(reply.raw().to_owned());
+                }
                 let cost = self.cost.take();
-                return Ok(Judged::Done(Extracted { value, usage: self.usage, attempts: attempt, repairs, cost }));
+                return Ok(Judged::Done(Extracted {
+                    value,
+                    usage: self.usage,
+                    attempts: attempt,
+                    repairs,
+                    cost,
+                    cached: false,
+                }));
             }
             Err(rejected) => rejected,
         };

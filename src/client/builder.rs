@@ -57,6 +57,9 @@ pub struct ClientBuilder {
     pub(super) allow_insecure_http: bool,
     pub(super) limits: Limits,
     pub(super) observers: Observers,
+    /// Per-customer budgets and the response cache (see `costs`).
+    pub(super) customer_budgets: Option<crate::budget::Budget>,
+    pub(super) cache: Option<Arc<dyn crate::cache::ResponseCache>>,
     pub(super) prices: crate::cost::PriceTable,
     pub(super) budget: Option<crate::cost::Budget>,
     pub(super) truncation: crate::cost::Truncation,
@@ -462,6 +465,8 @@ impl ClientBuilder {
                 },
                 limit_name,
                 observers: self.observers,
+                customer_budgets: self.customer_budgets,
+                cache: self.cache,
                 prices: self.prices,
                 #[cfg(feature = "tracing")]
                 capture_content: self.capture_content,

@@ -64,7 +64,7 @@ impl Client {
 
     /// Where `call` goes: the URL parsed at build for the client's own model and mode,
     /// else the one for the call's.
-    fn url(&self, call: &Call<'_>, stream: bool) -> Result<Cow<'_, reqwest::Url>, ConfigError> {
+    pub(super) fn url(&self, call: &Call<'_>, stream: bool) -> Result<Cow<'_, reqwest::Url>, ConfigError> {
         let inner = &*self.inner;
         if call.model == inner.model && call.mode == inner.mode {
             return Ok(Cow::Borrowed(if stream { &inner.stream_url } else { &inner.url }));

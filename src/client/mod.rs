@@ -1,6 +1,7 @@
 //! [`Client`]: where requests go and how they are sent.
 
 mod builder;
+mod costs;
 mod door;
 pub(crate) mod env;
 mod spending;
@@ -98,6 +99,8 @@ pub(crate) struct Inner {
     defaults: Defaults,
     limit_name: LimitName,
     observers: Observers,
+    customer_budgets: Option<crate::budget::Budget>,
+    cache: Option<Arc<dyn crate::cache::ResponseCache>>,
     /// Prices set on the builder, looked up before the shipped table.
     prices: crate::cost::PriceTable,
     /// Whether spans record the messages sent and received.
@@ -135,6 +138,8 @@ impl fmt::Debug for Client {
             .field("max_reply_size", &inner.transport.limits.reply)
             .field("max_event_size", &inner.transport.limits.event)
             .field("observers", &inner.observers)
+            .field("customer_budgets", &inner.customer_budgets)
+            .field("cache", &inner.cache.is_some())
             .finish()
     }
 }

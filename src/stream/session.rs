@@ -298,7 +298,8 @@ where
             };
             match wire.next_text(self.attempts.secret()).await {
                 Err(err) => {
-                    let err = self.attempts.fail(err, wire.usage());
+                    let usage = wire.usage();
+                    let err = self.attempts.broke_off(err, usage).await;
                     return self.end(err);
                 }
                 Ok(Some(text)) => {
@@ -313,7 +314,7 @@ where
                 }
                 Ok(None) => {
                     let (wire, reader) = self.reading.take().expect("matched above");
-                    let reply = match self.attempts.ended(&wire, reader.raw()) {
+                    let reply = match self.attempts.ended(wire, reader.raw()).await {
                         Ok(reply) => reply,
                         Err(err) => return self.end(err),
                     };
@@ -361,7 +362,7 @@ impl<T: Extract + Send> ItemState<T> {
                         attempts.item(&item);
                         return Some((item, ItemState::Closing(attempts, wire, reader, usage)));
                     }
-                    let ended = attempts.ended(&wire, reader.raw());
+                    let ended = attempts.ended(wire, reader.raw()).await;
                     *usage.lock().unwrap_or_else(|e| e.into_inner()) = attempts.usage();
                     let end = ended.map_err(ItemError::Failed).and_then(|_| reader.finish());
                     attempts.items_end(&end);
@@ -376,7 +377,10 @@ impl<T: Extract + Send> ItemState<T> {
                         return Some((item, ItemState::Reading(attempts, wire, reader, usage)));
                     }
                     match wire.next_text(attempts.secret()).await {
-                        Err(err) => ItemState::Failed(attempts.fail(err, wire.usage())),
+                        Err(err) => {
+                            let usage = wire.usage();
+                            ItemState::Failed(attempts.broke_off(err, usage).await)
+                        }
                         Ok(Some(text)) => {
                             attempts.chunk();
                             reader.feed(&text);

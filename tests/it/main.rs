@@ -13,6 +13,9 @@ mod agent_local;
 mod agent_providers;
 mod agent_react;
 mod anthropic;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod budget;
+mod cache;
 mod cost;
 mod e2e_local;
 mod events;

@@ -1,6 +1,10 @@
 //! The workload with pluck: `Client::extract::<JobPostingAnalysis>` in JSON-schema mode
 //! (strict `response_format`), with its default system prompt and up to 2 re-asks.
 //!
+//! Built with the feature `budget` and run with `BENCH_BUDGET=FILE`, every extraction
+//! is paid from a customer's budget kept in that SQLite file (made afresh), which
+//! affords them all: the cost of reserving and settling each attempt.
+//!
 //! Built with the feature `otel` (`cargo build --release -p bench-pluck --features
 //! otel`), `BENCH_PLUCK_TRACE` picks what listens to pluck's spans: `none` (the
 //! default: no subscriber), `discard` (a subscriber that builds pluck's spans and
@@ -17,19 +21,15 @@ mod job;
 
 use bench_common::{base_url, runner, API_KEY, MODEL, POSTING};
 use job::JobPostingAnalysis;
-use pluck::{Client, Mode};
+use pluck::{Client, ClientBuilder, Mode};
 
 fn main() {
     assert_eq!(pluck::DEFAULT_SYSTEM_PROMPT, bench_common::SYSTEM_PROMPT, "every client sends the same prompt");
     let (library, _listening) = listen();
-    let client = Client::builder()
-        .base_url(base_url())
-        .api_key(API_KEY)
-        .model(MODEL)
-        .mode(Mode::JsonSchema)
-        .max_retries(2)
-        .build()
-        .expect("the client builds");
+    let builder =
+        Client::builder().base_url(base_url()).api_key(API_KEY).model(MODEL).mode(Mode::JsonSchema).max_retries(2);
+    let (builder, customer) = budget(builder);
+    let client = builder.build().expect("the client builds");
     #[cfg(feature = "router")]
     if std::env::var("BENCH_ROUTER").is_ok_and(|v| v == "1") {
         let router = pluck::router::Router::builder()
@@ -41,9 +41,38 @@ fn main() {
         });
         return;
     }
+    let library = if customer.is_some() { "pluck-budget" } else { library };
     runner::run(library, || async {
-        client.extract::<JobPostingAnalysis>(POSTING).await.map(|job| job.overall_confidence)
+        let request = client.request::<JobPostingAnalysis>().user(POSTING);
+        let request = match &customer {
+            Some(customer) => request.customer(customer),
+            None => request,
+        };
+        request.send().await.map(|job| job.overall_confidence)
     });
+}
+
+/// The budget BENCH_BUDGET asks for, and the customer it is kept for.
+#[cfg(feature = "budget")]
+fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
+    use pluck::budget::{Budget, BudgetStore, Decimal, Period, SqliteBudgets};
+    let Ok(path) = std::env::var("BENCH_BUDGET") else { return (builder, None) };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    let store = SqliteBudgets::open(&path).expect("the budget file opens");
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+    runtime
+        .block_on(store.set_limit("bench", Decimal::from(1_000_000_000), Period::Monthly))
+        .expect("the limit is set");
+    // Paid at the model's price in the shipped table.
+    (builder.customer_budgets(Budget::new(store)), Some("bench".to_owned()))
+}
+
+#[cfg(not(feature = "budget"))]
+fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
+    assert!(std::env::var_os("BENCH_BUDGET").is_none(), "BENCH_BUDGET needs the feature `budget`");
+    (builder, None)
 }
 
 /// What `BENCH_PLUCK_TRACE` asks to listen to the spans: the row's library name, and
