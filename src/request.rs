@@ -509,6 +509,15 @@ pub(crate) struct Resolved<'c> {
 }
 
 impl Resolved<'_> {
+    /// Whether the model may call the declared tools: on an agent's turn only.
+    pub(crate) fn tool_choice(&self) -> ToolChoice {
+        if self.turn {
+            ToolChoice::Auto
+        } else {
+            ToolChoice::None
+        }
+    }
+
     /// The first attempt's call.
     fn first_call(&self) -> Call<'_> {
         Call {
@@ -519,10 +528,7 @@ impl Resolved<'_> {
             mode: self.mode,
             temperature: self.temperature,
             max_tokens: self.max_tokens,
-            tools: self
-                .tools
-                .as_deref()
-                .map(|tools| Offer { tools, choice: if self.turn { ToolChoice::Auto } else { ToolChoice::None } }),
+            tools: self.tools.as_deref().map(|tools| Offer { tools, choice: self.tool_choice() }),
             stop: &self.stop,
         }
     }

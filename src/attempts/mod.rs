@@ -139,6 +139,7 @@ impl<'c> Attempts<'c> {
             cfg!(feature = "metrics") || observing || !client.observers().is_empty() || !resolved.observers.is_empty();
         #[cfg(feature = "metrics")]
         let meters = crate::meters::Meters::new(&client, &resolved.model);
+        let tool_choice = resolved.tool_choice();
         let spending = match (client.customer_budgets(), resolved.customer) {
             (Some(budget), Some(customer)) => Some(Box::new(Spending::new(budget.clone(), customer))),
             _ => None,
@@ -154,8 +155,8 @@ impl<'c> Attempts<'c> {
             max_tokens: resolved.max_tokens,
             messages: resolved.messages,
             prepared: resolved.prepared,
+            tool_choice,
             tools: resolved.tools,
-            tool_choice: if resolved.turn { ToolChoice::Auto } else { ToolChoice::None },
             stop: resolved.stop,
             retries: Vec::new(),
             failed: Vec::new(),

@@ -62,9 +62,7 @@ impl Attempts<'_> {
         let moved = seat.client.provider() != self.client.provider() || seat.mode != self.mode;
         if moved {
             for retry in &mut self.retries {
-                if !retry.reply.tool_calls.is_empty() {
-                    let call = retry.reply.tool_calls.remove(0);
-                    retry.reply.tool_calls.clear();
+                if let Some(call) = std::mem::take(&mut retry.reply.tool_calls).into_iter().next() {
                     retry.reply.content = Some(call.function.arguments);
                 }
             }
