@@ -65,7 +65,7 @@ impl Meters {
             Label::new("gen_ai.request.model", model.to_owned()),
         ];
         if let Some(address) = address {
-            labels.push(Label::new("server.address", address));
+            labels.push(Label::new("server.address", address.to_owned()));
         }
         if let Some(port) = port {
             labels.push(Label::new("server.port", port.to_string()));

@@ -92,8 +92,10 @@ use crate::observe::Event;
 use crate::provider::{Finish, Retry};
 use crate::semconv::{error_type, finish_reason, openinference_provider, provider_name};
 use crate::{Client, Message, Mode, Usage};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use tracing::field::Empty;
+use std::sync::OnceLock;
+use tracing::field::{Empty, Field, Value};
 use tracing::Span;
 
 /// What every span of an extraction says of its request.
@@ -108,48 +110,93 @@ pub(crate) struct Asked<'a> {
 }
 
 /// The spans of one extraction: its own, and the attempt's under way.
+///
+/// What the attempts are opened with (model, mode, server) is read from the request
+/// at each [`begin`](Spans::begin), so nothing of it is copied here.
 pub(crate) struct Spans {
     extraction: Span,
     attempt: Span,
     capture: bool,
-    /// What each attempt span is opened with.
-    model: String,
-    provider: &'static str,
-    /// `llm.invocation_parameters`: what was asked, as JSON.
-    parameters: String,
-    mode: String,
-    target: String,
-    temperature: Option<f64>,
-    max_tokens: Option<u32>,
-    stream: bool,
-    address: Option<String>,
-    port: Option<u16>,
     /// The attempt's transport retries and the time they waited.
     retries: AtomicU32,
     waited_ms: AtomicU64,
 }
 
+/// Field names of one span's callsite, resolved to [`Field`]s once: recording by
+/// `Field` skips the search of the callsite's names that recording by name makes, and
+/// [`Fields::record`] hands several values to the subscriber in one call.
+struct Fields<const N: usize> {
+    names: [&'static str; N],
+    resolved: OnceLock<Option<[Field; N]>>,
+}
+
+impl<const N: usize> Fields<N> {
+    const fn new(names: [&'static str; N]) -> Self {
+        Fields { names, resolved: OnceLock::new() }
+    }
+
+    /// Records `values` (`None`: left as they are) on `span`, each under the name at
+    /// its index. Every span given one `Fields` comes from one callsite.
+    fn record(&self, span: &Span, values: [Option<&dyn Value>; N]) {
+        let Some(meta) = span.metadata() else { return };
+        let resolved = self.resolved.get_or_init(|| {
+            let fields: Option<Vec<Field>> = self.names.iter().map(|name| meta.fields().field(name)).collect();
+            fields.and_then(|fields| fields.try_into().ok())
+        });
+        let Some(fields) = resolved else { return };
+        debug_assert!(fields.iter().all(|field| field.callsite() == meta.callsite()), "one callsite per Fields");
+        let pairs: [(&Field, Option<&dyn Value>); N] = std::array::from_fn(|i| (&fields[i], values[i]));
+        span.record_all(&meta.fields().value_set(&pairs));
+    }
+}
+
+/// What a reply says, recorded on its attempt's span.
+static RESPONSE: Fields<13> = Fields::new([
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.reasoning.output_tokens",
+    "llm.token_count.prompt",
+    "llm.token_count.completion",
+    "llm.token_count.total",
+    "http.response.status_code",
+    "gen_ai.response.id",
+    "gen_ai.response.model",
+    "llm.model_name",
+    "gen_ai.response.finish_reasons",
+]);
+
+/// What the extraction's end says, recorded on its span.
+static DONE: Fields<6> = Fields::new([
+    "pluck.attempts",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.reasoning.output_tokens",
+]);
+
 impl Spans {
     /// The spans of an extraction about to start, under the current span; `None`
     /// when no subscriber listens.
     pub(crate) fn open(asked: Asked<'_>) -> Option<Self> {
-        let provider = provider_name(asked.client.provider());
-        let temperature = asked.temperature.map(f64::from);
+        let (address, port) = asked.client.server();
         // Without a subscriber the macro builds nothing, its fields unevaluated.
         let extraction = tracing::info_span!(
             "extract",
-            otel.name = format!("extract {}", asked.target),
+            otel.name = format_args!("extract {}", asked.target),
             otel.kind = "internal",
             otel.status_code = Empty,
             gen_ai.operation.name = "chat",
-            gen_ai.provider.name = provider,
+            gen_ai.provider.name = provider_name(asked.client.provider()),
             gen_ai.request.model = asked.model,
-            gen_ai.request.temperature = temperature,
+            gen_ai.request.temperature = asked.temperature.map(f64::from),
             gen_ai.request.max_tokens = asked.max_tokens.map(i64::from),
             gen_ai.request.stream = asked.stream,
             gen_ai.output.type = "json",
-            server.address = Empty,
-            server.port = Empty,
+            server.address = address,
+            server.port = port.map(i64::from),
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
             gen_ai.usage.cache_read.input_tokens = Empty,
@@ -165,36 +212,13 @@ impl Spans {
         if extraction.is_disabled() {
             return None;
         }
-        let (address, port) = asked.client.server();
-        extraction.record("server.address", address.as_deref());
-        extraction.record("server.port", port.map(i64::from));
         Some(Spans {
             extraction,
             attempt: Span::none(),
             capture: asked.client.captures_content(),
-            model: asked.model.to_owned(),
-            provider,
-            parameters: invocation_parameters(asked.temperature, asked.max_tokens),
-            mode: format!("{:?}", asked.mode),
-            target: asked.target.to_owned(),
-            temperature,
-            max_tokens: asked.max_tokens,
-            stream: asked.stream,
-            address,
-            port,
             retries: AtomicU32::new(0),
             waited_ms: AtomicU64::new(0),
         })
-    }
-
-    /// The attempts from now on go to `client`'s server, asking `model` in `mode` (a
-    /// router moved the extraction to another deployment).
-    #[cfg(feature = "router")]
-    pub(crate) fn reseat(&mut self, client: &crate::Client, model: &str, mode: crate::Mode) {
-        self.provider = provider_name(client.provider());
-        self.model = model.to_owned();
-        self.mode = format!("{mode:?}");
-        (self.address, self.port) = client.server();
     }
 
     /// The extraction's span.
@@ -207,26 +231,30 @@ impl Spans {
         &self.attempt
     }
 
-    /// Attempt `attempt` starts, sending `messages` and the failed `retries`: its span
-    /// opens under the extraction's, the last attempt's closes.
-    pub(crate) fn begin(&mut self, attempt: u32, messages: &[Message], retries: &[Retry]) {
+    /// Attempt `attempt` starts, asking as `asked` says (a router may have moved the
+    /// extraction to another deployment since the last), sending `messages` and the
+    /// failed `retries`: its span opens under the extraction's, the last attempt's
+    /// closes.
+    pub(crate) fn begin(&mut self, asked: Asked<'_>, attempt: u32, messages: &[Message], retries: &[Retry]) {
         self.retries.store(0, Ordering::Relaxed);
         self.waited_ms.store(0, Ordering::Relaxed);
+        let provider = provider_name(asked.client.provider());
+        let (address, port) = asked.client.server();
         self.attempt = tracing::info_span!(
             parent: &self.extraction,
             "chat",
-            otel.name = format!("chat {}", self.model),
+            otel.name = format_args!("chat {}", asked.model),
             otel.kind = "client",
             otel.status_code = Empty,
             gen_ai.operation.name = "chat",
-            gen_ai.provider.name = self.provider,
-            gen_ai.request.model = self.model.as_str(),
-            gen_ai.request.temperature = self.temperature,
-            gen_ai.request.max_tokens = self.max_tokens.map(i64::from),
-            gen_ai.request.stream = self.stream,
+            gen_ai.provider.name = provider,
+            gen_ai.request.model = asked.model,
+            gen_ai.request.temperature = asked.temperature.map(f64::from),
+            gen_ai.request.max_tokens = asked.max_tokens.map(i64::from),
+            gen_ai.request.stream = asked.stream,
             gen_ai.output.type = "json",
-            server.address = self.address.as_deref(),
-            server.port = self.port.map(i64::from),
+            server.address = address,
+            server.port = port.map(i64::from),
             gen_ai.response.finish_reasons = Empty,
             gen_ai.response.id = Empty,
             gen_ai.response.model = Empty,
@@ -240,15 +268,15 @@ impl Spans {
             gen_ai.output.messages = Empty,
             http.response.status_code = Empty,
             error.type = Empty,
-            pluck.target = self.target.as_str(),
-            pluck.mode = self.mode.as_str(),
+            pluck.target = asked.target,
+            pluck.mode = ?asked.mode,
             pluck.attempt = i64::from(attempt),
             pluck.transport.retries = 0i64,
             pluck.transport.wait_ms = 0i64,
             openinference.span.kind = "LLM",
-            llm.provider = openinference_provider(self.provider),
-            llm.model_name = self.model.as_str(),
-            llm.invocation_parameters = self.parameters.as_str(),
+            llm.provider = openinference_provider(provider),
+            llm.model_name = asked.model,
+            llm.invocation_parameters = invocation_parameters(asked.temperature, asked.max_tokens).as_ref(),
             llm.token_count.prompt = Empty,
             llm.token_count.completion = Empty,
             llm.token_count.total = Empty,
@@ -295,19 +323,29 @@ impl Spans {
                 attempt.record("gen_ai.response.time_to_first_chunk", latency.as_secs_f64());
             }
             Event::Response { status, usage, finish, id, model, .. } => {
-                record_usage(attempt, *usage);
-                attempt.record("llm.token_count.prompt", int(usage.prompt_tokens));
-                attempt.record("llm.token_count.completion", int(usage.completion_tokens));
-                attempt.record("llm.token_count.total", int(usage.total_tokens));
-                attempt.record("http.response.status_code", status.map(i64::from));
-                attempt.record("gen_ai.response.id", *id);
-                attempt.record("gen_ai.response.model", *model);
-                if let Some(model) = model {
-                    attempt.record("llm.model_name", *model);
-                }
-                if let Some(finish) = finish {
-                    attempt.record("gen_ai.response.finish_reasons", finish_reason(*finish));
-                }
+                let [input, output, cache_read, cache_creation, reasoning] = usage_values(*usage);
+                let (prompt, completion, total) =
+                    (int(usage.prompt_tokens), int(usage.completion_tokens), int(usage.total_tokens));
+                let status = status.map(i64::from);
+                let finish = finish.map(finish_reason);
+                RESPONSE.record(
+                    attempt,
+                    [
+                        value(&input),
+                        value(&output),
+                        value(&cache_read),
+                        value(&cache_creation),
+                        value(&reasoning),
+                        Some(&prompt),
+                        Some(&completion),
+                        Some(&total),
+                        value(&status),
+                        id.as_ref().map(|id| id as &dyn Value),
+                        model.as_ref().map(|model| model as &dyn Value),
+                        model.as_ref().map(|model| model as &dyn Value),
+                        finish.as_ref().map(|finish| finish as &dyn Value),
+                    ],
+                );
             }
             Event::ParseError { report, .. } | Event::ValidationError { report, .. } => {
                 attempt.record("error.type", "validation");
@@ -327,20 +365,14 @@ impl Spans {
             Event::Reask { attempt: failed, .. } => {
                 self.extraction.record("pluck.reasks", i64::from(*failed));
             }
-            Event::Done { attempts, usage } => {
-                self.extraction.record("pluck.attempts", i64::from(*attempts));
-                record_usage(&self.extraction, *usage);
-            }
+            Event::Done { attempts, usage } => self.ended(*attempts, Some(*usage)),
             Event::Failed { attempts, error } => {
                 let kind = error_type(error);
                 for span in [&self.extraction, attempt] {
                     span.record("error.type", kind.as_str());
                     span.record("otel.status_code", "ERROR");
                 }
-                self.extraction.record("pluck.attempts", i64::from(*attempts));
-                if let Some(usage) = error.usage() {
-                    record_usage(&self.extraction, usage);
-                }
+                self.ended(*attempts, error.usage());
             }
             Event::Routed { group, deployment, model, provider, among } => {
                 tracing::info!(
@@ -387,20 +419,42 @@ impl Spans {
             Event::Request { .. } | Event::Step { .. } | Event::CacheHit { .. } | Event::BudgetThreshold { .. } => {}
         }
     }
+
+    /// The extraction ended after `attempts`, having used `usage` where known.
+    fn ended(&self, attempts: u32, usage: Option<Usage>) {
+        let attempts = i64::from(attempts);
+        let [input, output, cache_read, cache_creation, reasoning] = usage.map_or([None; 5], usage_values);
+        DONE.record(
+            &self.extraction,
+            [
+                Some(&attempts),
+                value(&input),
+                value(&output),
+                value(&cache_read),
+                value(&cache_creation),
+                value(&reasoning),
+            ],
+        );
+    }
 }
 
-fn record_usage(span: &Span, usage: Usage) {
-    span.record("gen_ai.usage.input_tokens", int(usage.prompt_tokens));
-    span.record("gen_ai.usage.output_tokens", int(usage.completion_tokens));
-    // The conventions ask for these when the provider reports them, non-zero.
-    let parts = [
-        ("gen_ai.usage.cache_read.input_tokens", usage.cached_input_tokens),
-        ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
-        ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),
-    ];
-    for (name, tokens) in parts.into_iter().filter(|(_, tokens)| *tokens > 0) {
-        span.record(name, int(tokens));
-    }
+/// `n` to record, when there is one.
+fn value(n: &Option<i64>) -> Option<&dyn Value> {
+    n.as_ref().map(|n| n as &dyn Value)
+}
+
+/// The conventions' usage attributes of `usage`, in the order of [`DONE`]'s last
+/// five: input and output tokens, then the cached, cache-written and reasoning
+/// tokens, which the conventions ask for only when the provider reports them non-zero.
+fn usage_values(usage: Usage) -> [Option<i64>; 5] {
+    let reported = |tokens: u64| (tokens > 0).then(|| int(tokens));
+    [
+        Some(int(usage.prompt_tokens)),
+        Some(int(usage.completion_tokens)),
+        reported(usage.cached_input_tokens),
+        reported(usage.cache_write_tokens),
+        reported(usage.reasoning_tokens),
+    ]
 }
 
 /// `n` as a signed integer: the OpenTelemetry bridge keeps `i64` fields as integers,
@@ -410,7 +464,10 @@ fn int<N: TryInto<i64>>(n: N) -> i64 {
 }
 
 /// `llm.invocation_parameters`: the parameters asked, as a JSON object.
-fn invocation_parameters(temperature: Option<f32>, max_tokens: Option<u32>) -> String {
+fn invocation_parameters(temperature: Option<f32>, max_tokens: Option<u32>) -> Cow<'static, str> {
+    if temperature.is_none() && max_tokens.is_none() {
+        return Cow::Borrowed("{}");
+    }
     let mut parameters = serde_json::Map::new();
     // Through its shortest decimal, so that 0.2 reads 0.2 and not 0.20000000298.
     if let Some(temperature) = temperature.and_then(|t| t.to_string().parse::<f64>().ok()) {
@@ -419,7 +476,7 @@ fn invocation_parameters(temperature: Option<f32>, max_tokens: Option<u32>) -> S
     if let Some(max_tokens) = max_tokens {
         parameters.insert("max_tokens".to_owned(), max_tokens.into());
     }
-    serde_json::Value::Object(parameters).to_string()
+    Cow::Owned(serde_json::Value::Object(parameters).to_string())
 }
 
 /// The conversation an attempt sends, in the conventions' shape: the messages, then

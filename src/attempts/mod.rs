@@ -422,7 +422,16 @@ impl<'c> Attempts<'c> {
         }
         #[cfg(feature = "tracing")]
         if let Some(spans) = &mut self.spans {
-            spans.begin(self.attempt, &self.messages, &self.retries);
+            let asked = crate::spans::Asked {
+                client: &self.client,
+                model: &self.model,
+                mode: self.mode,
+                temperature: self.temperature,
+                max_tokens: self.max_tokens,
+                target: self.prepared.name(),
+                stream: self.include_usage.is_some(),
+            };
+            spans.begin(asked, self.attempt, &self.messages, &self.retries);
         }
         #[cfg(feature = "metrics")]
         self.meters.begin();

@@ -67,10 +67,6 @@ impl Attempts<'_> {
                 }
             }
         }
-        #[cfg(all(feature = "tracing", feature = "router"))]
-        if let Some(spans) = &mut self.spans {
-            spans.reseat(&seat.client, &seat.model, seat.mode);
-        }
         #[cfg(feature = "metrics")]
         {
             self.meters = crate::meters::Meters::new(&seat.client, &seat.model);

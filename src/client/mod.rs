@@ -241,9 +241,9 @@ impl Client {
 
     /// The host and port requests for the client's own model go to.
     #[cfg(any(feature = "tracing", feature = "metrics"))]
-    pub(crate) fn server(&self) -> (Option<String>, Option<u16>) {
+    pub(crate) fn server(&self) -> (Option<&str>, Option<u16>) {
         let url = &self.inner.url;
-        (url.host_str().map(str::to_owned), url.port_or_known_default())
+        (url.host_str(), url.port_or_known_default())
     }
 
     /// Whether spans record the messages sent and received.
