@@ -45,3 +45,66 @@ impl Sqlite {
         std::future::ready(work(&mut conn))
     }
 }
+
+/// Runs `work` in an immediate transaction (the write lock taken at its start, so
+/// that what it reads stays true until it commits), begun and committed by cached
+/// statements: rusqlite's `Transaction` parses `BEGIN` and `COMMIT` anew each time.
+/// A failed `work` is rolled back, as is a transaction a panic left open.
+pub(crate) fn immediate<R, E>(
+    conn: &Connection,
+    error: impl Fn(rusqlite::Error) -> E,
+    work: impl FnOnce(&Connection) -> Result<R, E>,
+) -> Result<R, E> {
+    if !conn.is_autocommit() {
+        rollback(conn);
+    }
+    conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])).map_err(&error)?;
+    match work(conn) {
+        Ok(done) => match conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
+            Ok(_) => Ok(done),
+            Err(err) => {
+                rollback(conn);
+                Err(error(err))
+            }
+        },
+        Err(err) => {
+            rollback(conn);
+            Err(err)
+        }
+    }
+}
+
+fn rollback(conn: &Connection) {
+    let _already_ended = conn.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(conn: &Connection) -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_failed_transaction_is_rolled_back_and_the_next_one_commits() {
+        let db = Sqlite::in_memory("CREATE TABLE t (n INTEGER)").unwrap();
+        let conn = db.0.lock().unwrap();
+        let insert = |conn: &Connection| conn.execute("INSERT INTO t (n) VALUES (1)", []).map(drop);
+        let failed: Result<(), String> = immediate(
+            &conn,
+            |err| err.to_string(),
+            |conn| {
+                insert(conn).map_err(|err| err.to_string())?;
+                Err("refused".to_owned())
+            },
+        );
+        assert_eq!(failed, Err("refused".to_owned()));
+        assert_eq!(rows(&conn), 0);
+        // A transaction left open (as a panic inside one would) is rolled back first.
+        conn.execute_batch("BEGIN; INSERT INTO t (n) VALUES (2)").unwrap();
+        immediate(&conn, |err| err, insert).unwrap();
+        assert_eq!(rows(&conn), 1);
+        assert!(conn.is_autocommit());
+    }
+}

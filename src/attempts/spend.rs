@@ -71,11 +71,10 @@ impl Attempts<'_> {
     /// known (no `max_tokens`, none in the price table), a reply of `default_cap`
     /// tokens. `None` when the model's price is unknown.
     fn upper_bound(&self, default_cap: u32) -> Option<Decimal> {
-        let estimate = self.estimate();
-        match estimate.max_output_tokens {
-            Some(_) => estimate.cost.map(|range| range.max),
-            None => self.price.map(|price| price.most(estimate.input_tokens.tokens, u64::from(default_cap))),
-        }
+        let price = self.price?;
+        let input = crate::cost::tokens::count(self.client.provider(), &self.call()).tokens;
+        let cap = self.max_tokens.map(u64::from).or(price.max_output_tokens).unwrap_or(u64::from(default_cap));
+        Some(price.most(input, cap))
     }
 
     /// After a reply: settles the attempt's reservation at what `usage` cost at the

@@ -31,6 +31,12 @@
 //! figure [`Extracted::cost`](crate::Extracted::cost) adds up. A model whose price is
 //! unknown cannot be paid from a budget:
 //! [`ConfigError::NoPrice`](crate::ConfigError::NoPrice), before any request.
+//!
+//! Each reservation and settlement is a transaction in the store. Where that is too
+//! slow for the traffic, [`Leased`] reserves a customer's budget in blocks of many
+//! reservations and serves attempts from them in memory, at the cost of what it
+//! documents (other processes see a block as reserved until it closes; the ledger has
+//! a line per block).
 #![cfg_attr(
     feature = "sqlite",
     doc = r#"
@@ -54,12 +60,14 @@ let colours: Vec<String> = client.request().customer("acme").user("The sky was b
 )]
 
 mod calendar;
+mod leased;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use calendar::Period;
+pub use leased::{LeasePolicy, Leased};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresBudgets;
 pub use rust_decimal::Decimal;
@@ -200,6 +208,48 @@ pub trait BudgetStore: Send + Sync {
     /// # Errors
     /// [`BudgetError::Store`] when the store fails.
     fn ledger<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<Vec<Entry>, BudgetError>>;
+}
+
+/// A shared store is a store: `Leased::new(Arc::clone(&store), ..)` keeps a handle on
+/// the store it draws from.
+impl<S: BudgetStore + ?Sized> BudgetStore for Arc<S> {
+    fn set_limit<'a>(
+        &'a self,
+        customer: &'a str,
+        limit: Decimal,
+        period: Period,
+    ) -> BoxFuture<'a, Result<(), BudgetError>> {
+        (**self).set_limit(customer, limit, period)
+    }
+
+    fn reserve<'a>(
+        &'a self,
+        customer: &'a str,
+        amount: Decimal,
+        at: SystemTime,
+    ) -> BoxFuture<'a, Result<Reserved, BudgetError>> {
+        (**self).reserve(customer, amount, at)
+    }
+
+    fn settle<'a>(
+        &'a self,
+        reservation: &'a Reservation,
+        actual: Decimal,
+    ) -> BoxFuture<'a, Result<Standing, BudgetError>> {
+        (**self).settle(reservation, actual)
+    }
+
+    fn release<'a>(&'a self, reservation: &'a Reservation) -> BoxFuture<'a, Result<(), BudgetError>> {
+        (**self).release(reservation)
+    }
+
+    fn standing<'a>(&'a self, customer: &'a str, at: SystemTime) -> BoxFuture<'a, Result<Standing, BudgetError>> {
+        (**self).standing(customer, at)
+    }
+
+    fn ledger<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<Vec<Entry>, BudgetError>> {
+        (**self).ledger(customer)
+    }
 }
 
 /// What a reservation came to.

@@ -2,9 +2,9 @@
 //! transaction.
 
 use super::{decimal, BudgetError, BudgetStore, Entry, EntryKind, Period, Reservation, Reserved, Standing};
-use crate::sqlite::Sqlite;
+use crate::sqlite::{immediate, Sqlite};
 use futures_util::future::BoxFuture;
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS pluck_budgets (
     PRIMARY KEY (customer, period_start)
 );
 CREATE TABLE IF NOT EXISTS pluck_budget_ledger (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     -- The reserve line it closes; none on a reserve line, which is its own.
     reservation INTEGER,
     customer TEXT NOT NULL,
@@ -115,7 +115,7 @@ fn millis(at: SystemTime) -> i64 {
 }
 
 /// The customer's limit and period.
-fn limit(tx: &Transaction<'_>, customer: &str) -> Result<(Decimal, Period), BudgetError> {
+fn limit(tx: &Connection, customer: &str) -> Result<(Decimal, Period), BudgetError> {
     let row: Option<(String, String)> =
         row(tx, "SELECT amount, period FROM pluck_budget_limits WHERE customer = ?1", [customer], |row| {
             Ok((row.get(0)?, row.get(1)?))
@@ -128,7 +128,7 @@ fn limit(tx: &Transaction<'_>, customer: &str) -> Result<(Decimal, Period), Budg
 }
 
 /// Spent and reserved in a period, the period's row made if it is new.
-fn spending(tx: &Transaction<'_>, customer: &str, start: &str) -> Result<(Decimal, Decimal), BudgetError> {
+fn spending(tx: &Connection, customer: &str, start: &str) -> Result<(Decimal, Decimal), BudgetError> {
     exec(
         tx,
         "INSERT OR IGNORE INTO pluck_budgets (customer, period_start, spent, reserved) VALUES (?1, ?2, '0', '0')",
@@ -146,7 +146,7 @@ fn spending(tx: &Transaction<'_>, customer: &str, start: &str) -> Result<(Decima
 }
 
 fn record(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     reservation: Option<i64>,
     held: (&str, &str),
     kind: EntryKind,
@@ -162,26 +162,26 @@ fn record(
 
 /// Frees `reservation` and spends `actual`, recording it as `kind`; the standing after.
 fn close(
-    conn: &mut rusqlite::Connection,
+    conn: &Connection,
     reservation: &Reservation,
     actual: Decimal,
     kind: EntryKind,
 ) -> Result<Standing, BudgetError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store)?;
-    let (customer, start) = (reservation.customer.as_str(), reservation.period_start.as_str());
-    let (limit, _) = limit(&tx, customer)?;
-    let (spent, reserved) = spending(&tx, customer, start)?;
-    let (spent, reserved) = (spent + actual, reserved - reservation.amount);
-    exec(
-        &tx,
-        "UPDATE pluck_budgets SET spent = ?3, reserved = ?4 WHERE customer = ?1 AND period_start = ?2",
-        params![customer, start, spent.to_string(), reserved.to_string()],
-    )
-    .map_err(store)?;
-    let amount = if kind == EntryKind::Settle { actual } else { reservation.amount };
-    record(&tx, Some(reservation.id), (customer, start), kind, amount)?;
-    tx.commit().map_err(store)?;
-    Ok(Standing::new(limit, spent, reserved, start))
+    immediate(conn, store, |tx| {
+        let (customer, start) = (reservation.customer.as_str(), reservation.period_start.as_str());
+        let (limit, _) = limit(tx, customer)?;
+        let (spent, reserved) = spending(tx, customer, start)?;
+        let (spent, reserved) = (spent + actual, reserved - reservation.amount);
+        exec(
+            tx,
+            "UPDATE pluck_budgets SET spent = ?3, reserved = ?4 WHERE customer = ?1 AND period_start = ?2",
+            params![customer, start, spent.to_string(), reserved.to_string()],
+        )
+        .map_err(store)?;
+        let amount = if kind == EntryKind::Settle { actual } else { reservation.amount };
+        record(tx, Some(reservation.id), (customer, start), kind, amount)?;
+        Ok(Standing::new(limit, spent, reserved, start))
+    })
 }
 
 impl BudgetStore for SqliteBudgets {
@@ -212,22 +212,22 @@ impl BudgetStore for SqliteBudgets {
     ) -> BoxFuture<'a, Result<Reserved, BudgetError>> {
         let customer = customer.to_owned();
         Box::pin(self.db.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store)?;
-            let (limit, period) = limit(&tx, &customer)?;
-            let start = period.start(at);
-            let (spent, reserved) = spending(&tx, &customer, &start)?;
-            if spent + reserved + amount > limit {
-                return Ok(Reserved::Refused(Standing::new(limit, spent, reserved, start)));
-            }
-            exec(
-                &tx,
-                "UPDATE pluck_budgets SET reserved = ?3 WHERE customer = ?1 AND period_start = ?2",
-                params![customer, start, (reserved + amount).to_string()],
-            )
-            .map_err(store)?;
-            let id = record(&tx, None, (&customer, &start), EntryKind::Reserve, amount)?;
-            tx.commit().map_err(store)?;
-            Ok(Reserved::Held(Reservation::new(id, customer, start, amount)))
+            immediate(conn, store, |tx| {
+                let (limit, period) = limit(tx, &customer)?;
+                let start = period.start(at);
+                let (spent, reserved) = spending(tx, &customer, &start)?;
+                if spent + reserved + amount > limit {
+                    return Ok(Reserved::Refused(Standing::new(limit, spent, reserved, start)));
+                }
+                exec(
+                    tx,
+                    "UPDATE pluck_budgets SET reserved = ?3 WHERE customer = ?1 AND period_start = ?2",
+                    params![customer, start, (reserved + amount).to_string()],
+                )
+                .map_err(store)?;
+                let id = record(tx, None, (&customer, &start), EntryKind::Reserve, amount)?;
+                Ok(Reserved::Held(Reservation::new(id, customer, start, amount)))
+            })
         }))
     }
 
@@ -248,12 +248,12 @@ impl BudgetStore for SqliteBudgets {
     fn standing<'a>(&'a self, customer: &'a str, at: SystemTime) -> BoxFuture<'a, Result<Standing, BudgetError>> {
         let customer = customer.to_owned();
         Box::pin(self.db.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store)?;
-            let (limit, period) = limit(&tx, &customer)?;
-            let start = period.start(at);
-            let (spent, reserved) = spending(&tx, &customer, &start)?;
-            tx.commit().map_err(store)?;
-            Ok(Standing::new(limit, spent, reserved, start))
+            immediate(conn, store, |tx| {
+                let (limit, period) = limit(tx, &customer)?;
+                let start = period.start(at);
+                let (spent, reserved) = spending(tx, &customer, &start)?;
+                Ok(Standing::new(limit, spent, reserved, start))
+            })
         }))
     }
 

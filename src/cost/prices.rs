@@ -94,11 +94,15 @@ impl Price {
         let plain_input = usage.prompt_tokens - cached - written;
         let reasoning = usage.reasoning_tokens.min(usage.completion_tokens);
         let plain_output = usage.completion_tokens - reasoning;
-        let sum = tokens(plain_input) * self.input
-            + tokens(cached) * self.cached_input.unwrap_or(self.input)
-            + tokens(written) * self.cache_write.unwrap_or(self.input)
-            + tokens(plain_output) * self.output
-            + tokens(reasoning) * self.reasoning.unwrap_or(self.output);
+        let parts = [
+            (plain_input, self.input),
+            (cached, self.cached_input.unwrap_or(self.input)),
+            (written, self.cache_write.unwrap_or(self.input)),
+            (plain_output, self.output),
+            (reasoning, self.reasoning.unwrap_or(self.output)),
+        ];
+        // Most replies report no cached, cache-written or reasoning tokens.
+        let sum = parts.iter().filter(|(n, _)| *n > 0).map(|&(n, price)| tokens(n) * price).sum();
         per_million(sum)
     }
 
@@ -114,8 +118,20 @@ fn tokens(n: u64) -> Decimal {
     Decimal::from(n)
 }
 
-/// `amount` per million tokens, as dollars: exact (a decimal shift).
+/// `amount` per million tokens, as dollars: exact, by moving the decimal point six
+/// places when the scale allows (it always does for prices of a few decimals), else
+/// by [`per_million_divided`].
 fn per_million(amount: Decimal) -> Decimal {
+    let mut dollars = amount;
+    if dollars.set_scale(amount.scale() + 6).is_err() {
+        return per_million_divided(amount);
+    }
+    dollars.normalize_assign();
+    dollars
+}
+
+/// `amount` per million tokens, by division.
+fn per_million_divided(amount: Decimal) -> Decimal {
     let mut dollars = amount / Decimal::from(1_000_000u32);
     dollars.normalize_assign();
     dollars
@@ -250,6 +266,17 @@ struct Row {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn moving_the_point_is_dividing_by_a_million(mantissa in any::<i64>(), scale in 0u32..=28) {
+            let amount = Decimal::new(mantissa, scale);
+            let (moved, divided) = (per_million(amount), per_million_divided(amount));
+            prop_assert_eq!(moved, divided);
+            prop_assert_eq!(moved.to_string(), divided.to_string());
+        }
+    }
 
     #[test]
     fn the_shipped_table_reads_and_knows_the_families() {

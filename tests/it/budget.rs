@@ -6,7 +6,7 @@
 //! and skip with a message when it is unset.
 
 use crate::support::{ok, reply_always, SECRET};
-use pluck::budget::{Budget, BudgetStore, Decimal, EntryKind, Period, Reserved};
+use pluck::budget::{Budget, BudgetStore, Decimal, EntryKind, LeasePolicy, Leased, Period, Reserved};
 use pluck::cost::{Amount, BudgetScope, Price};
 use pluck::observe::Event;
 use pluck::{Client, ConfigError, Error, Extract, Mode};
@@ -175,6 +175,30 @@ async fn affords_exactly(store: Arc<dyn BudgetStore>, second: Option<String>) {
     assert_eq!(reserves, afford);
     assert_eq!(settled, standing.spent);
     assert_eq!(reserved, settled + released);
+}
+
+/// With leases, in one process: exactly as many extractions as the limit affords, the
+/// spending is the limit once the leases are flushed, and the store was asked for far
+/// fewer reservations than there were extractions.
+async fn leased_affords_exactly(inner: Arc<dyn BudgetStore>) {
+    let (afford, total) = (600, 1_000);
+    let bound = upper_bound(inner.clone()).await;
+    let server = MockServer::start().await;
+    reply_always(&server, reply(tokens(bound))).await;
+    let who = customer("leased");
+    let limit = bound * Decimal::from(afford);
+    inner.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    let leased = Arc::new(Leased::new(inner.clone(), LeasePolicy::default()));
+    let client = client(&server.uri(), Budget::shared(leased.clone()));
+    assert_eq!(hammer(&client, &who, total).await, afford);
+    assert_eq!(server.received_requests().await.unwrap().len(), afford);
+    leased.flush().await.unwrap();
+    let standing = inner.standing(&who, SystemTime::now()).await.unwrap();
+    assert_eq!((standing.spent, standing.reserved), (limit, Decimal::ZERO));
+    let (reserved, settled, _, reserves) = sums(&*inner, &who).await;
+    assert_eq!(settled, limit);
+    assert!(reserved >= settled, "{reserved} reserved, {settled} settled");
+    assert!(reserves < afford / 4, "{reserves} reservations in the store for {afford} extractions");
 }
 
 /// The other process of the two-process tests; it runs only when they start it.
@@ -395,6 +419,21 @@ async fn sqlite_two_processes_sharing_a_file_spend_exactly_the_limit() {
     let file = TempFile::new("budgets");
     let store = Arc::new(pluck::budget::SqliteBudgets::open(&file.0).unwrap());
     affords_exactly(store, Some(format!("sqlite:{}", file.0.display()))).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_leased_a_thousand_concurrent_extractions_spend_exactly_the_limit() {
+    leased_affords_exactly(Arc::new(pluck::budget::SqliteBudgets::in_memory().unwrap())).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_leased_a_thousand_concurrent_extractions_spend_exactly_the_limit() {
+    let Some(url) = postgres_url("postgres_leased_a_thousand_concurrent_extractions_spend_exactly_the_limit") else {
+        return;
+    };
+    leased_affords_exactly(Arc::new(pluck::budget::PostgresBudgets::connect(&url).await.unwrap())).await;
 }
 
 #[cfg(feature = "postgres")]

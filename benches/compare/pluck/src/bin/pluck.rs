@@ -3,7 +3,9 @@
 //!
 //! Built with the feature `budget` and run with `BENCH_BUDGET=FILE`, every extraction
 //! is paid from a customer's budget kept in that SQLite file (made afresh), which
-//! affords them all: the cost of reserving and settling each attempt.
+//! affords them all: the cost of reserving and settling each attempt. With
+//! `BENCH_BUDGET_LEASES=1` too, the store is wrapped in `Leased` (row `pluck-leased`):
+//! attempts draw from leases reserved in the file 64 at a time.
 //!
 //! Built with the feature `otel` (`cargo build --release -p bench-pluck --features
 //! otel`), `BENCH_PLUCK_TRACE` picks what listens to pluck's spans: `none` (the
@@ -41,7 +43,11 @@ fn main() {
         });
         return;
     }
-    let library = if customer.is_some() { "pluck-budget" } else { library };
+    let library = match &customer {
+        Some(_) if std::env::var("BENCH_BUDGET_LEASES").is_ok_and(|v| v == "1") => "pluck-leased",
+        Some(_) => "pluck-budget",
+        None => library,
+    };
     runner::run(library, || async {
         let request = client.request::<JobPostingAnalysis>().user(POSTING);
         let request = match &customer {
@@ -55,7 +61,7 @@ fn main() {
 /// The budget BENCH_BUDGET asks for, and the customer it is kept for.
 #[cfg(feature = "budget")]
 fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
-    use pluck::budget::{Budget, BudgetStore, Decimal, Period, SqliteBudgets};
+    use pluck::budget::{Budget, BudgetStore, Decimal, LeasePolicy, Leased, Period, SqliteBudgets};
     let Ok(path) = std::env::var("BENCH_BUDGET") else { return (builder, None) };
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
@@ -65,8 +71,14 @@ fn budget(builder: ClientBuilder) -> (ClientBuilder, Option<String>) {
     runtime
         .block_on(store.set_limit("bench", Decimal::from(1_000_000_000), Period::Monthly))
         .expect("the limit is set");
-    // Paid at the model's price in the shipped table.
-    (builder.customer_budgets(Budget::new(store)), Some("bench".to_owned()))
+    // Paid at the model's price in the shipped table; with BENCH_BUDGET_LEASES=1, from
+    // leases of the default size.
+    let budget = if std::env::var("BENCH_BUDGET_LEASES").is_ok_and(|v| v == "1") {
+        Budget::new(Leased::new(store, LeasePolicy::default()))
+    } else {
+        Budget::new(store)
+    };
+    (builder.customer_budgets(budget), Some("bench".to_owned()))
 }
 
 #[cfg(not(feature = "budget"))]
