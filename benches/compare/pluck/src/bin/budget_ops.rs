@@ -6,10 +6,11 @@
 //! ```
 //!
 //! SQLite in a file under the temporary directory; PostgreSQL when
-//! PLUCK_TEST_POSTGRES_URL names a server (`scripts/postgres env`). Prints one JSON
-//! line per store and workload.
+//! PLUCK_TEST_POSTGRES_URL names a server (`scripts/postgres env`); each also wrapped
+//! in `Leased` (`sqlite+leased`, `postgres+leased`: pairs drawn from leases of the
+//! default size). Prints one JSON line per store and workload.
 
-use pluck::budget::{BudgetStore, Decimal, Period, Reserved, SqliteBudgets};
+use pluck::budget::{BudgetStore, Decimal, LeasePolicy, Leased, Period, Reserved, SqliteBudgets};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -65,15 +66,18 @@ async fn measure(name: &str, store: Arc<dyn BudgetStore>, pairs: usize) {
 async fn main() {
     let pairs: usize = std::env::args().nth(1).map_or(5_000, |n| n.parse().expect("PAIRS is a number"));
     let path = std::env::temp_dir().join(format!("pluck-budget-ops-{}.sqlite3", std::process::id()));
-    measure("sqlite", Arc::new(SqliteBudgets::open(&path).expect("the file opens")), pairs).await;
+    let sqlite = SqliteBudgets::open(&path).expect("the file opens");
+    measure("sqlite", Arc::new(sqlite.clone()), pairs).await;
+    measure("sqlite+leased", Arc::new(Leased::new(sqlite, LeasePolicy::default())), pairs).await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     #[cfg(feature = "budget-postgres")]
     match std::env::var("PLUCK_TEST_POSTGRES_URL") {
         Ok(url) => {
-            let store = pluck::budget::PostgresBudgets::connect(&url).await.expect("the server answers");
-            measure("postgres", Arc::new(store), pairs).await;
+            let store = Arc::new(pluck::budget::PostgresBudgets::connect(&url).await.expect("the server answers"));
+            measure("postgres", store.clone(), pairs).await;
+            measure("postgres+leased", Arc::new(Leased::new(store, LeasePolicy::default())), pairs).await;
         }
         Err(_) => eprintln!("postgres: skipped, PLUCK_TEST_POSTGRES_URL is not set"),
     }
