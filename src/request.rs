@@ -377,7 +377,7 @@ impl<'c, T: Extract> ExtractRequest<'c, T> {
             }
         };
         #[cfg(feature = "tracing")]
-        let run = tracing::Instrument::instrument(run, span);
+        let run = crate::spans::entered(&span, run);
         run.await
     }
 

@@ -438,6 +438,34 @@ impl Spans {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A future with a span entered on each of its polls: [`Instrumented`] by
+    /// reference, which neither clones the span nor enters it once more to drop the
+    /// future.
+    ///
+    /// [`Instrumented`]: tracing::instrument::Instrumented
+    pub(crate) struct Entered<'a, F> {
+        span: &'a Span,
+        #[pin]
+        future: F,
+    }
+}
+
+/// `future`, with `span` entered on each of its polls.
+pub(crate) fn entered<F>(span: &Span, future: F) -> Entered<'_, F> {
+    Entered { span, future }
+}
+
+impl<F: std::future::Future> std::future::Future for Entered<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        this.future.poll(cx)
+    }
+}
+
 /// `n` to record, when there is one.
 fn value(n: &Option<i64>) -> Option<&dyn Value> {
     n.as_ref().map(|n| n as &dyn Value)

@@ -109,7 +109,8 @@ impl<'a> Run<'a> {
         let span = attempts.span();
         let sending = attempts.send();
         #[cfg(feature = "tracing")]
-        let sending = tracing::Instrument::instrument(sending, span);
+        let sent = crate::spans::entered(&span, sending).await;
+        #[cfg(not(feature = "tracing"))]
         let sent = sending.await;
         self.usage += attempts.usage();
         sent.map_err(|err| self.fail(err))

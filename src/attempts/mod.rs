@@ -495,9 +495,9 @@ impl<'c> Attempts<'c> {
 
     /// `future` as it runs inside the attempt's span, when there is one.
     #[cfg(feature = "tracing")]
-    fn within<F: std::future::Future>(&self, future: F) -> tracing::instrument::Instrumented<F> {
-        use tracing::Instrument;
-        future.instrument(self.spans.as_ref().map_or_else(tracing::Span::none, |spans| spans.attempt().clone()))
+    fn within<F>(&self, future: F) -> crate::spans::Entered<'_, F> {
+        static NONE: tracing::Span = tracing::Span::none();
+        crate::spans::entered(self.spans.as_ref().map_or(&NONE, |spans| spans.attempt()), future)
     }
 
     #[cfg(not(feature = "tracing"))]
