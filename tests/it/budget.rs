@@ -133,36 +133,7 @@ async fn affords_exactly(store: Arc<dyn BudgetStore>, second: Option<String>) {
     let successes = match second {
         None => hammer(&client, &who, total).await,
         Some(store_spec) => {
-            let spec = format!("{store_spec}\n{}\n{who}\n{}", server.uri(), total / 2);
-            let worker = tokio::task::spawn_blocking(move || {
-                std::process::Command::new(std::env::current_exe().unwrap())
-                    .args(["budget::worker", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-                    .env("PLUCK_BUDGET_WORKER", spec)
-                    .output()
-            });
-            // This process starts once the worker has reserved, so that both hammer the
-            // store at once.
-            for _ in 0..3_000 {
-                if !store.ledger(&who).await.unwrap().is_empty() || worker.is_finished() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            let (here, worker) = tokio::join!(hammer(&client, &who, total - total / 2), worker);
-            let worker = worker.unwrap().unwrap();
-            let stdout = String::from_utf8_lossy(&worker.stdout);
-            assert!(
-                worker.status.success(),
-                "the worker failed: {stdout}\n{}",
-                String::from_utf8_lossy(&worker.stderr)
-            );
-            let there: usize = stdout
-                .split_once("successes=")
-                .and_then(|(_, count)| count.split_whitespace().next())
-                .unwrap_or_else(|| panic!("no count from the worker: {stdout}"))
-                .parse()
-                .unwrap();
-            assert!(there > 0 && here > 0, "both processes should get some: {here} here, {there} there");
+            let (here, there) = hammer_in_two(&client, &*store, &who, &store_spec, &server.uri(), total).await;
             here + there
         }
     };
@@ -201,15 +172,92 @@ async fn leased_affords_exactly(inner: Arc<dyn BudgetStore>) {
     assert!(reserves < afford / 4, "{reserves} reservations in the store for {afford} extractions");
 }
 
+/// `total` extractions for `who` at once: half by `client` here, half by a worker
+/// process paying from the store `store_spec` names (`sqlite:PATH`, `postgres:URL`,
+/// either prefixed `leased+`) against the mock at `base`. How many succeeded here and
+/// there; both must get some.
+async fn hammer_in_two(
+    client: &Client,
+    store: &dyn BudgetStore,
+    who: &str,
+    store_spec: &str,
+    base: &str,
+    total: usize,
+) -> (usize, usize) {
+    let spec = format!("{store_spec}\n{base}\n{who}\n{}", total / 2);
+    let worker = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["budget::worker", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("PLUCK_BUDGET_WORKER", spec)
+            .output()
+    });
+    // This process starts once the worker has reserved, so that both hammer the
+    // store at once.
+    for _ in 0..3_000 {
+        if !store.ledger(who).await.unwrap().is_empty() || worker.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (here, worker) = tokio::join!(hammer(client, who, total - total / 2), worker);
+    let worker = worker.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&worker.stdout);
+    assert!(worker.status.success(), "the worker failed: {stdout}\n{}", String::from_utf8_lossy(&worker.stderr));
+    let there: usize = stdout
+        .split_once("successes=")
+        .and_then(|(_, count)| count.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no count from the worker: {stdout}"))
+        .parse()
+        .unwrap();
+    assert!(there > 0 && here > 0, "both processes should get some: {here} here, {there} there");
+    (here, there)
+}
+
+/// With leases in two processes sharing a store: never past the limit, and the
+/// ledger sums to the spending; the room left in one process's lease when the other
+/// is refused is lost to it, so up to a lease's worth of extractions may be refused
+/// that the limit would have afforded.
+async fn leased_in_two(inner: Arc<dyn BudgetStore>, store_spec: &str) {
+    let (afford, total) = (600, 1_000);
+    let bound = upper_bound(inner.clone()).await;
+    let server = MockServer::start().await;
+    reply_always(&server, reply(tokens(bound))).await;
+    let who = customer("leased-two");
+    let limit = bound * Decimal::from(afford);
+    inner.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    let leased = Arc::new(Leased::new(inner.clone(), LeasePolicy::default()));
+    let client = client(&server.uri(), Budget::shared(leased.clone()));
+    let spec = format!("leased+{store_spec}");
+    let (here, there) = hammer_in_two(&client, &*inner, &who, &spec, &server.uri(), total).await;
+    leased.flush().await.unwrap();
+    let successes = here + there;
+    let lease = usize::try_from(LeasePolicy::default().draws_per_lease()).unwrap();
+    assert!(successes <= afford && successes + lease >= afford, "{successes} of {afford} afforded");
+    assert_eq!(server.received_requests().await.unwrap().len(), successes);
+    let standing = inner.standing(&who, SystemTime::now()).await.unwrap();
+    assert_eq!(standing.spent, bound * Decimal::from(successes));
+    assert_eq!(standing.reserved, Decimal::ZERO);
+    let (_, settled, _, _) = sums(&*inner, &who).await;
+    assert_eq!(settled, standing.spent);
+}
+
 /// The other process of the two-process tests; it runs only when they start it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the second process of the two-process budget tests, which start it"]
 async fn worker() {
     let spec = std::env::var("PLUCK_BUDGET_WORKER").expect("PLUCK_BUDGET_WORKER: store, mock URL, customer, count");
     let [store, base, who, count]: [&str; 4] = spec.lines().collect::<Vec<_>>().try_into().unwrap();
-    let store = open(store).await;
-    let client = client(base, Budget::shared(store));
-    println!("successes={}", hammer(&client, who, count.parse().unwrap()).await);
+    let count = count.parse().unwrap();
+    let successes = match store.strip_prefix("leased+") {
+        Some(inner) => {
+            let leased = Arc::new(Leased::new(open(inner).await, LeasePolicy::default()));
+            let successes = hammer(&client(base, Budget::shared(leased.clone())), who, count).await;
+            leased.flush().await.unwrap();
+            successes
+        }
+        None => hammer(&client(base, Budget::shared(open(store).await)), who, count).await,
+    };
+    println!("successes={successes}");
 }
 
 /// The store a worker's spec names: `sqlite:PATH` or `postgres:URL`.
@@ -419,6 +467,22 @@ async fn sqlite_two_processes_sharing_a_file_spend_exactly_the_limit() {
     let file = TempFile::new("budgets");
     let store = Arc::new(pluck::budget::SqliteBudgets::open(&file.0).unwrap());
     affords_exactly(store, Some(format!("sqlite:{}", file.0.display()))).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_leased_in_two_processes_never_spend_past_the_limit() {
+    let file = TempFile::new("leased");
+    let store = Arc::new(pluck::budget::SqliteBudgets::open(&file.0).unwrap());
+    leased_in_two(store, &format!("sqlite:{}", file.0.display())).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_leased_in_two_processes_never_spend_past_the_limit() {
+    let Some(url) = postgres_url("postgres_leased_in_two_processes_never_spend_past_the_limit") else { return };
+    let store = Arc::new(pluck::budget::PostgresBudgets::connect(&url).await.unwrap());
+    leased_in_two(store, &format!("postgres:{url}")).await;
 }
 
 #[cfg(feature = "sqlite")]
