@@ -41,7 +41,9 @@ pub enum Target {
     /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
     /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
     /// with `additionalProperties: false` and every property required. `null` is offered
-    /// only where serde takes it (an `Option`), not for a field with a serde default.
+    /// only where serde takes it (an `Option`), not for a field with a serde default; a
+    /// nullable field with keywords a grammar enforces is an `anyOf` of its type and
+    /// `null`, not a list of types (which some grammar converters read as bare types).
     Plain,
     /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
     /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
@@ -232,7 +234,10 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     enums::flatten(&mut schema);
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
-        Target::Plain => close_objects(&mut schema),
+        Target::Plain => {
+            close_objects(&mut schema);
+            split_nullable(&mut schema);
+        }
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
         Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
         Target::GeminiJson => {
@@ -289,6 +294,64 @@ fn close_objects(schema: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+/// Keywords of one type that a grammar made from the schema enforces.
+const TYPED_KEYWORDS: &[&str] = &[
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "const",
+    "properties",
+    "additionalProperties",
+    "required",
+];
+
+/// For plain targets: a nullable type whose keywords a grammar enforces
+/// (`{"type": ["array", "null"], "items": .., "maxItems": 4}`, an `Option<Vec<T>>`)
+/// becomes `{"anyOf": [{"type": "array", "items": .., "maxItems": 4}, {"type": "null"}]}`,
+/// its annotations kept beside the `anyOf`. The same values are valid, but grammar
+/// converters that read a list of types as bare types (llama-cpp-python's) no longer
+/// drop the rest: the list's items, a string's length or pattern.
+fn split_nullable(schema: &mut Value) {
+    match schema {
+        Value::Object(obj) => {
+            for value in obj.values_mut() {
+                split_nullable(value);
+            }
+            let Some(Value::Array(types)) = obj.get("type") else { return };
+            let [first, second] = types.as_slice() else { return };
+            let inner_type = match (first.as_str(), second.as_str()) {
+                (Some(t), Some("null")) | (Some("null"), Some(t)) => t.to_owned(),
+                _ => return,
+            };
+            let typed = |key: &str| TYPED_KEYWORDS.contains(&key) || (key == "format" && inner_type == "string");
+            if !obj.keys().any(|key| typed(key)) {
+                return;
+            }
+            let annotations = ["description", "title", "default", "examples", "deprecated", "$comment"];
+            let mut inner = serde_json::Map::new();
+            inner.insert("type".into(), Value::String(inner_type));
+            for (key, value) in std::mem::take(obj) {
+                if key == "type" {
+                    continue;
+                }
+                if annotations.contains(&key.as_str()) {
+                    obj.insert(key, value);
+                } else {
+                    inner.insert(key, value);
+                }
+            }
+            obj.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
+        }
+        Value::Array(items) => items.iter_mut().for_each(split_nullable),
         _ => {}
     }
 }
