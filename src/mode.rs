@@ -7,7 +7,7 @@ use crate::schema::Target;
 /// | mode | on the wire | suits |
 /// | --- | --- | --- |
 /// | [`JsonSchema`](Mode::JsonSchema) | `response_format: {"type": "json_schema", "json_schema": {.., "strict": true}}`; to Anthropic `output_config.format`, to Gemini `responseJsonSchema` (see [`Provider`](crate::Provider)) | OpenAI (gpt-4o and later), Azure OpenAI, Ollama, vLLM, OpenRouter; Anthropic's and Gemini's current models |
-/// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` (and `parallel_tool_calls: false`, except to OpenAI's reasoning models, which reject it) | OpenAI-compatible servers with tool calling; models tuned for tools |
+/// | [`Tools`](Mode::Tools) | one strict function tool, forced with `tool_choice` (and `parallel_tool_calls: false`, except to OpenAI's reasoning models, which reject it); to llama.cpp's servers ([`ClientBuilder::llama_cpp`](crate::ClientBuilder::llama_cpp)) its parameters are the schema [`JsonObjectSchema`](Mode::JsonObjectSchema) sends, which their grammar enforces | OpenAI-compatible servers with tool calling; models tuned for tools |
 /// | [`Json`](Mode::Json) | `response_format: {"type": "json_object"}`, schema in the system prompt | servers with JSON mode but no schema support |
 /// | [`MdJson`](Mode::MdJson) | schema in the prompt, JSON read out of a fenced block or prose | any chat model, even with no JSON support |
 /// | [`Responses`](Mode::Responses) | `POST {base}/responses` with `text: {"format": {"type": "json_schema", .., "strict": true}}` | OpenAI's Responses API, which it puts first for its reasoning models |

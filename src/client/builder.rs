@@ -63,6 +63,9 @@ pub struct ClientBuilder {
     pub(super) prices: crate::cost::PriceTable,
     pub(super) budget: Option<crate::cost::Budget>,
     pub(super) truncation: crate::cost::Truncation,
+    /// Whether the server turns every schema it is sent, a forced tool's parameters
+    /// too, into a grammar that constrains decoding (llama.cpp's servers).
+    pub(super) grammar: bool,
     #[cfg(feature = "tracing")]
     pub(super) capture_content: bool,
 }
@@ -375,8 +378,14 @@ impl ClientBuilder {
     /// `http://127.0.0.1:8080/v1` unless a base URL is set, a limit of 1024 tokens per
     /// reply (such servers otherwise write until the context is full) and a 300 s
     /// timeout (small machines are slow).
+    ///
+    /// In [`Mode::Tools`] the forced tool's parameters are the schema as
+    /// [`Mode::JsonObjectSchema`] sends it ([`Target::Plain`](crate::schema::Target::Plain)),
+    /// not OpenAI's strict subset: the server makes a grammar of them, which enforces
+    /// `minLength`, `maxLength`, `pattern` and the like only where they stay keywords.
     pub fn llama_cpp(mut self) -> Self {
         self.provider = Provider::OpenAi;
+        self.grammar = true;
         self.default_base_url = Some(LLAMA_CPP_BASE_URL);
         self.mode.get_or_insert(Mode::JsonObjectSchema);
         self.model.get_or_insert_with(|| "local".to_owned());
@@ -468,6 +477,7 @@ impl ClientBuilder {
                 customer_budgets: self.customer_budgets,
                 cache: self.cache,
                 prices: self.prices,
+                grammar: self.grammar && self.provider == Provider::OpenAi,
                 #[cfg(feature = "tracing")]
                 capture_content: self.capture_content,
             }),

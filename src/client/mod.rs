@@ -103,6 +103,8 @@ pub(crate) struct Inner {
     cache: Option<Arc<dyn crate::cache::ResponseCache>>,
     /// Prices set on the builder, looked up before the shipped table.
     prices: crate::cost::PriceTable,
+    /// Whether the server makes a grammar of every schema, tools' too (llama.cpp).
+    grammar: bool,
     /// Whether spans record the messages sent and received.
     #[cfg(feature = "tracing")]
     capture_content: bool,
@@ -268,7 +270,14 @@ impl Client {
     }
 
     /// The schema target `mode` sends to `model`.
+    ///
+    /// A server that makes a grammar of a forced tool's parameters (llama.cpp) gets
+    /// them as [`Target::Plain`]: the strict subset would move `minLength`,
+    /// `maxLength` and the like into descriptions, where no grammar enforces them.
     pub(crate) fn target(&self, mode: Mode, model: &str) -> Target {
-        self.inner.provider.wire().target(mode, model)
+        match mode {
+            Mode::Tools if self.inner.grammar => Target::Plain,
+            _ => self.inner.provider.wire().target(mode, model),
+        }
     }
 }

@@ -41,7 +41,9 @@ pub enum Target {
     /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
     /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
     /// with `additionalProperties: false` and every property required. `null` is offered
-    /// only where serde takes it (an `Option`), not for a field with a serde default.
+    /// only where serde takes it (an `Option`), not for a field with a serde default; a
+    /// nullable field with keywords a grammar enforces is an `anyOf` of its type and
+    /// `null`, not a list of types (which some grammar converters read as bare types).
     Plain,
     /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
     /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
@@ -162,6 +164,7 @@ pub struct Prepared {
     wrapper: Option<&'static str>,
     schema: Value,
     json: Box<RawValue>,
+    spaced: OnceLock<String>,
 }
 
 impl Prepared {
@@ -190,6 +193,39 @@ impl Prepared {
     /// The schema, serialized once.
     pub fn json(&self) -> &RawValue {
         &self.json
+    }
+
+    /// The schema on one line with a space after each `,` and `:`, as chat templates
+    /// write JSON (Python's `json.dumps`, Jinja's `tojson`), for a prompt: serialized
+    /// on first use.
+    pub(crate) fn spaced_json(&self) -> &str {
+        self.spaced.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.json.get().len() * 9 / 8);
+            let mut serializer = serde_json::Serializer::with_formatter(&mut out, Spaced);
+            serde::Serialize::serialize(&self.schema, &mut serializer).expect("a JSON value always serializes");
+            String::from_utf8(out).expect("serde_json writes UTF-8")
+        })
+    }
+}
+
+/// JSON on one line, `", "` between items and `": "` after keys.
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.begin_array_value(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
     }
 }
 
@@ -232,7 +268,10 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     enums::flatten(&mut schema);
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
-        Target::Plain => close_objects(&mut schema),
+        Target::Plain => {
+            close_objects(&mut schema);
+            split_nullable(&mut schema);
+        }
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
         Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
         Target::GeminiJson => {
@@ -241,7 +280,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         }
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
-    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
+    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json, spaced: OnceLock::new() })
 }
 
 /// Wraps a root that is not an object with properties into `{"<key>": root}`.
@@ -289,6 +328,64 @@ fn close_objects(schema: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+/// Keywords of one type that a grammar made from the schema enforces.
+const TYPED_KEYWORDS: &[&str] = &[
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "const",
+    "properties",
+    "additionalProperties",
+    "required",
+];
+
+/// For plain targets: a nullable type whose keywords a grammar enforces
+/// (`{"type": ["array", "null"], "items": .., "maxItems": 4}`, an `Option<Vec<T>>`)
+/// becomes `{"anyOf": [{"type": "array", "items": .., "maxItems": 4}, {"type": "null"}]}`,
+/// its annotations kept beside the `anyOf`. The same values are valid, but grammar
+/// converters that read a list of types as bare types (llama-cpp-python's) no longer
+/// drop the rest: the list's items, a string's length or pattern.
+fn split_nullable(schema: &mut Value) {
+    match schema {
+        Value::Object(obj) => {
+            for value in obj.values_mut() {
+                split_nullable(value);
+            }
+            let Some(Value::Array(types)) = obj.get("type") else { return };
+            let [first, second] = types.as_slice() else { return };
+            let inner_type = match (first.as_str(), second.as_str()) {
+                (Some(t), Some("null")) | (Some("null"), Some(t)) => t.to_owned(),
+                _ => return,
+            };
+            let typed = |key: &str| TYPED_KEYWORDS.contains(&key) || (key == "format" && inner_type == "string");
+            if !obj.keys().any(|key| typed(key)) {
+                return;
+            }
+            let annotations = ["description", "title", "default", "examples", "deprecated", "$comment"];
+            let mut inner = serde_json::Map::new();
+            inner.insert("type".into(), Value::String(inner_type));
+            for (key, value) in std::mem::take(obj) {
+                if key == "type" {
+                    continue;
+                }
+                if annotations.contains(&key.as_str()) {
+                    obj.insert(key, value);
+                } else {
+                    inner.insert(key, value);
+                }
+            }
+            obj.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
+        }
+        Value::Array(items) => items.iter_mut().for_each(split_nullable),
         _ => {}
     }
 }

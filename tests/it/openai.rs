@@ -79,6 +79,29 @@ async fn tools_mode_asks_for_one_call_where_the_model_takes_the_parameter() {
     }
 }
 
+/// llama.cpp's servers make a grammar of the forced tool's parameters: the rules its
+/// grammars enforce (`minLength`, `maxLength`, `maxItems`) stay keywords there, as in
+/// `JsonObjectSchema`'s `response_format`, instead of moving into descriptions as
+/// OpenAI's strict subset has them.
+#[tokio::test]
+async fn tools_mode_sends_llama_cpp_the_schema_its_grammar_enforces() {
+    let server = MockServer::start().await;
+    let call = tool_completion("JobPostingAnalysis", &valid_analysis().to_string(), 1, 1);
+    reply_always(&server, ok(call)).await;
+    let llama_cpp = Client::builder().llama_cpp().base_url(format!("{}/v1", server.uri())).mode(Mode::Tools);
+    llama_cpp.build().unwrap().extract::<JobPostingAnalysis>("posting").await.unwrap();
+    client(&server, Mode::Tools).extract::<JobPostingAnalysis>("posting").await.unwrap();
+    let bodies = bodies(&server).await;
+    let parameters = &bodies[0]["tools"][0]["function"]["parameters"];
+    let plain = pluck::schema::prepare::<JobPostingAnalysis>(pluck::schema::Target::Plain).unwrap();
+    assert_eq!(parameters, plain.schema(), "as JsonObjectSchema's response_format has it");
+    let currency = &parameters["$defs"]["SalaryRange"]["properties"]["currency"];
+    assert_eq!((&currency["minLength"], &currency["maxLength"]), (&json!(3), &json!(3)));
+    assert_eq!(parameters["properties"]["skills"]["maxItems"], 20);
+    let strict = &bodies[1]["tools"][0]["function"]["parameters"]["$defs"]["SalaryRange"]["properties"]["currency"];
+    assert!(strict.get("minLength").is_none(), "other servers get OpenAI's strict subset: {strict}");
+}
+
 /// A Responses API reply whose message says `text`.
 fn response(text: &str, input_tokens: u64, output_tokens: u64) -> serde_json::Value {
     json!({

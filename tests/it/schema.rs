@@ -272,6 +272,45 @@ fn plain_target_offers_null_only_where_serde_takes_it() {
     assert!(serde_json::from_str::<Defaults>(r#"{"number": null}"#).is_err(), "serde refuses null for a u32");
 }
 
+/// Nullable fields with rules a grammar enforces.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct Nullables {
+    /// Up to three tags.
+    #[extract(length(max = 3))]
+    tags: Option<Vec<String>>,
+    /// A short code.
+    #[extract(length(min = 2, max = 4))]
+    code: Option<String>,
+    note: Option<String>,
+    #[extract(range(min = 0))]
+    amount: Option<f64>,
+}
+
+#[test]
+fn plain_target_keeps_the_rules_of_a_nullable_field_where_grammars_read_them() {
+    let plain = prepare::<Nullables>(Target::Plain).unwrap();
+    let props = &plain.schema()["properties"];
+    assert_eq!(
+        props["tags"],
+        json!({"description": "Up to three tags.", "anyOf": [
+            {"type": "array", "items": {"type": "string"}, "maxItems": 3}, {"type": "null"}
+        ]}),
+        "{props}"
+    );
+    assert_eq!(
+        props["code"],
+        json!({"description": "A short code.", "anyOf": [
+            {"type": "string", "minLength": 2, "maxLength": 4}, {"type": "null"}
+        ]}),
+        "{props}"
+    );
+    assert_eq!(props["note"], json!({"type": ["string", "null"]}), "nothing to keep: {props}");
+    assert_eq!(props["amount"]["type"], json!(["number", "null"]), "bounds no grammar enforces: {props}");
+    let read: Nullables =
+        serde_json::from_str(r#"{"tags": null, "code": "ab", "note": null, "amount": null}"#).unwrap();
+    assert_eq!((read.tags, read.code.as_deref()), (None, Some("ab")));
+}
+
 /// A newtype with a rule of its own.
 #[derive(Extract, Deserialize, JsonSchema, Debug)]
 struct Share(#[extract(range(min = 0, max = 1))] f64);
