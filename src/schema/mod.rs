@@ -164,7 +164,6 @@ pub struct Prepared {
     wrapper: Option<&'static str>,
     schema: Value,
     json: Box<RawValue>,
-    spaced: OnceLock<String>,
 }
 
 impl Prepared {
@@ -193,39 +192,6 @@ impl Prepared {
     /// The schema, serialized once.
     pub fn json(&self) -> &RawValue {
         &self.json
-    }
-
-    /// The schema on one line with a space after each `,` and `:`, as chat templates
-    /// write JSON (Python's `json.dumps`, Jinja's `tojson`), for a prompt: serialized
-    /// on first use.
-    pub(crate) fn spaced_json(&self) -> &str {
-        self.spaced.get_or_init(|| {
-            let mut out = Vec::with_capacity(self.json.get().len() * 9 / 8);
-            let mut serializer = serde_json::Serializer::with_formatter(&mut out, Spaced);
-            serde::Serialize::serialize(&self.schema, &mut serializer).expect("a JSON value always serializes");
-            String::from_utf8(out).expect("serde_json writes UTF-8")
-        })
-    }
-}
-
-/// JSON on one line, `", "` between items and `": "` after keys.
-struct Spaced;
-
-impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        self.begin_array_value(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        writer.write_all(b": ")
     }
 }
 
@@ -280,7 +246,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         }
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
-    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json, spaced: OnceLock::new() })
+    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
 }
 
 /// Wraps a root that is not an object with properties into `{"<key>": root}`.
