@@ -72,8 +72,9 @@ impl Attempts<'_> {
     /// tokens. `None` when the model's price is unknown.
     fn upper_bound(&self, default_cap: u32) -> Option<Decimal> {
         let price = self.price?;
-        let input = crate::cost::tokens::count(self.client.provider(), &self.call()).tokens;
-        let cap = self.max_tokens.map(u64::from).or(price.max_output_tokens).unwrap_or(u64::from(default_cap));
+        let call = self.call();
+        let input = crate::cost::tokens::count(self.client.provider(), &call).tokens;
+        let cap = crate::cost::output_cap(&call, Some(&price)).unwrap_or(u64::from(default_cap));
         Some(price.most(input, cap))
     }
 

@@ -188,11 +188,17 @@ impl State {
             None => return Drawn::Nothing,
         }
         let lease = self.open.remove(customer).expect("found above");
+        self.retire(lease).map_or(Drawn::Nothing, Drawn::Retired)
+    }
+
+    /// `lease` serves no new reservation: returned, to be settled, when nothing drawn
+    /// from it is open; otherwise kept until the last is settled.
+    fn retire(&mut self, lease: Lease) -> Option<Lease> {
         if lease.open == 0 {
-            return Drawn::Retired(lease);
+            return Some(lease);
         }
         self.closing.insert(lease.serial, lease);
-        Drawn::Nothing
+        None
     }
 
     /// A reservation drawn from a lease is settled at `actual`: the lease's standing,
@@ -236,17 +242,8 @@ impl<S: BudgetStore> Leased<S> {
     pub async fn flush(&self) -> Result<(), BudgetError> {
         let idle: Vec<Lease> = {
             let mut state = self.lock();
-            let customers: Vec<String> = state.open.keys().cloned().collect();
-            let mut idle = Vec::new();
-            for customer in customers {
-                let lease = state.open.remove(&customer).expect("listed above");
-                if lease.open == 0 {
-                    idle.push(lease);
-                } else {
-                    state.closing.insert(lease.serial, lease);
-                }
-            }
-            idle
+            let open = std::mem::take(&mut state.open);
+            open.into_values().filter_map(|lease| state.retire(lease)).collect()
         };
         for lease in idle {
             self.close(lease).await?;
@@ -306,7 +303,7 @@ impl<S: BudgetStore> Leased<S> {
         let (drawn, idle) = {
             let mut state = self.lock();
             state.serial += 1;
-            let lease = Lease {
+            let mut lease = Lease {
                 serial: state.serial,
                 held,
                 taken: Instant::now(),
@@ -317,23 +314,15 @@ impl<S: BudgetStore> Leased<S> {
                 limit: standing.limit,
                 base: standing.spent,
             };
-            // The open lease, if any, could not serve `amount`: it closes now if
-            // nothing drawn from it is open, else when the last is settled.
-            let mut idle = None;
-            if let Some(old) = state.open.insert(customer.to_owned(), lease) {
-                if old.open == 0 {
-                    idle = Some(old);
-                } else {
-                    state.closing.insert(old.serial, old);
-                }
-            }
-            // The lease is new: it serves `amount` whatever its age.
-            (state.draw(customer, amount, &self.policy, true), idle)
+            let drawn = lease.draw(amount);
+            // The open lease, if any, could not serve `amount`: it is retired.
+            let idle = state.open.insert(customer.to_owned(), lease).and_then(|old| state.retire(old));
+            (drawn, idle)
         };
         if let Some(old) = idle {
             self.close(old).await?;
         }
-        Ok(drawn)
+        Ok(Some(drawn))
     }
 
     async fn settle_drawn(&self, reservation: &Reservation, actual: Decimal) -> Result<Standing, BudgetError> {

@@ -145,6 +145,14 @@ fn spending(tx: &Connection, customer: &str, start: &str) -> Result<(Decimal, De
     Ok((decimal(&spent)?, decimal(&reserved)?))
 }
 
+/// `customer`'s limit and spending in the period `at` falls in.
+fn standing_at(tx: &Connection, customer: &str, at: SystemTime) -> Result<Standing, BudgetError> {
+    let (limit, period) = limit(tx, customer)?;
+    let start = period.start(at);
+    let (spent, reserved) = spending(tx, customer, &start)?;
+    Ok(Standing::new(limit, spent, reserved, start))
+}
+
 fn record(
     tx: &Connection,
     reservation: Option<i64>,
@@ -213,16 +221,15 @@ impl BudgetStore for SqliteBudgets {
         let customer = customer.to_owned();
         Box::pin(self.db.run(move |conn| {
             immediate(conn, store, |tx| {
-                let (limit, period) = limit(tx, &customer)?;
-                let start = period.start(at);
-                let (spent, reserved) = spending(tx, &customer, &start)?;
-                if spent + reserved + amount > limit {
-                    return Ok(Reserved::Refused(Standing::new(limit, spent, reserved, start)));
+                let now = standing_at(tx, &customer, at)?;
+                if now.spent + now.reserved + amount > now.limit {
+                    return Ok(Reserved::Refused(now));
                 }
+                let start = now.period_start;
                 exec(
                     tx,
                     "UPDATE pluck_budgets SET reserved = ?3 WHERE customer = ?1 AND period_start = ?2",
-                    params![customer, start, (reserved + amount).to_string()],
+                    params![customer, start, (now.reserved + amount).to_string()],
                 )
                 .map_err(store)?;
                 let id = record(tx, None, (&customer, &start), EntryKind::Reserve, amount)?;
@@ -247,14 +254,7 @@ impl BudgetStore for SqliteBudgets {
 
     fn standing<'a>(&'a self, customer: &'a str, at: SystemTime) -> BoxFuture<'a, Result<Standing, BudgetError>> {
         let customer = customer.to_owned();
-        Box::pin(self.db.run(move |conn| {
-            immediate(conn, store, |tx| {
-                let (limit, period) = limit(tx, &customer)?;
-                let start = period.start(at);
-                let (spent, reserved) = spending(tx, &customer, &start)?;
-                Ok(Standing::new(limit, spent, reserved, start))
-            })
-        }))
+        Box::pin(self.db.run(move |conn| immediate(conn, store, |tx| standing_at(tx, &customer, at))))
     }
 
     fn ledger<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<Vec<Entry>, BudgetError>> {

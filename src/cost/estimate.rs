@@ -57,7 +57,7 @@ impl Estimate {
     /// The estimate of `call` for `provider`, priced at `price`.
     pub(crate) fn of(provider: Provider, call: &Call<'_>, price: Option<&Price>) -> Estimate {
         let input_tokens = tokens::count(provider, call);
-        let max_output_tokens = call.max_tokens.map(u64::from).or(price.and_then(|p| p.max_output_tokens));
+        let max_output_tokens = output_cap(call, price);
         let cost = price.map(|price| CostRange {
             min: price.most(input_tokens.tokens, 0),
             max: price.most(input_tokens.tokens, max_output_tokens.unwrap_or(0)),
@@ -70,4 +70,10 @@ impl Estimate {
             cost,
         }
     }
+}
+
+/// The cap on the reply's tokens of `call`: its `max_tokens`, else the model's most
+/// output as `price` knows it.
+pub(crate) fn output_cap(call: &Call<'_>, price: Option<&Price>) -> Option<u64> {
+    call.max_tokens.map(u64::from).or(price.and_then(|p| p.max_output_tokens))
 }

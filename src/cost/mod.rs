@@ -46,6 +46,7 @@ pub(crate) mod tokens;
 mod truncation;
 
 pub use budget::{Amount, Budget, BudgetScope};
+pub(crate) use estimate::output_cap;
 pub use estimate::{CostRange, Estimate};
 pub use prices::{Price, PriceTable};
 pub use rust_decimal::Decimal;

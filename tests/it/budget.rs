@@ -115,20 +115,27 @@ async fn hammer(client: &Client, customer: &str, count: usize) -> usize {
     successes
 }
 
+/// A customer `tag` whose monthly limit affords exactly `afford` attempts, and a mock
+/// whose every reply costs exactly an attempt's reservation (so the limit affords
+/// `afford` of them however the calls interleave): the reservation, the mock, the
+/// customer and the limit.
+async fn affording(store: &Arc<dyn BudgetStore>, tag: &str, afford: usize) -> (Decimal, MockServer, String, Decimal) {
+    let bound = upper_bound(store.clone()).await;
+    let server = MockServer::start().await;
+    reply_always(&server, reply(tokens(bound))).await;
+    let who = customer(tag);
+    let limit = bound * Decimal::from(afford);
+    store.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    (bound, server, who, limit)
+}
+
 /// A budget that affords exactly `afford` extractions, 1,000 of them at once (split
 /// over two processes when `second` names the store for the worker): exactly
 /// `afford` succeed, the spending is at most the limit, and the ledger sums to it.
 /// With two processes, the limit affords more than either half, so both spend.
 async fn affords_exactly(store: Arc<dyn BudgetStore>, second: Option<String>) {
     let (afford, total) = (600, 1_000);
-    let bound = upper_bound(store.clone()).await;
-    let server = MockServer::start().await;
-    // Each reply costs exactly its reservation, so the limit affords `afford` of them
-    // however the calls interleave.
-    reply_always(&server, reply(tokens(bound))).await;
-    let who = customer("acme");
-    let limit = bound * Decimal::from(afford);
-    store.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    let (_, server, who, limit) = affording(&store, "acme", afford).await;
     let client = client(&server.uri(), Budget::shared(store.clone()));
     let successes = match second {
         None => hammer(&client, &who, total).await,
@@ -153,12 +160,7 @@ async fn affords_exactly(store: Arc<dyn BudgetStore>, second: Option<String>) {
 /// fewer reservations than there were extractions.
 async fn leased_affords_exactly(inner: Arc<dyn BudgetStore>) {
     let (afford, total) = (600, 1_000);
-    let bound = upper_bound(inner.clone()).await;
-    let server = MockServer::start().await;
-    reply_always(&server, reply(tokens(bound))).await;
-    let who = customer("leased");
-    let limit = bound * Decimal::from(afford);
-    inner.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    let (_, server, who, limit) = affording(&inner, "leased", afford).await;
     let leased = Arc::new(Leased::new(inner.clone(), LeasePolicy::default()));
     let client = client(&server.uri(), Budget::shared(leased.clone()));
     assert_eq!(hammer(&client, &who, total).await, afford);
@@ -219,12 +221,7 @@ async fn hammer_in_two(
 /// that the limit would have afforded.
 async fn leased_in_two(inner: Arc<dyn BudgetStore>, store_spec: &str) {
     let (afford, total) = (600, 1_000);
-    let bound = upper_bound(inner.clone()).await;
-    let server = MockServer::start().await;
-    reply_always(&server, reply(tokens(bound))).await;
-    let who = customer("leased-two");
-    let limit = bound * Decimal::from(afford);
-    inner.set_limit(&who, limit, Period::Monthly).await.unwrap();
+    let (bound, server, who, _) = affording(&inner, "leased-two", afford).await;
     let leased = Arc::new(Leased::new(inner.clone(), LeasePolicy::default()));
     let client = client(&server.uri(), Budget::shared(leased.clone()));
     let spec = format!("leased+{store_spec}");
