@@ -7,7 +7,8 @@
 //! - constraints strict mode does not enforce (`minLength`, `maxLength`, `uniqueItems`,
 //!   ...) move into the description, so the model still reads them and validation
 //!   still checks them;
-//! - what strict mode cannot express fails here, naming the field: a `default` value, a
+//! - what strict mode cannot express fails here, naming the field: a `default` value
+//!   (but `null` on a field that takes it, which is dropped), a
 //!   map (`additionalProperties` with a schema), an untyped value; and so does a schema
 //!   past strict mode's size limits (`strict_limits`), naming the type.
 
@@ -57,6 +58,11 @@ fn walk(schema: &mut Value, location: &mut Vec<String>) -> Result<(), SchemaErro
         _ => return Ok(()),
     };
     obj.remove("$schema");
+    // A default of `null` on a field that takes `null` (`#[serde(default)]` on an
+    // `Option`) loses nothing: the model is asked for the field and may write `null`.
+    if obj.get("default").is_some_and(Value::is_null) && admits_null(obj) {
+        obj.remove("default");
+    }
     if let Some(default) = obj.get("default") {
         return Err(SchemaError::unsupported(
             location,
@@ -221,4 +227,22 @@ fn has_type(obj: &Map<String, Value>, wanted: &str) -> bool {
         Some(Value::Array(types)) => types.iter().any(|t| t == wanted),
         _ => false,
     }
+}
+
+/// Whether a schema takes `null`: a `null` type, alone or in a list, or a member of
+/// `anyOf`/`oneOf` that does (schemars writes an `Option` of a defined type as an
+/// `anyOf` of its reference and `null`).
+fn admits_null(schema: &Map<String, Value>) -> bool {
+    let null_type = match schema.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    let member = |key: &str| {
+        schema
+            .get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.iter().filter_map(Value::as_object).any(admits_null))
+    };
+    null_type || member("anyOf") || member("oneOf")
 }

@@ -60,6 +60,28 @@ fn plain_target_keeps_rules_the_strict_target_describes() {
     insta::assert_json_snapshot!("job_posting_analysis_plain", plain.schema());
 }
 
+/// A salary range as the blog's Pydantic model writes it: the amounts default to `None`.
+#[derive(Extract, Deserialize, JsonSchema, Debug)]
+struct DefaultedAmounts {
+    #[serde(default)]
+    #[extract(range(min = 0))]
+    min_amount: Option<f64>,
+    currency: String,
+}
+
+#[test]
+fn strict_targets_take_a_null_default_on_a_field_that_takes_null() {
+    for target in [Target::Strict, Target::Anthropic] {
+        let prepared = prepare::<DefaultedAmounts>(target).unwrap();
+        let schema = prepared.schema();
+        assert_eq!(schema["required"], json!(["min_amount", "currency"]), "{target:?}: {schema}");
+        assert!(schema["properties"]["min_amount"].get("default").is_none(), "{target:?}: {schema}");
+    }
+    // Writing null reads as the default did.
+    let read: DefaultedAmounts = serde_json::from_str(r#"{"min_amount": null, "currency": "USD"}"#).unwrap();
+    assert_eq!(read.min_amount, None);
+}
+
 #[test]
 fn schemas_are_built_once() {
     let first = prepare::<JobPostingAnalysis>(Target::Strict).unwrap();
