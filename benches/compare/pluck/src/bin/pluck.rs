@@ -9,10 +9,12 @@
 //!
 //! Built with the feature `otel` (`cargo build --release -p bench-pluck --features
 //! otel`), `BENCH_PLUCK_TRACE` picks what listens to pluck's spans: `none` (the
-//! default: no subscriber), `discard` (a subscriber that builds pluck's spans and
-//! records their fields, then writes nothing) or `otlp` (the export to the OTLP/HTTP
-//! collector at `BENCH_OTLP_ENDPOINT`, such as Phoenix). The row's library is then
-//! `pluck+discard` or `pluck+otlp`.
+//! default: no subscriber), `registry` (`tracing_subscriber`'s registry alone: it
+//! builds pluck's spans, keeps them while open and reads no field), `discard` (the
+//! registry with a layer that reads every field of every span and event, then writes
+//! nothing) or `otlp` (the export to the OTLP/HTTP collector at `BENCH_OTLP_ENDPOINT`,
+//! such as Phoenix). The row's library is then `pluck+registry`, `pluck+discard` or
+//! `pluck+otlp`.
 //!
 //! Built with the feature `router` and run with `BENCH_ROUTER=1`, the same client is
 //! the one deployment of a router, which runs the extraction (`run --router`).
@@ -102,6 +104,10 @@ fn listen() -> (&'static str, Option<pluck::otel::OtelGuard>) {
     use tracing_subscriber::Layer;
     match std::env::var("BENCH_PLUCK_TRACE").unwrap_or_default().as_str() {
         "" | "none" => ("pluck", None),
+        "registry" => {
+            tracing::subscriber::set_global_default(tracing_subscriber::registry()).expect("the only subscriber");
+            ("pluck+registry", None)
+        }
         "discard" => {
             let only_pluck = tracing_subscriber::filter::filter_fn(|meta| meta.target().starts_with("pluck"));
             let subscriber = tracing_subscriber::registry().with(Discard.with_filter(only_pluck));
@@ -113,7 +119,7 @@ fn listen() -> (&'static str, Option<pluck::otel::OtelGuard>) {
             let guard = pluck::otel::install(&endpoint, "pluck-bench").expect("the export");
             ("pluck+otlp", Some(guard))
         }
-        other => panic!("BENCH_PLUCK_TRACE is none, discard or otlp, not {other}"),
+        other => panic!("BENCH_PLUCK_TRACE is none, registry, discard or otlp, not {other}"),
     }
 }
 
