@@ -54,8 +54,9 @@ pub(crate) async fn run<T: Extract>(mut run: Run<'_>, question: String) -> Resul
     Err(run.exhausted())
 }
 
-/// `calls` with an id each: a provider that gives none (some compatible servers)
-/// gets `call_{iteration}_{n}`, which the results refer to.
+/// `calls` with an id each: a call without one (from a compatible server that gives
+/// none, or written into the text) gets `call_{iteration}_{n}`, unique in the run,
+/// which its result refers to.
 fn named(mut calls: Vec<ToolCall>, iteration: u32) -> Vec<ToolCall> {
     for (n, call) in calls.iter_mut().enumerate() {
         if call.id.is_empty() {

@@ -22,14 +22,14 @@ pub(crate) fn calls_in(text: &str, known: impl Fn(&str) -> bool) -> (Vec<ToolCal
         rest.push_str(&tail[..at]);
         let inside = &tail[at + OPEN.len()..];
         let end = inside.find(CLOSE).unwrap_or(inside.len());
-        if let Some(call) = call(inside[..end].trim(), calls.len()) {
+        if let Some(call) = call(inside[..end].trim()) {
             calls.push(call);
         }
         tail = inside.get(end + CLOSE.len()..).unwrap_or("");
     }
     rest.push_str(tail);
     if calls.is_empty() {
-        if let Some(call) = call(text.trim(), 0).filter(|call| known(&call.function.name)) {
+        if let Some(call) = call(text.trim()).filter(|call| known(&call.function.name)) {
             return (vec![call], String::new());
         }
         if let Some((call, rest)) = fenced_call(text, &known) {
@@ -46,7 +46,7 @@ fn fenced_call(text: &str, known: &impl Fn(&str) -> bool) -> Option<(ToolCall, S
     while let Some(open) = text[from..].find("```").map(|at| from + at) {
         let body_start = text[open + 3..].find('\n').map(|at| open + 3 + at + 1)?;
         let close = text[body_start..].find("```").map(|at| body_start + at)?;
-        if let Some(call) = call(text[body_start..close].trim(), 0).filter(|call| known(&call.function.name)) {
+        if let Some(call) = call(text[body_start..close].trim()).filter(|call| known(&call.function.name)) {
             let rest = format!("{}{}", &text[..open], &text[close + 3..]);
             return Some((call, rest.trim().to_owned()));
         }
@@ -55,8 +55,9 @@ fn fenced_call(text: &str, known: &impl Fn(&str) -> bool) -> Option<(ToolCall, S
     None
 }
 
-/// `{"name": .., "arguments": {..}}` (or `"parameters"`) as the `index`th call.
-fn call(json: &str, index: usize) -> Option<ToolCall> {
+/// `{"name": .., "arguments": {..}}` (or `"parameters"`) as a call without an id: the
+/// loop gives it one that no other turn's call has.
+fn call(json: &str) -> Option<ToolCall> {
     let value: Value = serde_json::from_str(json).ok()?;
     let name = value.get("name")?.as_str()?;
     let arguments = match value.get("arguments").or_else(|| value.get("parameters")) {
@@ -65,7 +66,7 @@ fn call(json: &str, index: usize) -> Option<ToolCall> {
         None => "{}".to_owned(),
         Some(_) => return None,
     };
-    Some(ToolCall::new(format!("call_text_{}", index + 1), name, arguments))
+    Some(ToolCall::new(String::new(), name, arguments))
 }
 
 #[cfg(test)]
@@ -79,7 +80,7 @@ mod tests {
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0].function.name, "get_stock_price");
         assert_eq!(calls[0].function.arguments, r#"{"ticker":"MSFT"}"#);
-        assert_eq!(calls[1].id, "call_text_2");
+        assert!(calls.iter().all(|call| call.id.is_empty()), "the loop names them");
         assert_eq!(rest, "Let me look.");
     }
 

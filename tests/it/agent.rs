@@ -350,6 +350,28 @@ async fn calls_written_into_the_text_are_run_as_calls() {
 }
 
 #[tokio::test]
+async fn calls_written_in_two_turns_have_ids_of_their_own() {
+    // Providers match each result to its call by id across the whole conversation.
+    let server = MockServer::start().await;
+    let written = |ticker: &str| {
+        format!("<tool_call>{{\"name\": \"get_stock_price\", \"arguments\": {{\"ticker\": \"{ticker}\"}}}}</tool_call>")
+    };
+    reply_once(&server, ok(completion(&written("MSFT"), 30, 8))).await;
+    reply_once(&server, ok(completion(&written("AAPL"), 30, 8))).await;
+    reply_once(&server, ok(completion("Both quoted.", 30, 8))).await;
+    reply_once(&server, ok(completion(&recommendation().to_string(), 40, 20))).await;
+    agent(&server).run::<Recommendation>(QUESTION).await.unwrap();
+    let bodies = bodies(&server).await;
+    let ids: Vec<&str> = messages(&bodies[2])
+        .iter()
+        .filter_map(|message| message["tool_call_id"].as_str().or(message["tool_calls"][0]["id"].as_str()))
+        .collect();
+    assert_eq!(ids.len(), 4, "two calls and two results: {ids:?}");
+    assert_eq!((ids[0], ids[2]), (ids[1], ids[3]), "each result names its call: {ids:?}");
+    assert_ne!(ids[0], ids[2], "each call has an id of its own: {ids:?}");
+}
+
+#[tokio::test]
 async fn a_stream_of_steps_ends_with_the_error_and_then_nothing() {
     let server = MockServer::start().await;
     reply_always(&server, ok(calls(&[("call_1", "get_stock_price", json!({"ticker": "MSFT"}))]))).await;
