@@ -53,6 +53,19 @@ async fn openai_details_may_be_absent_or_null() {
 }
 
 #[tokio::test]
+async fn openai_counts_written_null_read_as_absent() {
+    // Some compatible servers write `null` for a count they do not keep; the value
+    // the reply carries is still taken.
+    let server = MockServer::start().await;
+    let mut body = completion(&valid_analysis().to_string(), 20, 30);
+    body["usage"]["prompt_tokens"] = json!(null);
+    body["usage"]["total_tokens"] = json!(null);
+    reply_once(&server, ok(body)).await;
+    let usage = usage_of(&client(&server, Mode::JsonSchema)).await;
+    assert_eq!(usage, Usage { completion_tokens: 30, ..Usage::default() });
+}
+
+#[tokio::test]
 async fn openai_streams_report_the_details_in_their_last_chunk() {
     let server = MockServer::start().await;
     let mut body = content_stream(&valid_analysis().to_string(), Some("stop"), None, false);
