@@ -4,6 +4,7 @@
 use super::{key_header, Call, Finish, LimitName, Reply, Retry, ToolSpec, Wire};
 use crate::error::ConfigError;
 use crate::message::{FunctionCall, ToolCall};
+use crate::schema::Target;
 use crate::transport::{self, Failure};
 use crate::{Error, Message, Mode, Usage};
 use reqwest::header::{HeaderMap, AUTHORIZATION};
@@ -224,6 +225,9 @@ struct FunctionDef<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     parameters: &'a RawValue,
+    /// Sent only for a schema in OpenAI's strict subset: a grammar-made server's plain
+    /// schema is not one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     strict: bool,
 }
 
@@ -248,7 +252,7 @@ fn agent_tool(spec: &ToolSpec) -> Tool<'_> {
             name: &spec.name,
             description: spec.description.as_deref(),
             parameters: spec.parameters.json(),
-            strict: true,
+            strict: spec.parameters.target() == Target::Strict,
         },
     }
 }
@@ -285,7 +289,7 @@ fn body(call: &Call, limit: LimitName) -> Vec<u8> {
                 name: schema.name(),
                 description: schema.description(),
                 parameters: schema.json(),
-                strict: true,
+                strict: schema.target() == Target::Strict,
             },
         }),
     };

@@ -159,6 +159,7 @@ fn sent_where(target: Option<&'static str>) -> String {
 /// A type's schema, ready to send.
 #[derive(Debug)]
 pub struct Prepared {
+    target: Target,
     name: String,
     description: Option<String>,
     wrapper: Option<&'static str>,
@@ -167,6 +168,17 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The target the schema was prepared for.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// assert_eq!(schema::prepare::<Vec<String>>(Target::Plain).unwrap().target(), Target::Plain);
+    /// ```
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
     /// The schema's name, fit for OpenAI's `json_schema.name` and tool names
     /// (`[a-zA-Z0-9_-]`, at most 64 characters).
     pub fn name(&self) -> &str {
@@ -246,7 +258,7 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
         }
     }
     let json = serde_json::value::to_raw_value(&schema).expect("a JSON value always serializes");
-    Ok(Prepared { name: sanitize_name(&root_name), description, wrapper, schema, json })
+    Ok(Prepared { target, name: sanitize_name(&root_name), description, wrapper, schema, json })
 }
 
 /// Wraps a root that is not an object with properties into `{"<key>": root}`.

@@ -100,6 +100,9 @@ async fn tools_mode_sends_llama_cpp_the_schema_its_grammar_enforces() {
     assert_eq!(parameters["properties"]["skills"]["maxItems"], 20);
     let strict = &bodies[1]["tools"][0]["function"]["parameters"]["$defs"]["SalaryRange"]["properties"]["currency"];
     assert!(strict.get("minLength").is_none(), "other servers get OpenAI's strict subset: {strict}");
+    // Only the strict subset is sent as strict.
+    assert!(bodies[0]["tools"][0]["function"].get("strict").is_none(), "{}", bodies[0]["tools"][0]);
+    assert_eq!(bodies[1]["tools"][0]["function"]["strict"], true);
 }
 
 /// A Responses API reply whose message says `text`.
