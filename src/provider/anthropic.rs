@@ -338,9 +338,9 @@ enum ResponseBlock {
 
 #[derive(Deserialize, Default)]
 struct ResponseUsage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     output_tokens: u64,
     #[serde(default)]
     cache_creation_input_tokens: Option<u64>,

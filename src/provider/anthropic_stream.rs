@@ -56,7 +56,7 @@ struct StartMessage {
 
 #[derive(Deserialize)]
 struct InputUsage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     input_tokens: u64,
     /// `null` from some proxies and cloud platforms, as in a non-streamed reply.
     #[serde(default)]
@@ -67,7 +67,7 @@ struct InputUsage {
 
 #[derive(Deserialize)]
 struct OutputUsage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     output_tokens: u64,
 }
 

@@ -283,13 +283,13 @@ pub(super) struct PromptFeedback {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct UsageMetadata {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     prompt_token_count: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     candidates_token_count: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     thoughts_token_count: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     cached_content_token_count: u64,
     #[serde(default)]
     total_token_count: Option<u64>,

@@ -354,6 +354,12 @@ impl Reply {
     }
 }
 
+/// A token count in a provider's usage, with `null` (which some compatible servers and
+/// proxies write for a count they do not keep) read as a missing one: 0.
+pub(super) fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(<Option<u64> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -345,11 +345,11 @@ struct Completion {
 /// OpenAI gives (cached prompt tokens, reasoning tokens).
 #[derive(Deserialize, Default)]
 pub(super) struct ChatUsage {
-    #[serde(default, deserialize_with = "count")]
+    #[serde(default, deserialize_with = "super::count")]
     prompt_tokens: u64,
-    #[serde(default, deserialize_with = "count")]
+    #[serde(default, deserialize_with = "super::count")]
     completion_tokens: u64,
-    #[serde(default, deserialize_with = "count")]
+    #[serde(default, deserialize_with = "super::count")]
     total_tokens: u64,
     #[serde(default)]
     prompt_tokens_details: Option<PromptDetails>,
@@ -367,12 +367,6 @@ struct PromptDetails {
 struct CompletionDetails {
     #[serde(default)]
     reasoning_tokens: Option<u64>,
-}
-
-/// A token count, with `null` (which some compatible servers write for a count they
-/// do not keep) read as a missing one: 0.
-fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    Ok(Option::<u64>::deserialize(deserializer)?.unwrap_or(0))
 }
 
 impl ChatUsage {

@@ -162,11 +162,11 @@ enum ContentPart {
 
 #[derive(Deserialize, Default, Clone, Copy)]
 struct ResponseUsage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     output_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::count")]
     total_tokens: u64,
     #[serde(default)]
     input_tokens_details: Option<InputDetails>,

@@ -66,6 +66,34 @@ async fn openai_counts_written_null_read_as_absent() {
 }
 
 #[tokio::test]
+async fn every_provider_reads_a_null_count_as_absent() {
+    let server = MockServer::start().await;
+    let mut body = anthropic_tool_use("toolu_1", "JobPostingAnalysis", valid_analysis(), 50, 150);
+    body["usage"]["input_tokens"] = json!(null);
+    reply_once_at(&server, MESSAGES, ok(body)).await;
+    let usage = usage_of(&provider_client(&server, Provider::Anthropic, fast_retries())).await;
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (0, 150), "Anthropic");
+
+    let server = MockServer::start().await;
+    let mut body = gemini_text(&valid_analysis().to_string(), "STOP", 3_000, 200);
+    body["usageMetadata"]["promptTokenCount"] = json!(null);
+    reply_once_at(&server, GENERATE, ok(body)).await;
+    let usage = usage_of(&provider_client(&server, Provider::Gemini, fast_retries())).await;
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (0, 200), "Gemini");
+
+    let server = MockServer::start().await;
+    let body = json!({
+        "id": "resp_1", "object": "response", "status": "completed", "model": "test-model",
+        "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                    "content": [{"type": "output_text", "text": valid_analysis().to_string(), "annotations": []}]}],
+        "usage": {"input_tokens": null, "output_tokens": 400, "total_tokens": null}
+    });
+    reply_once_at(&server, "/v1/responses", ok(body)).await;
+    let usage = usage_of(&client(&server, Mode::Responses)).await;
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (0, 400), "Responses");
+}
+
+#[tokio::test]
 async fn openai_streams_report_the_details_in_their_last_chunk() {
     let server = MockServer::start().await;
     let mut body = content_stream(&valid_analysis().to_string(), Some("stop"), None, false);
