@@ -233,16 +233,11 @@ fn has_type(obj: &Map<String, Value>, wanted: &str) -> bool {
 /// `anyOf`/`oneOf` that does (schemars writes an `Option` of a defined type as an
 /// `anyOf` of its reference and `null`).
 fn admits_null(schema: &Map<String, Value>) -> bool {
-    let null_type = match schema.get("type") {
-        Some(Value::String(t)) => t == "null",
-        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
-        _ => false,
-    };
     let member = |key: &str| {
         schema
             .get(key)
             .and_then(Value::as_array)
             .is_some_and(|m| m.iter().filter_map(Value::as_object).any(admits_null))
     };
-    null_type || member("anyOf") || member("oneOf")
+    has_type(schema, "null") || member("anyOf") || member("oneOf")
 }
