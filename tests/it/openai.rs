@@ -105,31 +105,13 @@ async fn tools_mode_sends_llama_cpp_the_schema_its_grammar_enforces() {
     assert_eq!(bodies[1]["tools"][0]["function"]["strict"], true);
 }
 
-/// A Responses API reply whose message says `text`.
-fn response(text: &str, input_tokens: u64, output_tokens: u64) -> serde_json::Value {
-    json!({
-        "id": "resp_1", "object": "response", "created_at": 1_741_476_542, "status": "completed",
-        "model": "test-model", "error": null, "incomplete_details": null,
-        "output": [
-            {"type": "reasoning", "id": "rs_1", "summary": []},
-            {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
-             "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        ],
-        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
-                  "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
-                  "total_tokens": input_tokens + output_tokens}
-    })
-}
-
-const RESPONSES: &str = "/v1/responses";
-
 #[tokio::test]
 async fn responses_mode_sends_text_format_and_reasks_with_input_items() {
     let server = MockServer::start().await;
     let mut invalid = valid_analysis();
     invalid["overall_confidence"] = json!(3);
-    reply_once_at(&server, RESPONSES, ok(response(&invalid.to_string(), 300, 80))).await;
-    reply_once_at(&server, RESPONSES, ok(response(&valid_analysis().to_string(), 500, 80))).await;
+    reply_once_at(&server, RESPONSES, ok(responses_text(&invalid.to_string(), 300, 80))).await;
+    reply_once_at(&server, RESPONSES, ok(responses_text(&valid_analysis().to_string(), 500, 80))).await;
     let client = client(&server, Mode::Responses);
     let extracted =
         client.request::<JobPostingAnalysis>().user("TEXT").max_tokens(900).send_with_usage().await.unwrap();
@@ -151,11 +133,11 @@ async fn responses_mode_sends_text_format_and_reasks_with_input_items() {
 #[tokio::test]
 async fn responses_mode_ends_incomplete_and_refused_replies() {
     let server = MockServer::start().await;
-    let mut cut = response("{\"job_title\": \"Sen", 10, 900);
+    let mut cut = responses_text("{\"job_title\": \"Sen", 10, 900);
     cut["status"] = json!("incomplete");
     cut["incomplete_details"] = json!({"reason": "max_output_tokens"});
     reply_once_at(&server, RESPONSES, ok(cut)).await;
-    let mut refused = response("", 10, 5);
+    let mut refused = responses_text("", 10, 5);
     refused["output"][1]["content"] = json!([{"type": "refusal", "refusal": "I can't help with that."}]);
     reply_once_at(&server, RESPONSES, ok(refused)).await;
     let client = client(&server, Mode::Responses);
@@ -177,7 +159,9 @@ async fn responses_mode_streams_text_deltas() {
     for piece in chars.chunks(11) {
         events.push(json!({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 1, "content_index": 0, "delta": piece.iter().collect::<String>()}));
     }
-    events.push(json!({"type": "response.completed", "sequence_number": 99, "response": response(&text, 300, 120)}));
+    events.push(
+        json!({"type": "response.completed", "sequence_number": 99, "response": responses_text(&text, 300, 120)}),
+    );
     let body: String =
         events.iter().map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap())).collect();
     reply_once_at(&server, RESPONSES, ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")).await;

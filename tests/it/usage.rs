@@ -82,13 +82,10 @@ async fn every_provider_reads_a_null_count_as_absent() {
     assert_eq!((usage.prompt_tokens, usage.completion_tokens), (0, 200), "Gemini");
 
     let server = MockServer::start().await;
-    let body = json!({
-        "id": "resp_1", "object": "response", "status": "completed", "model": "test-model",
-        "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
-                    "content": [{"type": "output_text", "text": valid_analysis().to_string(), "annotations": []}]}],
-        "usage": {"input_tokens": null, "output_tokens": 400, "total_tokens": null}
-    });
-    reply_once_at(&server, "/v1/responses", ok(body)).await;
+    let mut body = responses_text(&valid_analysis().to_string(), 0, 400);
+    body["usage"]["input_tokens"] = json!(null);
+    body["usage"]["total_tokens"] = json!(null);
+    reply_once_at(&server, RESPONSES, ok(body)).await;
     let usage = usage_of(&client(&server, Mode::Responses)).await;
     assert_eq!((usage.prompt_tokens, usage.completion_tokens), (0, 400), "Responses");
 }
@@ -110,14 +107,10 @@ async fn openai_streams_report_the_details_in_their_last_chunk() {
 #[tokio::test]
 async fn the_responses_api_reports_its_details() {
     let server = MockServer::start().await;
-    let body = json!({
-        "id": "resp_1", "object": "response", "status": "completed", "model": "test-model",
-        "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
-                    "content": [{"type": "output_text", "text": valid_analysis().to_string(), "annotations": []}]}],
-        "usage": {"input_tokens": 1_200, "input_tokens_details": {"cached_tokens": 1_024},
-                  "output_tokens": 400, "output_tokens_details": {"reasoning_tokens": 256}, "total_tokens": 1_600}
-    });
-    reply_once_at(&server, "/v1/responses", ok(body)).await;
+    let mut body = responses_text(&valid_analysis().to_string(), 1_200, 400);
+    body["usage"]["input_tokens_details"]["cached_tokens"] = json!(1_024);
+    body["usage"]["output_tokens_details"]["reasoning_tokens"] = json!(256);
+    reply_once_at(&server, RESPONSES, ok(body)).await;
     let usage = usage_of(&client(&server, Mode::Responses)).await;
     assert_eq!((usage.prompt_tokens, usage.cached_input_tokens), (1_200, 1_024));
     assert_eq!((usage.completion_tokens, usage.reasoning_tokens), (400, 256));

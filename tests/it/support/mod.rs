@@ -140,6 +140,9 @@ pub async fn reply_once_at(server: &MockServer, at: &str, response: ResponseTemp
 /// The path Anthropic's Messages API answers on.
 pub const MESSAGES: &str = "/v1/messages";
 
+/// The path the Responses API answers on.
+pub const RESPONSES: &str = "/v1/responses";
+
 /// The path Gemini answers on for the model `test-model`.
 pub const GENERATE: &str = "/v1beta/models/test-model:generateContent";
 
@@ -174,6 +177,22 @@ pub fn anthropic_text(text: &str, stop_reason: &str, input_tokens: u64, output_t
 /// An Anthropic error body.
 pub fn anthropic_error(kind: &str, message: &str) -> Value {
     json!({"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy"})
+}
+
+/// A Responses API reply whose message says `text`.
+pub fn responses_text(text: &str, input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "id": "resp_1", "object": "response", "created_at": 1_741_476_542, "status": "completed",
+        "model": "test-model", "error": null, "incomplete_details": null,
+        "output": [
+            {"type": "reasoning", "id": "rs_1", "summary": []},
+            {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+             "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        ],
+        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                  "total_tokens": input_tokens + output_tokens}
+    })
 }
 
 /// A Gemini `generateContent` reply whose one candidate says `text`.
