@@ -9,12 +9,14 @@
 //!
 //! Built with the feature `otel` (`cargo build --release -p bench-pluck --features
 //! otel`), `BENCH_PLUCK_TRACE` picks what listens to pluck's spans: `none` (the
-//! default: no subscriber), `registry` (`tracing_subscriber`'s registry alone: it
+//! default: no subscriber), `sink` (a subscriber that takes every span and event and
+//! drops it at once: what pluck itself spends on its spans), `registry`
+//! (`tracing_subscriber`'s registry alone: it
 //! builds pluck's spans, keeps them while open and reads no field), `discard` (the
 //! registry with a layer that reads every field of every span and event, then writes
 //! nothing) or `otlp` (the export to the OTLP/HTTP collector at `BENCH_OTLP_ENDPOINT`,
-//! such as Phoenix). The row's library is then `pluck+registry`, `pluck+discard` or
-//! `pluck+otlp`.
+//! such as Phoenix). The row's library is then `pluck+sink`, `pluck+registry`,
+//! `pluck+discard` or `pluck+otlp`.
 //!
 //! Built with the feature `router` and run with `BENCH_ROUTER=1`, the same client is
 //! the one deployment of a router, which runs the extraction (`run --router`).
@@ -104,6 +106,10 @@ fn listen() -> (&'static str, Option<pluck::otel::OtelGuard>) {
     use tracing_subscriber::Layer;
     match std::env::var("BENCH_PLUCK_TRACE").unwrap_or_default().as_str() {
         "" | "none" => ("pluck", None),
+        "sink" => {
+            tracing::subscriber::set_global_default(Sink).expect("the only subscriber");
+            ("pluck+sink", None)
+        }
         "registry" => {
             tracing::subscriber::set_global_default(tracing_subscriber::registry()).expect("the only subscriber");
             ("pluck+registry", None)
@@ -119,8 +125,35 @@ fn listen() -> (&'static str, Option<pluck::otel::OtelGuard>) {
             let guard = pluck::otel::install(&endpoint, "pluck-bench").expect("the export");
             ("pluck+otlp", Some(guard))
         }
-        other => panic!("BENCH_PLUCK_TRACE is none, registry, discard or otlp, not {other}"),
+        other => panic!("BENCH_PLUCK_TRACE is none, sink, registry, discard or otlp, not {other}"),
     }
+}
+
+/// Takes every span and event and drops it: no span is kept, no field read, so a run
+/// with it costs what pluck spends on its spans and no more.
+#[cfg(feature = "otel")]
+struct Sink;
+
+#[cfg(feature = "otel")]
+impl tracing::Subscriber for Sink {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        // Spans are told apart by nothing here, so one id serves them all.
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// Reads every field of every span and event it is given, and keeps nothing.
