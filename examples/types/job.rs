@@ -21,9 +21,11 @@ pub enum ExperienceLevel {
 #[extract(validate = Self::validate_range)]
 pub struct SalaryRange {
     /// Lowest yearly amount, if stated.
+    #[serde(default)]
     #[extract(range(min = 0))]
     pub min_amount: Option<f64>,
     /// Highest yearly amount, if stated.
+    #[serde(default)]
     #[extract(range(min = 0))]
     pub max_amount: Option<f64>,
     /// ISO 4217 currency code, such as USD.

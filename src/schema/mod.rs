@@ -17,6 +17,7 @@
 mod anthropic;
 mod enums;
 mod gemini;
+mod plain;
 pub(crate) mod rules;
 mod strict;
 mod strict_limits;
@@ -38,12 +39,30 @@ pub enum Target {
     /// OpenAI strict mode (`json_schema` response format, strict tools): every property
     /// required, `additionalProperties: false`, only supported keywords.
     Strict,
-    /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp):
-    /// every keyword kept (grammars enforce `maxLength`, `maxItems`, ...), objects closed
-    /// with `additionalProperties: false` and every property required. `null` is offered
-    /// only where serde takes it (an `Option`), not for a field with a serde default; a
-    /// nullable field with keywords a grammar enforces is an `anyOf` of its type and
-    /// `null`, not a list of types (which some grammar converters read as bare types).
+    /// Prompts and grammar-constrained decoding (JSON mode, Markdown JSON, llama.cpp),
+    /// shaped as pydantic writes a schema: every keyword kept (grammars enforce
+    /// `maxLength`, `maxItems`, ...); every property required but one whose serde
+    /// default the schema states, which a grammar may then leave out; `null` offered
+    /// only where serde takes it (an `Option`), as an `anyOf` of the type and `null`,
+    /// not a list of types (which some grammar converters read as bare types); each
+    /// property titled with its name in title case; no OpenAPI `format` on numbers.
+    ///
+    /// ```
+    /// use pluck::schema::{self, Target};
+    ///
+    /// #[derive(pluck::Extract, serde::Deserialize, schemars::JsonSchema)]
+    /// struct Pay {
+    ///     #[serde(default)]
+    ///     min_amount: Option<f64>,
+    ///     currency: String,
+    /// }
+    ///
+    /// let prepared = schema::prepare::<Pay>(Target::Plain).unwrap();
+    /// let schema = prepared.schema();
+    /// assert_eq!(schema["required"], serde_json::json!(["currency"]));
+    /// assert_eq!(schema["properties"]["min_amount"]["title"], "Min Amount");
+    /// assert_eq!(schema["properties"]["min_amount"]["anyOf"][1]["type"], "null");
+    /// ```
     Plain,
     /// Gemini's `responseSchema`: the OpenAPI subset it accepts, references inlined,
     /// `nullable` instead of `null` types, `propertyOrdering` from the field order.
@@ -246,14 +265,11 @@ fn build<T: Extract>(target: Target) -> Result<Prepared, SchemaError> {
     enums::flatten(&mut schema);
     match target {
         Target::Strict => strict::apply(&mut schema, &root_name)?,
-        Target::Plain => {
-            close_objects(&mut schema);
-            split_nullable(&mut schema);
-        }
+        Target::Plain => plain::apply(&mut schema),
         Target::Gemini => gemini::apply(&mut schema, &root_name)?,
         Target::Anthropic => anthropic::apply(&mut schema, &root_name)?,
         Target::GeminiJson => {
-            close_objects(&mut schema);
+            close_objects(&mut schema, Closing::Closed);
             gemini::any_of_for_one_of(&mut schema);
         }
     }
@@ -288,82 +304,44 @@ fn wrap(schema: &mut Value) -> Option<&'static str> {
     Some(key)
 }
 
-/// For plain targets: objects with fixed properties admit no others, and list every
-/// property in `required`. A grammar made from the schema then writes every field in
-/// order, and a model sees one shape to follow. An optional property keeps its schema:
-/// an `Option`'s takes `null` already, and a field with a serde default takes no `null`
-/// (serde reads only its absence as the default), so it is asked for like any other.
-fn close_objects(schema: &mut Value) {
+/// How [`close_objects`] treats what serde reads without the model writing it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    /// Every property required, and no other property admitted.
+    Closed,
+    /// A property whose schema states a default (schemars writes a serde default of a
+    /// type that is `Serialize`) left out of `required`, as pydantic leaves a field
+    /// with a default; `additionalProperties` left as the type says (absent unless it
+    /// denies unknown fields).
+    Defaults,
+}
+
+/// Objects with fixed properties list every property in `required` (with
+/// [`Closing::Closed`], also admit no others). A grammar made from the schema then
+/// writes every field in order, and a model sees one shape to follow. An optional
+/// property keeps its schema: an `Option`'s takes `null` already; a field with a serde
+/// default takes no `null` (serde reads only its absence as the default), so it is
+/// asked for like any other, or, with [`Closing::Defaults`], left out of `required`,
+/// which lets a grammar skip it.
+fn close_objects(schema: &mut Value, closing: Closing) {
     match schema {
         Value::Object(obj) => {
             if let Some(Value::Object(props)) = obj.get("properties") {
-                let all: Vec<Value> = props.keys().map(|k| Value::String(k.clone())).collect();
-                obj.insert("required".into(), Value::Array(all));
-                obj.entry("additionalProperties").or_insert(Value::Bool(false));
-            }
-            for value in obj.values_mut() {
-                close_objects(value);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(close_objects),
-        _ => {}
-    }
-}
-
-/// Keywords of one type that a grammar made from the schema enforces.
-const TYPED_KEYWORDS: &[&str] = &[
-    "items",
-    "prefixItems",
-    "minItems",
-    "maxItems",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "enum",
-    "const",
-    "properties",
-    "additionalProperties",
-    "required",
-];
-
-/// For plain targets: a nullable type whose keywords a grammar enforces
-/// (`{"type": ["array", "null"], "items": .., "maxItems": 4}`, an `Option<Vec<T>>`)
-/// becomes `{"anyOf": [{"type": "array", "items": .., "maxItems": 4}, {"type": "null"}]}`,
-/// its annotations kept beside the `anyOf`. The same values are valid, but grammar
-/// converters that read a list of types as bare types (llama-cpp-python's) no longer
-/// drop the rest: the list's items, a string's length or pattern.
-fn split_nullable(schema: &mut Value) {
-    match schema {
-        Value::Object(obj) => {
-            for value in obj.values_mut() {
-                split_nullable(value);
-            }
-            let Some(Value::Array(types)) = obj.get("type") else { return };
-            let [first, second] = types.as_slice() else { return };
-            let inner_type = match (first.as_str(), second.as_str()) {
-                (Some(t), Some("null")) | (Some("null"), Some(t)) => t.to_owned(),
-                _ => return,
-            };
-            let typed = |key: &str| TYPED_KEYWORDS.contains(&key) || (key == "format" && inner_type == "string");
-            if !obj.keys().any(|key| typed(key)) {
-                return;
-            }
-            let annotations = ["description", "title", "default", "examples", "deprecated", "$comment"];
-            let mut inner = serde_json::Map::new();
-            inner.insert("type".into(), Value::String(inner_type));
-            for (key, value) in std::mem::take(obj) {
-                if key == "type" {
-                    continue;
-                }
-                if annotations.contains(&key.as_str()) {
-                    obj.insert(key, value);
-                } else {
-                    inner.insert(key, value);
+                let asked = |(name, property): (&String, &Value)| {
+                    let defaulted = property.get("default").is_some();
+                    (closing == Closing::Closed || !defaulted).then(|| Value::String(name.clone()))
+                };
+                let required: Vec<Value> = props.iter().filter_map(asked).collect();
+                obj.insert("required".into(), Value::Array(required));
+                if closing == Closing::Closed {
+                    obj.entry("additionalProperties").or_insert(Value::Bool(false));
                 }
             }
-            obj.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
+            for value in obj.values_mut() {
+                close_objects(value, closing);
+            }
         }
-        Value::Array(items) => items.iter_mut().for_each(split_nullable),
+        Value::Array(items) => items.iter_mut().for_each(|item| close_objects(item, closing)),
         _ => {}
     }
 }

@@ -246,7 +246,7 @@ fn integer_bounds_are_exact_in_the_schema() {
     assert_eq!(props["unsigned"]["maximum"].to_string(), "18446744073709551614");
     assert_eq!(props["signed"]["maximum"].to_string(), "9007199254740992");
     assert_eq!(props["single"]["maximum"].to_string(), "0.3");
-    assert_eq!(props["negative"]["minimum"].to_string(), "-1.5");
+    assert_eq!(props["negative"]["anyOf"][0]["minimum"].to_string(), "-1.5");
 }
 
 #[test]
