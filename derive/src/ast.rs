@@ -38,7 +38,8 @@ pub struct Field<'a> {
     pub whole: bool,
     /// Never on the wire (`#[serde(skip)]`).
     pub skip: bool,
-    /// Read by serde in a way of its own (`default`, `alias`, `with`, ...).
+    /// Read by serde in a way of its own (`default`, except on an `Option`, `alias`,
+    /// `with`, ...).
     pub opaque: bool,
     pub vis: &'a syn::Visibility,
     /// The field's doc comments.
@@ -112,10 +113,16 @@ fn fields<'a>(cx: &mut Ctxt, fields: &'a Fields, rename_all: Option<&str>) -> Ve
                 flatten: attrs.flatten,
                 whole: attrs.whole,
                 skip: attrs.skip,
-                opaque: attrs.opaque,
+                opaque: attrs.opaque || (attrs.default && !is_option(&field.ty)),
                 vis: &field.vis,
                 docs: field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect(),
             }
         })
         .collect()
+}
+
+/// Whether `ty` is written `Option<..>` (by any path ending in `Option`).
+fn is_option(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| last.ident == "Option"))
 }

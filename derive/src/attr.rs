@@ -79,9 +79,12 @@ pub struct FieldAttrs {
     pub whole: bool,
     /// `#[serde(skip)]` or `skip_deserializing`: never on the wire.
     pub skip: bool,
-    /// A serde attribute that changes how the field is read (`default`, `alias`,
-    /// `deserialize_with`, `with`, ...).
+    /// A serde attribute that changes how the field is read (`default = "..."`,
+    /// `alias`, `deserialize_with`, `with`, ...).
     pub opaque: bool,
+    /// A bare `#[serde(default)]`: reads an absent field as `Default::default()`,
+    /// which for an `Option` is how serde reads it anyway.
+    pub default: bool,
 }
 
 /// Container attributes of serde that leave the reading of a struct's fields alone.
@@ -169,6 +172,8 @@ pub fn field(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                     out.flatten = true;
                 } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
                     out.skip = true;
+                } else if meta.path.is_ident("default") && !meta.input.peek(syn::Token![=]) {
+                    out.default = true;
                 } else {
                     out.opaque |= !is_one_of(&meta.path, PLAIN_FIELD);
                     skip_value(&meta);

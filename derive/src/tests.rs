@@ -191,3 +191,26 @@ fn enums() {
     ];
     insta::assert_snapshot!(expansion(&inputs));
 }
+
+#[test]
+fn a_bare_serde_default_leaves_only_an_option_readable_while_streamed() {
+    let input: DeriveInput = parse_quote! {
+        struct Pay {
+            #[serde(default)]
+            min_amount: Option<f64>,
+            #[serde(default)]
+            count: u32,
+            #[serde(default = "later")]
+            max_amount: Option<f64>,
+            currency: String,
+        }
+    };
+    let mut cx = crate::ctxt::Ctxt::default();
+    let container = crate::ast::Container::from_ast(&mut cx, &input).expect("the input parses");
+    let crate::ast::Body::Struct(fields) = &container.body else { panic!("a struct") };
+    let opaque: Vec<bool> = fields.iter().map(|field| field.opaque).collect();
+    // serde reads an absent `Option` as `None` with or without a bare `default`; a
+    // default of another type, or from a function, is serde's own to read.
+    assert_eq!(opaque, [false, true, true, false]);
+    assert!(cx.check().is_ok());
+}
