@@ -20,9 +20,9 @@ use serde_json::{json, Map, Value};
 /// Shapes `schema` for the plain target.
 pub(super) fn apply(schema: &mut Value) {
     close_objects(schema, Closing::Defaults);
-    split_nullable(schema);
-    drop_number_formats(schema);
-    title_properties(schema);
+    each_object(schema, split_nullable);
+    each_object(schema, drop_number_format);
+    each_object(schema, title_properties);
 }
 
 /// Annotations that stay beside an `anyOf` rather than move into its first branch.
@@ -34,70 +34,58 @@ const ANNOTATIONS: &[&str] = &["description", "title", "default", "examples", "d
 /// converters that read a list of types as bare types (llama-cpp-python's) no longer
 /// drop the rest (the list's items, a string's length or pattern); and it is how
 /// pydantic writes an `Optional`.
-fn split_nullable(schema: &mut Value) {
-    match schema {
-        Value::Object(obj) => {
-            for value in obj.values_mut() {
-                split_nullable(value);
-            }
-            let Some(Value::Array(types)) = obj.get("type") else { return };
-            let [first, second] = types.as_slice() else { return };
-            let inner_type = match (first.as_str(), second.as_str()) {
-                (Some(t), Some("null")) | (Some("null"), Some(t)) => t.to_owned(),
-                _ => return,
-            };
-            let mut inner = Map::new();
-            inner.insert("type".into(), Value::String(inner_type));
-            for (key, value) in std::mem::take(obj) {
-                if key == "type" {
-                    continue;
-                }
-                if ANNOTATIONS.contains(&key.as_str()) {
-                    obj.insert(key, value);
-                } else {
-                    inner.insert(key, value);
-                }
-            }
-            obj.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
+fn split_nullable(obj: &mut Map<String, Value>) {
+    let Some(Value::Array(types)) = obj.get("type") else { return };
+    let [first, second] = types.as_slice() else { return };
+    let inner_type = match (first.as_str(), second.as_str()) {
+        (Some(t), Some("null")) | (Some("null"), Some(t)) => t.to_owned(),
+        _ => return,
+    };
+    let mut inner = Map::new();
+    inner.insert("type".into(), Value::String(inner_type));
+    for (key, value) in std::mem::take(obj) {
+        if key == "type" {
+            continue;
         }
-        Value::Array(items) => items.iter_mut().for_each(split_nullable),
-        _ => {}
+        if ANNOTATIONS.contains(&key.as_str()) {
+            obj.insert(key, value);
+        } else {
+            inner.insert(key, value);
+        }
     }
+    obj.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
 }
 
-/// Drops `format` from number and integer schemas: schemars writes `double`, `uint32`
+/// Drops `format` from a number or integer schema: schemars writes `double`, `uint32`
 /// and the like, OpenAPI's names, which no grammar reads and JSON Schema does not
 /// define; the range they imply for unsigned types is already `minimum: 0`.
-fn drop_number_formats(schema: &mut Value) {
-    match schema {
-        Value::Object(obj) => {
-            if obj.get("type").and_then(Value::as_str).is_some_and(|t| t == "number" || t == "integer") {
-                obj.remove("format");
-            }
-            obj.values_mut().for_each(drop_number_formats);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_number_formats),
-        _ => {}
+fn drop_number_format(obj: &mut Map<String, Value>) {
+    if obj.get("type").and_then(Value::as_str).is_some_and(|t| t == "number" || t == "integer") {
+        obj.remove("format");
     }
 }
 
-/// Gives each property without a title its name in title case, as pydantic does,
-/// except a property that names a definition (directly or as a branch of its
-/// `anyOf`), which pydantic leaves to the definition's own title.
-fn title_properties(schema: &mut Value) {
+/// Gives each property of an object without a title its name in title case, as
+/// pydantic does, except a property that names a definition (directly or as a branch
+/// of its `anyOf`), which pydantic leaves to the definition's own title.
+fn title_properties(obj: &mut Map<String, Value>) {
+    let Some(Value::Object(properties)) = obj.get_mut("properties") else { return };
+    for (name, property) in properties.iter_mut() {
+        let Value::Object(property) = property else { continue };
+        if !property.contains_key("title") && !names_definition(property) {
+            property.insert("title".into(), Value::String(title_case(name)));
+        }
+    }
+}
+
+/// Calls `visit` on every object in `schema`, each after the objects inside it.
+fn each_object(schema: &mut Value, visit: fn(&mut Map<String, Value>)) {
     match schema {
         Value::Object(obj) => {
-            if let Some(Value::Object(properties)) = obj.get_mut("properties") {
-                for (name, property) in properties.iter_mut() {
-                    let Value::Object(property) = property else { continue };
-                    if !property.contains_key("title") && !names_definition(property) {
-                        property.insert("title".into(), Value::String(title_case(name)));
-                    }
-                }
-            }
-            obj.values_mut().for_each(title_properties);
+            obj.values_mut().for_each(|value| each_object(value, visit));
+            visit(obj);
         }
-        Value::Array(items) => items.iter_mut().for_each(title_properties),
+        Value::Array(items) => items.iter_mut().for_each(|item| each_object(item, visit)),
         _ => {}
     }
 }
