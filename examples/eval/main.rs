@@ -4,12 +4,14 @@
 //! ```text
 //! cargo run --release --example eval -- --provider-from-env --mode json-object-schema --set postings [--limit N] [--out FILE] [--table FILE]
 //! cargo run --release --example eval -- --score-only eval/out/*.json [--table eval/results.md]
+//! cargo run --release --example eval -- --paired eval/out/A.json eval/out/B.json [--table FILE]
 //! ```
 //!
 //! A run writes its results (default `eval/out/pluck-MODE-SET.json`) and prints its
 //! scores; `--score-only` scores result files of any library (pluck's or
 //! `eval/instructor_eval.py`'s) and writes one Markdown table with a row per library
-//! and mode.
+//! and mode; `--paired` compares two runs of one set item by item, field by field, with
+//! the exact McNemar test (see `paired.rs`).
 
 #[path = "../types/job.rs"]
 #[allow(dead_code)]
@@ -20,6 +22,7 @@ mod triage;
 
 mod data;
 mod normalise;
+mod paired;
 mod report;
 mod results;
 mod run;
@@ -35,6 +38,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   eval --provider-from-env --set postings|tickets [--mode MODE] [--no-repair] [--limit N] [--out FILE] [--table FILE] [--data DIR]
   eval --score-only FILE... [--table FILE] [--data DIR]
+  eval --paired FIRST SECOND [--table FILE] [--data DIR]
 MODE: json-object-schema, tools, md-json, json, json-schema (default: the client's, PLUCK_MODE)";
 
 /// What the command line asks for.
@@ -44,6 +48,8 @@ enum Command {
     Run { set: SetName, mode: Option<Mode>, limit: usize, out: Option<PathBuf>, lenient: bool },
     /// Score result files.
     Score { files: Vec<PathBuf> },
+    /// Compare two result files of one set, item by item.
+    Paired { first: PathBuf, second: PathBuf },
 }
 
 #[derive(Debug, PartialEq)]
@@ -57,7 +63,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = args.into_iter();
     let (mut from_env, mut set, mut mode, mut limit, mut out) = (false, None, None, usize::MAX, None);
     let (mut score_only, mut files, mut data, mut table) = (false, Vec::new(), PathBuf::from("eval"), None);
-    let mut lenient = true;
+    let (mut lenient, mut paired) = (true, false);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -78,13 +84,22 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--data" => data = PathBuf::from(value()?),
             "--table" => table = Some(PathBuf::from(value()?)),
             "--score-only" => score_only = true,
+            "--paired" => paired = true,
             "--no-repair" => lenient = false,
             "-h" | "--help" => return Err(String::new()),
-            other if score_only && !other.starts_with("--") => files.push(PathBuf::from(other)),
+            other if (score_only || paired) && !other.starts_with("--") => files.push(PathBuf::from(other)),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
-    let command = if score_only {
+    let command = if paired {
+        if score_only || from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient
+        {
+            return Err("--paired takes two result files, --table and --data only".to_owned());
+        }
+        let [first, second]: [PathBuf; 2] =
+            files.try_into().map_err(|_| "--paired needs exactly two result files".to_owned())?;
+        Command::Paired { first, second }
+    } else if score_only {
         if from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient {
             return Err("--score-only takes result files, --table and --data only".to_owned());
         }
@@ -147,6 +162,16 @@ async fn main() -> ExitCode {
 async fn execute(args: Args) -> Result<(), String> {
     let data = Data::load(&args.data).map_err(|e| e.to_string())?;
     let runs = match args.command {
+        Command::Paired { first, second } => {
+            let read = |f: &PathBuf| data::read_json::<RunFile>(f).map_err(|e| e.to_string());
+            let table = paired::markdown(&paired::compare(&read(&first)?, &read(&second)?, &data)?);
+            print!("{table}");
+            if let Some(path) = args.table {
+                write(&path, &table)?;
+                eprintln!("wrote {}", path.display());
+            }
+            return Ok(());
+        }
         Command::Run { set, mode, limit, out, lenient } => {
             let run = run_set(&data, set, mode, limit, lenient).await?;
             let out = out.unwrap_or_else(|| args.data.join("out").join(format!("pluck-{}-{set}.json", run.mode)));
@@ -243,6 +268,16 @@ mod tests {
         assert_eq!(parsed.table, Some(PathBuf::from("t.md")));
         assert!(args("--score-only").is_err());
         assert!(args("--score-only a.json --set postings").is_err());
+    }
+
+    #[test]
+    fn paired_takes_two_files() {
+        let parsed = args("--paired a.json b.json --table t.md").unwrap();
+        assert_eq!(parsed.command, Command::Paired { first: "a.json".into(), second: "b.json".into() });
+        assert!(args("--paired a.json").is_err());
+        assert!(args("--paired a.json b.json c.json").is_err());
+        assert!(args("--paired a.json b.json --score-only").is_err());
+        assert!(args("--paired a.json b.json --set tickets").is_err());
     }
 
     #[test]
