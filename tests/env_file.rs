@@ -7,8 +7,8 @@ mod support;
 
 use pluck::{Client, Mode};
 use support::job::JobPostingAnalysis;
+use support::MockServer;
 use support::{reply_once, requests, tool_completion, valid_analysis, SECRET};
-use wiremock::MockServer;
 
 #[tokio::test]
 async fn a_dot_env_with_crlf_quotes_comments_and_export_loads() {

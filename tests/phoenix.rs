@@ -17,10 +17,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use support::job::JobPostingAnalysis;
 use support::sse::{content_stream, sse};
+use support::MockServer;
 use support::*;
 use tracing::Instrument;
 use wiremock::matchers::{body_partial_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 /// Phoenix's base URL, or `None` after saying the test skips.
 fn phoenix(test: &str) -> Option<String> {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::job::JobPostingAnalysis;
 use support::sse::{content_stream, sse};
+use support::MockServer;
 use support::*;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -21,7 +22,7 @@ use tracing::{Instrument, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 /// A span as the layer saw it.
 #[derive(Debug, Clone, Default)]
@@ -412,8 +413,9 @@ mod meters {
     use std::time::Duration;
     use support::job::JobPostingAnalysis;
     use support::sse::{content_stream, sse};
+    use support::MockServer;
     use support::*;
-    use wiremock::{MockServer, ResponseTemplate};
+    use wiremock::ResponseTemplate;
 
     /// One value recorded: the metric, its labels sorted, the value.
     type Measure = (String, Vec<(String, String)>, f64);

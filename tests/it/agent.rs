@@ -4,6 +4,7 @@
 //! steps and the step events.
 
 use crate::support::stock::{stock_tools, PriceArgs, Recommendation, QUESTION};
+use crate::support::MockServer;
 use crate::support::{bodies, client, completion, completion_with, ok, reply_always, reply_once};
 use futures::StreamExt;
 use pluck::agent::{Agent, AgentError, Progress, Step, Tool};
@@ -12,7 +13,6 @@ use pluck::{Error, Mode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use wiremock::MockServer;
 
 /// A turn calling each `(id, tool, arguments)`.
 fn calls(calls: &[(&str, &str, Value)]) -> Value {

@@ -2,12 +2,12 @@
 //! each (tool call, result, final answer), the request bodies as snapshots.
 
 use crate::support::stock::{stock_tools, Recommendation, QUESTION};
+use crate::support::MockServer;
 use crate::support::{anthropic_text, anthropic_tool_use, bodies, fast_retries, ok, provider_client, reply_once_at};
 use crate::support::{GENERATE, MESSAGES};
 use pluck::agent::{Agent, Step};
 use pluck::Provider;
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
 fn recommendation() -> Value {
     json!({"reasoning": "MSFT +0.5%, GOOGL -0.8%.", "ticker": "MSFT", "action": "buy", "best_performer_today": "MSFT"})

@@ -3,11 +3,11 @@
 //! a reply that does not follow the format, and the reading of steps.
 
 use crate::support::stock::{stock_tools, Recommendation, QUESTION, STOCK_PROMPT};
+use crate::support::MockServer;
 use crate::support::{bodies, client, completion, ok, reply_always, reply_once};
 use pluck::agent::{parse_step, Agent, AgentError, ReactStep, Step, StepError};
 use pluck::Mode;
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
 fn react_agent(server: &MockServer) -> Agent {
     Agent::builder(client(server, Mode::JsonSchema)).system(STOCK_PROMPT).tools(stock_tools()).react().build().unwrap()

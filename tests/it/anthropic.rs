@@ -3,12 +3,13 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::{Client, Error, Mode, Provider, RetryPolicy};
 use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::*;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
     provider_client(server, Provider::Anthropic, fast_retries())

@@ -5,6 +5,7 @@
 //! The PostgreSQL tests read `PLUCK_TEST_POSTGRES_URL` (set by `scripts/postgres env`)
 //! and skip with a message when it is unset.
 
+use crate::support::MockServer;
 use crate::support::{ok, reply_always, SECRET};
 use pluck::budget::{Budget, BudgetStore, Decimal, EntryKind, LeasePolicy, Leased, Period, Reserved};
 use pluck::cost::{Amount, BudgetScope, Price};
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 #[derive(Extract, Deserialize, JsonSchema, Debug)]
 struct Colour {

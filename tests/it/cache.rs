@@ -2,6 +2,7 @@
 //! events; anything that changes the answer misses; entries expire; failures are never
 //! kept; a SQLite cache (feature `sqlite`) outlives its process.
 
+use crate::support::MockServer;
 use crate::support::{completion, ok, reply_always, reply_once, SECRET};
 use pluck::cache::{MemoryCache, ResponseCache};
 use pluck::observe::Event;
@@ -10,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 #[derive(Extract, Deserialize, JsonSchema, Debug, PartialEq)]
 struct Colour {

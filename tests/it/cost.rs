@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::cost::{Amount, Budget, BudgetScope, Decimal, Price, Truncation};
 use pluck::observe::Event;
 use pluck::{Client, ConfigError, Error, Mode};
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use support::job::JobPostingAnalysis;
 use support::*;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 /// A client for `server` asking for `model` (which the price table may know).
 fn priced_client(server: &MockServer, model: &str) -> pluck::ClientBuilder {

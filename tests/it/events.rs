@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures_util::StreamExt;
 use pluck::observe::Event;
 use pluck::{Client, ClientBuilder, Error, Mode};
@@ -12,7 +13,7 @@ use std::time::Duration;
 use support::job::JobPostingAnalysis;
 use support::sse::{content_stream, sse};
 use support::*;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 /// What an observer saw: one short line per event, and each event's `Debug` output.
 #[derive(Clone, Default)]

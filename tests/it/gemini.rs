@@ -4,6 +4,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::schema::SchemaError;
 use pluck::{Client, Error, Extract, Mode, Provider, RetryPolicy};
 use schemars::JsonSchema;
@@ -13,7 +14,7 @@ use support::job::JobPostingAnalysis;
 use support::triage::SupportTriage;
 use support::*;
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
     provider_client(server, Provider::Gemini, fast_retries())

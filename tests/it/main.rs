@@ -24,6 +24,7 @@ mod limits;
 mod live_anthropic;
 mod live_gemini;
 mod live_openai;
+mod mock_drop;
 mod openai;
 mod reask;
 mod reasoning;

@@ -3,11 +3,12 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::{Client, ConfigError, Error, Mode, RetryPolicy};
 use serde_json::json;
 use support::job::JobPostingAnalysis;
 use support::*;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 #[tokio::test]
 async fn an_unknown_model_says_so_plainly() {

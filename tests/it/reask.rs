@@ -3,11 +3,11 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::{Client, Error, Mode};
 use serde_json::json;
 use support::job::JobPostingAnalysis;
 use support::*;
-use wiremock::MockServer;
 
 #[tokio::test]
 async fn a_broken_rule_is_reasked_then_accepted() {

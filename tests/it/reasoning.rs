@@ -7,6 +7,7 @@
 use crate::support::sse::{content_stream, sse};
 use crate::support::stock::Recommendation;
 use crate::support::triage::SupportTriage;
+use crate::support::MockServer;
 use crate::support::{bodies, client, SECRET};
 use futures::StreamExt;
 use pluck::reasoning::WithReasoning;
@@ -15,7 +16,7 @@ use pluck::{Client, Extract, Mode, Provider, RetryPolicy};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 /// Where each target's schema sits in a request body.
 const TARGETS: [(&str, Provider, &str, Mode, &str); 7] = [

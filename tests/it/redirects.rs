@@ -4,13 +4,14 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures::StreamExt;
 use pluck::{Client, Error, Provider, RetryPolicy};
 use std::time::Duration;
 use support::job::JobPostingAnalysis;
 use support::{completion, ok, requests, valid_analysis, SECRET};
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 /// Answers every request with `status` and a `Location` on `target`, keeping the
 /// request's path and query.
@@ -33,7 +34,7 @@ impl Respond for RedirectTo {
 /// would.
 async fn second_host() -> MockServer {
     let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("127.0.0.2 is a loopback address");
-    let server = MockServer::builder().listener(listener).start().await;
+    let server = MockServer::from_started(wiremock::MockServer::builder().listener(listener).start().await);
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(401)).mount(&server).await;
     server
 }

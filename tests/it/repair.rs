@@ -4,11 +4,11 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::repair::RepairKind;
 use pluck::{Error, Mode};
 use support::job::{ExperienceLevel, JobPostingAnalysis};
 use support::*;
-use wiremock::MockServer;
 
 /// The sample analysis as a chatty model writes it: a comment, unquoted and
 /// single-quoted keys, trailing commas, an enum value in capitals, a salary as text,

@@ -2,12 +2,13 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::{Client, Error, Mode, RetryPolicy};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use support::job::JobPostingAnalysis;
 use support::*;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 fn analysis_reply() -> ResponseTemplate {
     ok(completion(&valid_analysis().to_string(), 10, 10))

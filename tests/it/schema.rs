@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use pluck::schema::{prepare, SchemaError, Target};
 use pluck::{Extract, Mode};
 use schemars::JsonSchema;
@@ -12,7 +13,6 @@ use std::collections::HashMap;
 use support::job::JobPostingAnalysis;
 use support::triage::SupportTriage;
 use support::*;
-use wiremock::MockServer;
 
 /// The request body a mode sends for `T`, with the volatile parts kept.
 async fn request_body<T: Extract>(mode: Mode) -> Value {

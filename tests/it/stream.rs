@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures::StreamExt;
 use pluck::stream::{ItemError, PartialReader, StreamOptions, Update};
 use pluck::{Error, Mode};
@@ -11,7 +12,6 @@ use std::sync::Arc;
 use support::job::{ExperienceLevel, JobCategory, JobPostingAnalysis, Skill};
 use support::sse::{content_stream, sse, tool_stream};
 use support::{bodies, client, reply_once, valid_analysis};
-use wiremock::MockServer;
 
 /// Runs a stream to its end: the partials seen, and how it ended.
 async fn drain(

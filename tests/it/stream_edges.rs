@@ -4,6 +4,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures::StreamExt;
 use pluck::stream::{PartialReader, Streamable, Update};
 use pluck::{Error, Extract, Mode};
@@ -14,7 +15,6 @@ use std::collections::HashMap;
 use support::job::{JobPostingAnalysis, JobPostingAnalysisPartial};
 use support::sse::{content_stream, content_stream_in, sse};
 use support::{client, reply_once, valid_analysis};
-use wiremock::MockServer;
 
 /// Feeds `text` to a reader in pieces of `size` bytes: the partial after each chunk that
 /// changed it, and the reader.

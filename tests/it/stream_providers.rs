@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures::StreamExt;
 use pluck::stream::Update;
 use pluck::{Client, Error, Extracted, Mode};
@@ -10,7 +11,7 @@ use serde_json::{json, Value};
 use support::job::JobPostingAnalysis;
 use support::{bodies, valid_analysis, SECRET};
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 fn sse(events: &[Value]) -> ResponseTemplate {
     let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();

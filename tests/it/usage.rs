@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use crate::support::MockServer;
 use futures::StreamExt;
 use pluck::stream::Update;
 use pluck::{Client, Mode, Provider, Usage};
@@ -11,7 +12,7 @@ use support::job::JobPostingAnalysis;
 use support::sse::{content_stream, sse};
 use support::*;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::Mock;
 
 /// What a `JobPostingAnalysis` extraction from `client` counted.
 async fn usage_of(client: &Client) -> Usage {

@@ -7,6 +7,7 @@ pub mod e2e;
 pub mod job;
 pub mod mock;
 pub mod raw;
+pub mod server;
 pub mod sse;
 #[path = "../../../examples/types/stock.rs"]
 pub mod stock;
@@ -17,7 +18,9 @@ use pluck::{Client, Mode, Provider, RetryPolicy};
 use serde_json::{json, Value};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
+
+pub use server::MockServer;
 
 /// The key the tests configure; it must never show in errors or `Debug` output.
 pub const SECRET: &str = "sk-test-SECRET-9f8e7d6c5b4a";
