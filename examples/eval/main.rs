@@ -91,16 +91,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
+    // What only a run takes.
+    let runs = from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient;
     let command = if paired {
-        if score_only || from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient
-        {
+        if score_only || runs {
             return Err("--paired takes two result files, --table and --data only".to_owned());
         }
         let [first, second]: [PathBuf; 2] =
             files.try_into().map_err(|_| "--paired needs exactly two result files".to_owned())?;
         Command::Paired { first, second }
     } else if score_only {
-        if from_env || set.is_some() || mode.is_some() || out.is_some() || limit != usize::MAX || !lenient {
+        if runs {
             return Err("--score-only takes result files, --table and --data only".to_owned());
         }
         if files.is_empty() {

@@ -5,9 +5,8 @@
 //! uneven if both runs were equally accurate.
 
 use crate::data::SetName;
-use crate::report::Data;
+use crate::report::{Data, Scorer};
 use crate::results::{ItemResult, RunFile};
-use crate::score;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -78,47 +77,20 @@ pub fn compare(first: &RunFile, second: &RunFile, data: &Data) -> Result<Paired,
     if pairs.is_empty() {
         return Err(format!("{} and {} share no item", label(first), label(second)));
     }
-    let unknown = |id: &str| format!("{id:?} is not an item of the {} set", first.set);
-    let fields = match first.set {
-        SetName::Postings => {
-            let by_id: HashMap<&str, _> = data.postings.items.iter().map(|i| (i.id.as_str(), i)).collect();
-            let names = ["all facts", "job_title", "company_name", "experience_level", "salary", "categories"];
-            let mut fields = names.map(FieldPair::new);
-            for (a, b) in &pairs {
-                let item = by_id.get(a.id.as_str()).ok_or_else(|| unknown(&a.id))?;
-                let (a, b) = (
-                    score::posting(&item.expected, value(a), &data.skills),
-                    score::posting(&item.expected, value(b), &data.skills),
-                );
-                let marks = [
-                    (a.all_right(), b.all_right()),
-                    (a.title, b.title),
-                    (a.company, b.company),
-                    (a.level, b.level),
-                    (a.salary, b.salary),
-                ];
-                for (field, (a, b)) in fields.iter_mut().zip(marks) {
-                    field.add(a, b);
-                }
-                if let (Some(a), Some(b)) = (a.categories, b.categories) {
-                    fields[5].add(a, b);
-                }
-            }
-            fields.to_vec()
+    let scorer = Scorer::new(data);
+    let mut fields: Vec<FieldPair> = Vec::new();
+    for (a, b) in &pairs {
+        let (a, b) = (scorer.score(first, a)?.marks(), scorer.score(second, b)?.marks());
+        if fields.is_empty() {
+            fields = a.iter().map(|&(name, _)| FieldPair::new(name)).collect();
         }
-        SetName::Tickets => {
-            let by_id: HashMap<&str, _> = data.tickets.items.iter().map(|i| (i.id.as_str(), i)).collect();
-            let mut fields = ["both right", "priority", "category"].map(FieldPair::new);
-            for (a, b) in &pairs {
-                let item = by_id.get(a.id.as_str()).ok_or_else(|| unknown(&a.id))?;
-                let (a, b) = (score::ticket(&item.expected, value(a)), score::ticket(&item.expected, value(b)));
-                fields[0].add(a.priority && a.category, b.priority && b.category);
-                fields[1].add(a.priority, b.priority);
-                fields[2].add(a.category, b.category);
+        for (field, (&(_, a), &(_, b))) in fields.iter_mut().zip(a.iter().zip(&b)) {
+            // A field counts where both items score it.
+            if let (Some(a), Some(b)) = (a, b) {
+                field.add(a, b);
             }
-            fields.to_vec()
         }
-    };
+    }
     let (mut first_label, mut second_label) = (label(first), label(second));
     if first_label == second_label {
         // Two runs of one library and mode (before and after a change): told apart by order.
@@ -126,11 +98,6 @@ pub fn compare(first: &RunFile, second: &RunFile, data: &Data) -> Result<Paired,
         second_label.push_str(" (second)");
     }
     Ok(Paired { first: first_label, second: second_label, set: first.set, items: pairs.len(), fields })
-}
-
-/// The value of a valid reply; `None` for one that did not validate, as the table scores it.
-fn value(item: &ItemResult) -> Option<&serde_json::Value> {
-    item.value.as_ref().filter(|_| item.valid)
 }
 
 /// The exact McNemar test's two-sided p-value for `only_first` and `only_second`

@@ -3,8 +3,8 @@
 
 use crate::data::{self, DataError, PostingFacts, Set, SetName, SkillFile, TicketFacts};
 use crate::normalise::Skills;
-use crate::results::RunFile;
-use crate::score::{self, Costs, PostingTotals, Prf, Tally, TicketTotals};
+use crate::results::{ItemResult, RunFile};
+use crate::score::{self, Costs, PostingScore, PostingTotals, Prf, Tally, TicketScore, TicketTotals};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -72,31 +72,94 @@ pub struct RunScore {
     pub totals: Totals,
 }
 
+/// One item's score, of either set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemScore {
+    /// A posting's.
+    Posting(PostingScore),
+    /// A ticket's.
+    Ticket(TicketScore),
+}
+
+impl ItemScore {
+    /// Each field right or wrong (`None` where the item does not score it), named as
+    /// the tables name it.
+    pub fn marks(&self) -> Vec<(&'static str, Option<bool>)> {
+        match self {
+            ItemScore::Posting(s) => PostingScore::FIELDS.into_iter().zip(s.marks()).collect(),
+            ItemScore::Ticket(s) => TicketScore::FIELDS.into_iter().zip(s.marks()).collect(),
+        }
+    }
+}
+
+/// Scores results item by item, each against the facts of the item of its id.
+pub struct Scorer<'d> {
+    data: &'d Data,
+    postings: HashMap<&'d str, &'d PostingFacts>,
+    tickets: HashMap<&'d str, &'d TicketFacts>,
+}
+
+impl<'d> Scorer<'d> {
+    /// Indexes `data`'s items by id.
+    pub fn new(data: &'d Data) -> Scorer<'d> {
+        let postings = data.postings.items.iter().map(|i| (i.id.as_str(), &i.expected)).collect();
+        let tickets = data.tickets.items.iter().map(|i| (i.id.as_str(), &i.expected)).collect();
+        Scorer { data, postings, tickets }
+    }
+
+    /// Scores `result`, a posting of `run`.
+    ///
+    /// # Errors
+    /// When the set holds no item of that id.
+    pub fn posting(&self, run: &RunFile, result: &ItemResult) -> Result<PostingScore, String> {
+        let expected = self.postings.get(result.id.as_str()).ok_or_else(|| unknown(run, &result.id))?;
+        Ok(score::posting(expected, result.scored_value(), &self.data.skills))
+    }
+
+    /// Scores `result`, a ticket of `run`.
+    ///
+    /// # Errors
+    /// When the set holds no item of that id.
+    pub fn ticket(&self, run: &RunFile, result: &ItemResult) -> Result<TicketScore, String> {
+        let expected = self.tickets.get(result.id.as_str()).ok_or_else(|| unknown(run, &result.id))?;
+        Ok(score::ticket(expected, result.scored_value()))
+    }
+
+    /// Scores `result`, an item of `run`'s set.
+    ///
+    /// # Errors
+    /// When the set holds no item of that id.
+    pub fn score(&self, run: &RunFile, result: &ItemResult) -> Result<ItemScore, String> {
+        Ok(match run.set {
+            SetName::Postings => ItemScore::Posting(self.posting(run, result)?),
+            SetName::Tickets => ItemScore::Ticket(self.ticket(run, result)?),
+        })
+    }
+}
+
 /// Scores every item of `run`.
 ///
 /// # Errors
 /// When the run names an item the set does not hold.
 pub fn score_run(run: &RunFile, data: &Data) -> Result<RunScore, String> {
+    let scorer = Scorer::new(data);
     let mut costs = Costs::default();
     let totals = match run.set {
         SetName::Postings => {
-            let by_id: HashMap<&str, _> = data.postings.items.iter().map(|i| (i.id.as_str(), i)).collect();
             let mut totals = PostingTotals::default();
             for result in &run.items {
-                let item = by_id.get(result.id.as_str()).ok_or_else(|| unknown(run, &result.id))?;
+                let score = scorer.posting(run, result)?;
                 costs.add(result);
-                let value = result.value.as_ref().filter(|_| result.valid);
-                totals.add(&score::posting(&item.expected, value, &data.skills));
+                totals.add(&score);
             }
             Totals::Postings(totals)
         }
         SetName::Tickets => {
-            let by_id: HashMap<&str, _> = data.tickets.items.iter().map(|i| (i.id.as_str(), i)).collect();
             let mut totals = TicketTotals::default();
             for result in &run.items {
-                let item = by_id.get(result.id.as_str()).ok_or_else(|| unknown(run, &result.id))?;
+                let score = scorer.ticket(run, result)?;
                 costs.add(result);
-                totals.add(score::ticket(&item.expected, result.value.as_ref().filter(|_| result.valid)));
+                totals.add(score);
             }
             Totals::Tickets(totals)
         }
@@ -198,24 +261,9 @@ pub fn markdown(scores: &[RunScore]) -> String {
     let lead = ["library", "mode", "model", "items", "valid"];
     let costs = ["attempts", "prompt tok", "completion tok", "prompt tok per valid", "latency s"];
     let mut out = String::new();
-    let posting_fields = [
-        "all facts",
-        "job_title",
-        "company_name",
-        "experience_level",
-        "salary",
-        "categories",
-        "required skills F1",
-        "nice-to-have F1",
-        "skills F1",
-    ];
-    table(&mut out, "Job postings", &[&lead[..], &posting_fields, &costs].concat(), &postings);
-    table(
-        &mut out,
-        "Support tickets",
-        &[&lead[..], &["both right", "priority", "category"], &costs].concat(),
-        &tickets,
-    );
+    let skills = ["required skills F1", "nice-to-have F1", "skills F1"];
+    table(&mut out, "Job postings", &[&lead[..], &PostingScore::FIELDS, &skills, &costs].concat(), &postings);
+    table(&mut out, "Support tickets", &[&lead[..], &TicketScore::FIELDS, &costs].concat(), &tickets);
     out
 }
 
@@ -249,7 +297,6 @@ fn table(out: &mut String, title: &str, header: &[&str], rows: &[Vec<String>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::ItemResult;
     use serde_json::json;
 
     fn data() -> Data {

@@ -47,3 +47,11 @@ pub struct ItemResult {
     #[serde(default)]
     pub repairs: u32,
 }
+
+impl ItemResult {
+    /// The value the tables score: the validated one, and none for a reply that did
+    /// not validate, whatever it carried.
+    pub fn scored_value(&self) -> Option<&Value> {
+        self.value.as_ref().filter(|_| self.valid)
+    }
+}

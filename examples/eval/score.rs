@@ -111,6 +111,23 @@ pub struct PostingScore {
 }
 
 impl PostingScore {
+    /// The names of [`marks`](Self::marks), as the tables head their columns.
+    pub const FIELDS: [&'static str; 6] =
+        ["all facts", "job_title", "company_name", "experience_level", "salary", "categories"];
+
+    /// Each field right or wrong, in the order of [`FIELDS`](Self::FIELDS); `None`
+    /// where the item does not score it.
+    pub fn marks(&self) -> [Option<bool>; 6] {
+        [
+            Some(self.all_right()),
+            Some(self.title),
+            Some(self.company),
+            Some(self.level),
+            Some(self.salary),
+            self.categories,
+        ]
+    }
+
     /// Every fact right: each field, and both skill lists exactly.
     pub fn all_right(&self) -> bool {
         self.title
@@ -258,6 +275,21 @@ pub struct TicketScore {
     pub category: bool,
 }
 
+impl TicketScore {
+    /// The names of [`marks`](Self::marks), as the tables head their columns.
+    pub const FIELDS: [&'static str; 3] = ["both right", "priority", "category"];
+
+    /// Both fields right.
+    pub fn both(&self) -> bool {
+        self.priority && self.category
+    }
+
+    /// Each field right or wrong, in the order of [`FIELDS`](Self::FIELDS).
+    pub fn marks(&self) -> [Option<bool>; 3] {
+        [Some(self.both()), Some(self.priority), Some(self.category)]
+    }
+}
+
 /// Scores one ticket's extracted `value` (`None`: no valid value, both wrong).
 pub fn ticket(expected: &TicketFacts, value: Option<&Value>) -> TicketScore {
     let field = |key: &str, accepted: &[String]| {
@@ -393,7 +425,7 @@ pub struct TicketTotals {
 impl TicketTotals {
     /// Adds one item's score.
     pub fn add(&mut self, score: TicketScore) {
-        self.both.add(score.priority && score.category);
+        self.both.add(score.both());
         self.priority.add(score.priority);
         self.category.add(score.category);
     }
